@@ -1,0 +1,16 @@
+/**
+ * One jest config for unit and integration tests. Integration tests start their own Temporal dev
+ * server, git repositories and scripted model server, so they run in band (2-core machines) and
+ * get generous timeouts; the worker under test runs from `dist/` as its own process.
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: { warnOnly: false } }],
+  },
+  testTimeout: 120_000,
+  maxWorkers: 1,
+};

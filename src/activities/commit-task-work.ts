@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/activity';
+import { ErrorCode } from '../contracts/errors';
+import { gitIn } from './git';
+
+export interface CommitTaskWorkInput {
+  taskId: string;
+  worktreePath: string;
+  baseSha: string;
+  message: string;
+}
+
+export interface TaskCommit {
+  /** HEAD of the task branch after the commit (the base when the agent changed nothing). */
+  commitSha: string;
+  /** Files that differ between the base and that commit. */
+  filesChanged: string[];
+}
+
+/**
+ * Commits everything the agent left in the worktree onto the task branch.
+ *
+ * Idempotent: a retry after a successful commit finds nothing to stage and reports the same
+ * HEAD; `filesChanged` is computed against the base, not from what this attempt staged. A lock
+ * file left by a git process killed mid-commit is removed first (the worktree is the task's own,
+ * so no other git process can be working in it).
+ */
+export async function commitTaskWork(input: CommitTaskWorkInput): Promise<TaskCommit> {
+  if (!existsSync(input.worktreePath)) {
+    throw ApplicationFailure.nonRetryable(`Worktree ${input.worktreePath} is gone; nothing to commit`, ErrorCode.commitFailed);
+  }
+  const git = gitIn(input.worktreePath);
+  const gitDir = path.resolve(input.worktreePath, (await git.raw(['rev-parse', '--git-dir'])).trim());
+  await rm(path.join(gitDir, 'index.lock'), { force: true });
+
+  await git.raw(['add', '--all']);
+  const staged = (await git.raw(['diff', '--cached', '--name-only'])).trim();
+  if (staged !== '') {
+    await git.raw(['commit', '--no-verify', '--quiet', '-m', input.message]);
+  }
+  const commitSha = (await git.raw(['rev-parse', 'HEAD'])).trim();
+  const diff = (await git.raw(['diff', '--name-only', input.baseSha, commitSha])).trim();
+  return { commitSha, filesChanged: diff === '' ? [] : diff.split('\n') };
+}

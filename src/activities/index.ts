@@ -1,0 +1,19 @@
+import { createCheckCodexRuntime } from './check-codex-runtime';
+import { commitTaskWork } from './commit-task-work';
+import type { HostSettings } from './host-settings';
+import { provisionWorktree } from './provision-worktree';
+import { createRunCodexTurn } from './run-codex-turn';
+
+export type { HostSettings } from './host-settings';
+
+/** Every activity this project registers, bound to the worker host's settings. */
+export function createActivities(settings: HostSettings) {
+  return {
+    checkCodexRuntime: createCheckCodexRuntime(settings),
+    provisionWorktree,
+    runCodexTurn: createRunCodexTurn(settings),
+    commitTaskWork,
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,61 @@
+import { readdir, readFile } from 'node:fs/promises';
+
+/**
+ * Finds codex processes working in `worktreePath` (the SDK starts codex with `--cd <dir>`).
+ * A worker killed with -9 leaves its codex child running, re-parented to init and still
+ * writing in the worktree; a retry must stop it before working there. Linux only (/proc); on
+ * other platforms nothing is found.
+ */
+export async function findCodexProcessesIn(worktreePath: string): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
+    } catch {
+      continue;
+    }
+    const cdIndex = argv.indexOf('--cd');
+    const isCodex = argv[0] !== undefined && /(^|\/)codex$/.test(argv[0]) && argv.includes('exec');
+    if (isCodex && cdIndex >= 0 && argv[cdIndex + 1] === worktreePath) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops every codex process working in `worktreePath`: SIGTERM, then SIGKILL after `graceMs`. */
+export async function stopCodexProcessesIn(worktreePath: string, graceMs = 3_000): Promise<number[]> {
+  const pids = await findCodexProcessesIn(worktreePath);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  const deadline = Date.now() + graceMs;
+  while (pids.some(isAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (const pid of pids.filter(isAlive)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  return pids;
+}

@@ -1,0 +1,184 @@
+import { Context, ApplicationFailure } from '@temporalio/activity';
+import type { ThreadOptions } from '@openai/codex-sdk' with { 'resolution-mode': 'import' };
+import { ErrorCode } from '../contracts/errors';
+import type { TaskEventInput } from '../contracts/events';
+import type { CodexTaskOptions, TokenUsage } from '../contracts/task';
+import { taskQuery } from '../workflows/messages';
+import { gitIn } from './git';
+import { readSessionCheckpoint, type SessionCheckpointV1 } from './heartbeat-details';
+import type { HostSettings } from './host-settings';
+import { normalizeCodexItem, normalizeUsage } from './normalize-codex-item';
+import { stopCodexProcessesIn } from './orphaned-codex';
+import { SessionEventPublisher } from './session-event-publisher';
+
+export interface CodexTurnInput {
+  taskId: string;
+  worktreePath: string;
+  /** The instruction for this turn. */
+  prompt: string;
+  /** The thread to continue; a new thread is started when absent. */
+  threadId?: string;
+  codex?: CodexTaskOptions;
+}
+
+export interface CodexTurnResult {
+  threadId: string;
+  /** The agent's last message of the turn. */
+  finalMessage: string;
+  usage?: TokenUsage;
+}
+
+/**
+ * Heartbeat period. The heartbeat timeout is 30 s; beating on a timer (not only when Codex emits
+ * something) keeps a long silent tool phase from looking like a dead worker, and lets an
+ * interrupt (delivered only through a heartbeat response) reach the turn within seconds.
+ */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+
+const RECOVERY_INSTRUCTION =
+  'Your previous turn on this task was cut off because the runner restarted. Check the state of the working directory and continue the task where you left off.';
+
+function turnThreadOptions(worktreePath: string, options: CodexTaskOptions): ThreadOptions {
+  return {
+    workingDirectory: worktreePath,
+    skipGitRepoCheck: true,
+    approvalPolicy: 'never',
+    sandboxMode: options.sandboxMode ?? 'workspace-write',
+    networkAccessEnabled: options.networkAccess ?? false,
+    ...(options.model ? { model: options.model } : {}),
+    ...(options.reasoningEffort ? { modelReasoningEffort: options.reasoningEffort } : {}),
+    ...(options.additionalDirectories?.length ? { additionalDirectories: options.additionalDirectories } : {}),
+  };
+}
+
+/**
+ * Runs one Codex turn in the task's worktree through `@openai/codex-sdk`.
+ *
+ * - Heartbeats on a timer with a {@link SessionCheckpointV1}; the thread id is also signalled to
+ *   the workflow the moment Codex reports it, because the latest heartbeat can be lost in a crash.
+ * - Sends normalized events (`session.*`) to the workflow while the turn runs.
+ * - Activity cancellation (interrupt, cancel, worker shutdown) aborts the turn through the SDK's
+ *   AbortSignal, which ends the codex process.
+ * - A retry (attempt > 1) first stops any codex process a dead worker left in the worktree, then
+ *   resumes the same thread with a "continue" instruction and records `session.recovered`.
+ *
+ * @throws ApplicationFailure `CODEX_TURN_FAILED` (not retryable) when Codex reports the turn failed.
+ */
+export function createRunCodexTurn(settings: HostSettings) {
+  return async function runCodexTurn(input: CodexTurnInput): Promise<CodexTurnResult> {
+    const context = Context.current();
+    const { attempt, workflowExecution } = context.info;
+    if (workflowExecution === undefined) {
+      throw ApplicationFailure.nonRetryable('runCodexTurn must run inside a task workflow', ErrorCode.codexTurnFailed);
+    }
+    const workflow = context.client.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId);
+    const publisher = new SessionEventPublisher(workflow, attempt, (error) => {
+      context.log.warn('Could not signal session events yet; will retry', { error: String(error) });
+    });
+    const now = () => new Date().toISOString();
+
+    let threadId = input.threadId;
+    let prompt = input.prompt;
+    if (attempt > 1) {
+      threadId = readSessionCheckpoint(context.info.heartbeatDetails)?.threadId ?? threadId;
+      threadId ??= (await workflow.query(taskQuery)).threadId;
+      const stopped = await stopCodexProcessesIn(input.worktreePath);
+      if (threadId !== undefined) prompt = RECOVERY_INSTRUCTION;
+      publisher.push({
+        type: 'session.recovered',
+        at: now(),
+        attempt,
+        worktreePath: input.worktreePath,
+        ...(threadId ? { threadId } : {}),
+        message:
+          `Attempt ${attempt} ${threadId ? `resumes thread ${threadId}` : 'starts a new thread (no thread was recorded)'}` +
+          (stopped.length > 0 ? `; stopped orphaned codex process ${stopped.join(', ')}` : ''),
+      });
+    }
+
+    const checkpoint: SessionCheckpointV1 = {
+      v: 1,
+      itemsCompleted: 0,
+      worktreeHead: (await gitIn(input.worktreePath).raw(['rev-parse', 'HEAD'])).trim(),
+      ...(threadId ? { threadId } : {}),
+    };
+    context.heartbeat(checkpoint);
+    const heartbeat = setInterval(() => context.heartbeat(checkpoint), HEARTBEAT_INTERVAL_MS);
+    publisher.start();
+
+    const config = (await settings.loadConfig()).codex ?? {};
+    const apiKey = await settings.loadApiKey();
+    const { Codex } = await import('@openai/codex-sdk');
+    const codex = new Codex({
+      ...(config.codexPath ? { codexPathOverride: config.codexPath } : {}),
+      ...(config.config ? { config: config.config } : {}),
+      ...(apiKey ? { apiKey } : {}),
+      env: { ...(process.env as Record<string, string>), ...settings.codexEnv },
+    });
+    const threadOptions = turnThreadOptions(input.worktreePath, { ...config, ...input.codex });
+    const thread = threadId ? codex.resumeThread(threadId, threadOptions) : codex.startThread(threadOptions);
+
+    let finalMessage = '';
+    let usage: TokenUsage | undefined;
+    let failure: string | undefined;
+    const record = (event: TaskEventInput) => publisher.push({ attempt, ...event });
+    try {
+      const { events } = await thread.runStreamed(prompt, { signal: context.cancellationSignal });
+      for await (const event of events) {
+        switch (event.type) {
+          case 'thread.started':
+            if (threadId !== event.thread_id) {
+              threadId = event.thread_id;
+              checkpoint.threadId = threadId;
+              context.heartbeat(checkpoint);
+              record({ type: 'session.started', at: now(), threadId, worktreePath: input.worktreePath });
+              await publisher.flush();
+            }
+            break;
+          case 'item.completed':
+            checkpoint.itemsCompleted++;
+            if (event.item.type === 'agent_message') finalMessage = event.item.text;
+            record({ type: 'session.item', at: now(), item: normalizeCodexItem(event.item) });
+            break;
+          case 'turn.completed':
+            usage = normalizeUsage(event.usage);
+            record({ type: 'session.usage', at: now(), usage });
+            break;
+          case 'turn.failed':
+            failure = event.error.message;
+            break;
+          case 'error':
+            failure = event.message;
+            break;
+          default:
+            break;
+        }
+      }
+    } catch (error) {
+      if (context.cancellationSignal.aborted) {
+        record({ type: 'session.exited', at: now(), exitCode: null, message: 'Turn aborted' });
+        clearInterval(heartbeat);
+        await publisher.close().catch(() => undefined);
+        throw error;
+      }
+      failure ??= (error as Error).message;
+    } finally {
+      clearInterval(heartbeat);
+    }
+
+    record({
+      type: 'session.exited',
+      at: now(),
+      exitCode: failure === undefined ? 0 : 1,
+      ...(failure === undefined ? {} : { message: failure }),
+    });
+    await publisher.close();
+    if (failure !== undefined) {
+      throw ApplicationFailure.nonRetryable(`Codex turn failed: ${failure}`, ErrorCode.codexTurnFailed);
+    }
+    if (threadId === undefined) {
+      throw ApplicationFailure.nonRetryable('Codex finished the turn without reporting a thread id', ErrorCode.codexTurnFailed);
+    }
+    return { threadId, finalMessage, ...(usage ? { usage } : {}) };
+  };
+}

@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { connectTemporalClient, type TemporalTarget } from '../client/connection';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
+import { resolveCodexBinary, verifyCodexBinary } from '../host/codex-binary';
+import { resolveOpenAIApiKey } from '../host/credentials';
+import { loadRunnerConfig } from '../host/runner-config';
+
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** What to do when the check fails. */
+  fix?: string;
+}
+
+export interface DoctorOptions {
+  target: TemporalTarget;
+  configPath?: string;
+  secretsPath?: string;
+}
+
+async function checkTemporal(target: TemporalTarget): Promise<DoctorCheck[]> {
+  let client;
+  try {
+    client = await connectTemporalClient(target);
+  } catch (error) {
+    return [
+      {
+        name: 'temporal',
+        ok: false,
+        detail: `Temporal is not reachable at ${target.address} (namespace ${target.namespace})`,
+        fix: 'Start the embedded dev server with `./temporal-dev.sh start`, or set TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE, TEMPORAL_API_KEY) to your cluster',
+      },
+      { name: 'search attributes', ok: false, detail: `not checked: ${(error as Error).message.split(':')[0]}` },
+    ];
+  }
+  try {
+    const temporalCheck: DoctorCheck = { name: 'temporal', ok: true, detail: `reachable at ${target.address}, namespace ${target.namespace}` };
+    const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace: target.namespace });
+    const missing = CUSTOM_SEARCH_ATTRIBUTES.filter(({ name }) => !(name in (customAttributes ?? {})));
+    const attributesCheck: DoctorCheck =
+      missing.length === 0
+        ? { name: 'search attributes', ok: true, detail: CUSTOM_SEARCH_ATTRIBUTES.map(({ name }) => name).join(', ') }
+        : {
+            name: 'search attributes',
+            ok: false,
+            detail: `missing in namespace ${target.namespace}: ${missing.map(({ name }) => name).join(', ')}`,
+            fix: [
+              'Register them (the dev server: `./temporal-dev.sh start` does it):',
+              ...missing.map(
+                ({ name, type }) => `  temporal operator search-attribute create --namespace ${target.namespace} --name ${name} --type ${type}`,
+              ),
+            ].join('\n'),
+          };
+    return [temporalCheck, attributesCheck];
+  } finally {
+    await client.connection.close();
+  }
+}
+
+async function checkCodex(options: DoctorOptions): Promise<DoctorCheck[]> {
+  let config;
+  try {
+    config = await loadRunnerConfig(options.configPath);
+  } catch (error) {
+    return [{ name: 'config', ok: false, detail: (error as Error).message, fix: 'Fix the config file or pass --config-path' }];
+  }
+  const checks: DoctorCheck[] = [];
+  try {
+    const binary = resolveCodexBinary(config.codex?.codexPath);
+    const { version } = await verifyCodexBinary(binary);
+    checks.push({ name: 'codex', ok: true, detail: `codex ${version} at ${binary.path} (${binary.source})` });
+  } catch (error) {
+    checks.push({
+      name: 'codex',
+      ok: false,
+      detail: (error as Error).message,
+      fix: 'Run `npm ci` in codex-runner (it installs the pinned @openai/codex), or set codex.codexPath in the config file to a codex binary',
+    });
+  }
+  const provider = config.codex?.config?.model_provider;
+  const codexHome = process.env.CODEX_HOME ?? path.join(os.homedir(), '.codex');
+  if (await resolveOpenAIApiKey(config, options.secretsPath).catch(() => undefined)) {
+    checks.push({ name: 'credentials', ok: true, detail: 'OpenAI API key configured' });
+  } else if (config.codexAuth?.provider === 'chatgpt_oauth' || existsSync(path.join(codexHome, 'auth.json'))) {
+    checks.push({ name: 'credentials', ok: true, detail: `ChatGPT login (Codex auth store in ${codexHome})` });
+  } else if (typeof provider === 'string' && provider !== 'openai') {
+    checks.push({ name: 'credentials', ok: true, detail: `custom model provider "${provider}" from the config file` });
+  } else {
+    checks.push({
+      name: 'credentials',
+      ok: false,
+      detail: 'no OpenAI API key or ChatGPT login configured',
+      fix: 'Run `codex-runner config set-openai-key --api-key-env OPENAI_API_KEY` or `codex-runner config auth-chatgpt`',
+    });
+  }
+  return checks;
+}
+
+/** Everything a host needs before tasks can run, each with the fix when it is missing. */
+export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> {
+  const [temporal, codex] = await Promise.all([checkTemporal(options.target), checkCodex(options)]);
+  return [...temporal, ...codex];
+}

@@ -1,0 +1,65 @@
+import { describeEvent } from '../contracts/describe-event';
+import type { TaskEvent } from '../contracts/events';
+import type { TaskRecord } from '../contracts/task';
+import type { TaskSummary } from '../client/codex-runner-client';
+
+/** Where command output goes; injectable so tests can run the CLI in-process. */
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+export const processIO: CliIO = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+export function printJson(io: CliIO, value: unknown): void {
+  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function formatEvent(event: TaskEvent): string {
+  const time = event.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  const detail = describeEvent(event);
+  return `#${String(event.seq).padStart(3)} ${time} ${event.type}${detail ? `  ${detail}` : ''}`;
+}
+
+export function formatTask(task: TaskRecord): string {
+  const rows: [string, string | undefined][] = [
+    ['task', task.taskId],
+    ['state', task.state],
+    ['repo', task.repoPath],
+    ['priority', String(task.priority)],
+    ['parent', task.parentTaskId],
+    ['branch', task.branchName],
+    ['worktree', task.worktreePath],
+    ['thread', task.threadId],
+    ['commit', task.commitSha],
+    ['files', task.filesChanged?.join(', ')],
+    ['failure', task.failure ? `${task.failure.code}: ${task.failure.message}` : undefined],
+    ['final message', task.finalMessage],
+    ['tokens', task.usage ? `${task.usage.inputTokens} in / ${task.usage.outputTokens} out` : undefined],
+    ['created', task.createdAt],
+    ['updated', task.updatedAt],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows
+    .filter(([, value]) => value !== undefined && value !== '')
+    .map(([label, value]) => `${label.padEnd(width)}  ${value}`)
+    .join('\n');
+}
+
+export function formatTaskTable(tasks: TaskSummary[]): string {
+  if (tasks.length === 0) return 'No tasks.';
+  const header = ['TASK', 'STATE', 'PRIORITY', 'PARENT', 'STARTED', 'REPO'];
+  const rows = tasks.map((task) => [
+    task.taskId,
+    task.state ?? '?',
+    String(task.priority ?? ''),
+    task.parentTaskId ?? '',
+    task.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    task.repoPath ?? '',
+  ]);
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}

@@ -1,0 +1,48 @@
+import { ErrorCode } from '../contracts/errors';
+
+/**
+ * Every error the client library throws on purpose. `code` is stable (scripts and Plato match
+ * on it); `message` is one line that names the problem and the fix.
+ */
+export class CodexRunnerError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CodexRunnerError';
+  }
+}
+
+export class ValidationError extends CodexRunnerError {
+  constructor(message: string) {
+    super(ErrorCode.validation, message);
+    this.name = 'ValidationError';
+  }
+}
+
+export class TaskNotFoundError extends CodexRunnerError {
+  constructor(readonly taskId: string) {
+    super(ErrorCode.taskNotFound, `Task ${taskId} was not found`);
+    this.name = 'TaskNotFoundError';
+  }
+}
+
+export class TaskAlreadyExistsError extends CodexRunnerError {
+  constructor(readonly taskId: string) {
+    super(ErrorCode.taskAlreadyExists, `Task ${taskId} already exists`);
+    this.name = 'TaskAlreadyExistsError';
+  }
+}
+
+export class TemporalUnavailableError extends CodexRunnerError {
+  constructor(address: string, cause: unknown) {
+    super(
+      ErrorCode.temporalUnavailable,
+      `Temporal is not reachable at ${address}: start the dev server with \`./temporal-dev.sh start\`, or set TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE / TEMPORAL_API_KEY) to your cluster`,
+      { cause },
+    );
+    this.name = 'TemporalUnavailableError';
+  }
+}

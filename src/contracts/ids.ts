@@ -1,0 +1,42 @@
+/**
+ * Task ids become workflow ids, git branch names and directory names, so they are validated
+ * before anything touches Temporal or the disk (no `..`, slashes or spaces; bounded length).
+ */
+export const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export const TASK_ID_RULE =
+  'must start with a letter or digit and contain only letters, digits, ".", "_" or "-" (at most 64 characters)';
+
+const TASK_WORKFLOW_PREFIX = 'codex-task-';
+
+/** Workflow id of the task workflow for `taskId` (every task, child or not). */
+export function taskWorkflowId(taskId: string): string {
+  return `${TASK_WORKFLOW_PREFIX}${taskId}`;
+}
+
+/** Inverse of {@link taskWorkflowId}; `undefined` for workflow ids this project did not make. */
+export function taskIdFromWorkflowId(workflowId: string): string | undefined {
+  return workflowId.startsWith(TASK_WORKFLOW_PREFIX) ? workflowId.slice(TASK_WORKFLOW_PREFIX.length) : undefined;
+}
+
+/** The git branch a task works on. */
+export function taskBranchName(taskId: string): string {
+  return `plato/task-${taskId}`;
+}
+
+/** Worktrees live inside the repository they belong to, under a folder excluded from git. */
+export const WORKTREES_DIR = '.plato/worktrees';
+
+/** Worktree path of a task, as a POSIX path relative to the repository root. */
+export function taskWorktreeRelativePath(taskId: string): string {
+  return `${WORKTREES_DIR}/${taskId}`;
+}
+
+/** Task queue of workflows and short activities. */
+export const TASK_QUEUE = 'codex-runner';
+
+/**
+ * Codex sessions run on their own task queue so that a worker's session slots
+ * (`worker --max-concurrent-tasks`) bound sessions alone, not git bookkeeping.
+ */
+export const SESSION_TASK_QUEUE = 'codex-runner-sessions';

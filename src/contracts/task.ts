@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { TASK_ID_PATTERN, TASK_ID_RULE } from './ids';
+
+/** Task states, exactly as DESIGN.md fixes them (the reference's six plus `cancelled`). */
+export const TASK_STATES = [
+  'queued',
+  'running',
+  'awaiting_approval',
+  'interrupted',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+export const TaskStateSchema = z.enum(TASK_STATES);
+export type TaskState = z.infer<typeof TaskStateSchema>;
+
+export const TERMINAL_TASK_STATES: readonly TaskState[] = ['completed', 'failed', 'cancelled'];
+
+export function isTerminalState(state: TaskState): boolean {
+  return TERMINAL_TASK_STATES.includes(state);
+}
+
+export const TaskIdSchema = z.string().regex(TASK_ID_PATTERN, { message: `task id ${TASK_ID_RULE}` });
+
+export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
+export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high', 'xhigh'] as const;
+
+/** Codex settings a task may override; everything else comes from the worker's config file. */
+export const CodexTaskOptionsSchema = z
+  .object({
+    model: z.string().min(1, 'model must not be empty').optional(),
+    reasoningEffort: z.enum(REASONING_EFFORTS).optional(),
+    sandboxMode: z.enum(SANDBOX_MODES).optional(),
+    networkAccess: z.boolean().optional(),
+    additionalDirectories: z.array(z.string().min(1)).max(16).optional(),
+  })
+  .strict();
+export type CodexTaskOptions = z.infer<typeof CodexTaskOptionsSchema>;
+
+const PROMPT_MAX_CHARS = 100_000;
+
+/** Priority: an integer, higher runs first. */
+export const PrioritySchema = z.number().int('priority must be an integer').min(-1000).max(1000);
+
+/** What a caller submits to start one task (the client library's `startTask`). */
+export const StartTaskInputSchema = z
+  .object({
+    taskId: TaskIdSchema.optional(),
+    repoPath: z.string().min(1, 'repoPath must not be empty'),
+    prompt: z
+      .string()
+      .trim()
+      .min(1, 'prompt must not be empty')
+      .max(PROMPT_MAX_CHARS, `prompt must be at most ${PROMPT_MAX_CHARS} characters`),
+    priority: PrioritySchema.default(0),
+    baseRef: z.string().min(1).optional(),
+    codex: CodexTaskOptionsSchema.optional(),
+  })
+  .strict();
+export type StartTaskInput = z.input<typeof StartTaskInputSchema>;
+
+/**
+ * The task workflow's input, as found in its history (`WorkflowExecutionStarted`) and as typed by
+ * someone starting a task with the plain `temporal workflow start`. `repoPath` is absolute.
+ */
+export const TaskWorkflowInputSchema = z
+  .object({
+    taskId: TaskIdSchema,
+    repoPath: z.string().startsWith('/', 'repoPath must be an absolute path'),
+    prompt: z.string().trim().min(1, 'prompt must not be empty').max(PROMPT_MAX_CHARS),
+    priority: PrioritySchema.default(0),
+    baseRef: z.string().min(1).optional(),
+    codex: CodexTaskOptionsSchema.optional(),
+    parentTaskId: TaskIdSchema.optional(),
+  })
+  .strict();
+export type TaskWorkflowInput = z.input<typeof TaskWorkflowInputSchema>;
+export type ValidTaskWorkflowInput = z.output<typeof TaskWorkflowInputSchema>;
+
+/** Token usage of one or more Codex turns (the SDK's `Usage`, camel-cased). */
+export interface TokenUsage {
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  reasoningOutputTokens: number;
+}
+
+export interface TaskRecord {
+  taskId: string;
+  repoPath: string;
+  prompt: string;
+  priority: number;
+  state: TaskState;
+  parentTaskId?: string;
+  baseRef?: string;
+  /** Commit the task branch started from. */
+  baseSha?: string;
+  branchName?: string;
+  worktreePath?: string;
+  /** Codex thread of this task's session, recorded as soon as Codex reports it. */
+  threadId?: string;
+  /** Commit on the task branch holding the agent's work. */
+  commitSha?: string;
+  filesChanged?: string[];
+  finalMessage?: string;
+  usage?: TokenUsage;
+  failure?: { code: string; message: string };
+  createdAt: string;
+  updatedAt: string;
+}

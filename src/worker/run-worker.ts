@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type HostSettings } from '../activities';
+import { loadTemporalTarget, type TemporalTarget } from '../client/connection';
+import { TemporalUnavailableError } from '../client/errors';
+import { SESSION_TASK_QUEUE, TASK_QUEUE } from '../contracts/ids';
+import { resolveOpenAIApiKey } from '../host/credentials';
+import { loadRunnerConfig } from '../host/runner-config';
+
+export interface RunWorkerOptions {
+  /** Codex sessions this worker host runs at once (default 4). */
+  maxConcurrentTasks?: number;
+  configPath?: string;
+  secretsPath?: string;
+  target?: TemporalTarget;
+  /** Called once both workers poll, with a function that stops them gracefully. */
+  onReady?: (shutdown: () => void) => void;
+}
+
+export const DEFAULT_MAX_CONCURRENT_TASKS = 4;
+
+/**
+ * Time a turn gets to stop after SIGTERM before the worker gives up on it. The turn is aborted
+ * (its codex process ends) and its attempt fails, so the next worker retries it on the same
+ * thread and worktree: a deploy is not an interrupt.
+ */
+const SHUTDOWN_GRACE_TIME = '10 seconds';
+
+function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const bundle = path.resolve(__dirname, '../workflow-bundle.js');
+  if (existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
+  return { workflowsPath: require.resolve('../workflows') };
+}
+
+/**
+ * Runs this host's workers until SIGINT/SIGTERM: one polls the main task queue (workflows and
+ * git bookkeeping), the other the session queue with `maxConcurrentTasks` activity slots, so
+ * the slot count bounds Codex sessions and nothing else.
+ */
+export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
+  const target = options.target ?? loadTemporalTarget();
+  const settings: HostSettings = {
+    loadConfig: () => loadRunnerConfig(options.configPath),
+    loadApiKey: async () => resolveOpenAIApiKey(await loadRunnerConfig(options.configPath), options.secretsPath),
+  };
+  await settings.loadConfig();
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect(target.connectionOptions);
+  } catch (error) {
+    throw new TemporalUnavailableError(target.address, error);
+  }
+  const { runCodexTurn, ...bookkeeping } = createActivities(settings);
+  const slots = options.maxConcurrentTasks ?? DEFAULT_MAX_CONCURRENT_TASKS;
+  try {
+    const main = await Worker.create({
+      connection,
+      namespace: target.namespace,
+      taskQueue: TASK_QUEUE,
+      ...workflowSource(),
+      activities: bookkeeping,
+      shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+    });
+    const sessions = await Worker.create({
+      connection,
+      namespace: target.namespace,
+      taskQueue: SESSION_TASK_QUEUE,
+      activities: { runCodexTurn },
+      maxConcurrentActivityTaskExecutions: slots,
+      shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+    });
+    const running = Promise.all([main.run(), sessions.run()]);
+    options.onReady?.(() => {
+      main.shutdown();
+      sessions.shutdown();
+    });
+    await running;
+  } finally {
+    await connection.close();
+  }
+}

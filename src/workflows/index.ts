@@ -1,0 +1,2 @@
+// The workflow bundle's entry point: every workflow this project registers.
+export { taskWorkflow } from './task-workflow';
