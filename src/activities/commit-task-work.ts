@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
-import { gitIn } from './git';
+import { gitIn } from '../host/git';
 
 export interface CommitTaskWorkInput {
   taskId: string;

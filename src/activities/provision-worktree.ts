@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { CheckRepoActions } from 'simple-git';
 import { ErrorCode } from '../contracts/errors';
 import { taskBranchName, taskWorktreeRelativePath } from '../contracts/ids';
-import { gitIn, resolveCommit } from './git';
+import { gitIn, resolveCommit } from '../host/git';
 
 export interface ProvisionWorktreeInput {
   taskId: string;

@@ -4,7 +4,7 @@ import { ErrorCode } from '../contracts/errors';
 import type { TaskEventInput } from '../contracts/events';
 import type { CodexTaskOptions, TokenUsage } from '../contracts/task';
 import { taskQuery } from '../workflows/messages';
-import { gitIn } from './git';
+import { gitIn } from '../host/git';
 import { readSessionCheckpoint, type SessionCheckpointV1 } from './heartbeat-details';
 import type { HostSettings } from './host-settings';
 import { normalizeCodexItem, normalizeUsage } from './normalize-codex-item';

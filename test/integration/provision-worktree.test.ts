@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { simpleGit } from 'simple-git';
+import { provisionWorktree } from '../../src/activities/provision-worktree';
+
+let repo: string;
+
+beforeEach(async () => {
+  repo = await mkdtemp(path.join(tmpdir(), 'provision-worktree-'));
+  const git = simpleGit(repo);
+  await git.init(['--initial-branch=main']);
+  await git.addConfig('user.name', 'Test');
+  await git.addConfig('user.email', 'test@example.invalid');
+  await writeFile(path.join(repo, 'README.md'), 'base\n');
+  await git.add('.');
+  await git.commit('base');
+});
+
+afterEach(async () => {
+  await rm(repo, { recursive: true, force: true });
+});
+
+describe('provisionWorktree', () => {
+  it('makes the branch and worktree, and keeps .plato/ out of git status', async () => {
+    const allocation = await provisionWorktree({ taskId: 't1', repoPath: repo });
+    expect(allocation).toMatchObject({ worktreePath: path.join(repo, '.plato/worktrees/t1'), branchName: 'plato/task-t1', reused: false });
+    expect(allocation.baseSha).toBe((await simpleGit(repo).revparse(['HEAD'])).trim());
+    expect(await readFile(path.join(allocation.worktreePath, 'README.md'), 'utf8')).toBe('base\n');
+    expect(await readFile(path.join(repo, '.git/info/exclude'), 'utf8')).toContain('/.plato/');
+    expect((await simpleGit(repo).status()).isClean()).toBe(true);
+  });
+
+  it('succeeds again when run twice for the same task, as a retry would', async () => {
+    const first = await provisionWorktree({ taskId: 't1', repoPath: repo });
+    await writeFile(path.join(first.worktreePath, 'work.txt'), 'in progress\n');
+    const second = await provisionWorktree({ taskId: 't1', repoPath: repo });
+    expect(second).toEqual({ ...first, reused: true });
+    expect(await readFile(path.join(second.worktreePath, 'work.txt'), 'utf8')).toBe('in progress\n');
+    expect((await readFile(path.join(repo, '.git/info/exclude'), 'utf8')).match(/\/\.plato\//g)).toHaveLength(1);
+  });
+
+  it('reuses a branch left without its worktree (killed between branch and worktree creation)', async () => {
+    await simpleGit(repo).branch(['plato/task-t2', 'HEAD']);
+    const allocation = await provisionWorktree({ taskId: 't2', repoPath: repo });
+    expect(allocation.reused).toBe(true);
+    expect(existsSync(path.join(allocation.worktreePath, 'README.md'))).toBe(true);
+  });
+
+  it('replaces a half-made worktree directory that git does not know', async () => {
+    await mkdir(path.join(repo, '.plato/worktrees/t3'), { recursive: true });
+    await writeFile(path.join(repo, '.plato/worktrees/t3/partial'), '');
+    const allocation = await provisionWorktree({ taskId: 't3', repoPath: repo });
+    expect(existsSync(path.join(allocation.worktreePath, 'partial'))).toBe(false);
+    expect(existsSync(path.join(allocation.worktreePath, 'README.md'))).toBe(true);
+  });
+
+  it('recovers a worktree whose directory was deleted', async () => {
+    const first = await provisionWorktree({ taskId: 't4', repoPath: repo });
+    await rm(first.worktreePath, { recursive: true, force: true });
+    const second = await provisionWorktree({ taskId: 't4', repoPath: repo });
+    expect(existsSync(path.join(second.worktreePath, 'README.md'))).toBe(true);
+  });
+
+  it('starts from a base ref', async () => {
+    const git = simpleGit(repo);
+    const base = (await git.revparse(['HEAD'])).trim();
+    await writeFile(path.join(repo, 'later.txt'), 'later\n');
+    await git.add('.');
+    await git.commit('later');
+    const allocation = await provisionWorktree({ taskId: 't5', repoPath: repo, baseRef: base });
+    expect(allocation.baseSha).toBe(base);
+    expect(existsSync(path.join(allocation.worktreePath, 'later.txt'))).toBe(false);
+  });
+
+  it('fails without retry on a path that is not a repository or an unknown base ref', async () => {
+    await expect(provisionWorktree({ taskId: 't6', repoPath: tmpdir() })).rejects.toMatchObject({
+      type: 'WORKTREE_PROVISIONING_FAILED',
+      nonRetryable: true,
+    });
+    await expect(provisionWorktree({ taskId: 't6', repoPath: repo, baseRef: 'nope' })).rejects.toMatchObject({
+      type: 'WORKTREE_PROVISIONING_FAILED',
+      message: expect.stringContaining('Unknown base ref nope'),
+    });
+  });
+});

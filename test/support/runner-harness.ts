@@ -1,0 +1,151 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { simpleGit } from 'simple-git';
+import { CodexRunnerClient } from '../../src/client/codex-runner-client';
+import { connectTemporalClient } from '../../src/client/connection';
+import { createCodexTestEnv, type CodexTestEnv } from './codex-env';
+import { ScriptedModelServer } from './scripted-model-server';
+import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const CLI_ENTRY = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A `codex-runner worker` running as its own process, as in production. */
+export class WorkerProcess {
+  output = '';
+  private readonly exited: Promise<number | null>;
+
+  constructor(readonly child: ChildProcess) {
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  async ready(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.output.includes('Worker ready')) {
+      if (this.child.exitCode !== null) throw new Error(`worker exited early:\n${this.output}`);
+      if (Date.now() > deadline) throw new Error(`worker not ready after ${timeoutMs} ms:\n${this.output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** Sends `signal` and waits for the process to exit. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+/**
+ * Everything an integration test needs, all real: a Temporal dev server on free ports, the
+ * scripted model server, a fresh CODEX_HOME, a runner config pointing codex at the model, a
+ * client, and worker processes started from `dist/` (run `npm run build` first; `npm test` does).
+ */
+export class RunnerHarness {
+  private readonly workers: WorkerProcess[] = [];
+  private readonly repos: string[] = [];
+
+  private constructor(
+    readonly server: TemporalDevServer,
+    readonly model: ScriptedModelServer,
+    readonly codexEnv: CodexTestEnv,
+    readonly configPath: string,
+    readonly client: CodexRunnerClient,
+  ) {}
+
+  static async start(): Promise<RunnerHarness> {
+    const [server, model] = await Promise.all([startTemporalDevServer(), ScriptedModelServer.start({ log: false })]);
+    const codexEnv = await createCodexTestEnv();
+    const configPath = path.join(codexEnv.root, 'runner-config.json');
+    await writeFile(configPath, JSON.stringify({ codex: { config: model.codexConfig() } }, null, 2));
+    const client = new CodexRunnerClient(
+      await connectTemporalClient({ connectionOptions: { address: server.address }, namespace: server.namespace, address: server.address }),
+    );
+    return new RunnerHarness(server, model, codexEnv, configPath, client);
+  }
+
+  /** Environment for runner processes: codex's test env plus where Temporal is. */
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      ...this.codexEnv.env,
+      PLATO_HOME: path.join(this.codexEnv.root, 'plato-home'),
+      TEMPORAL_ADDRESS: this.server.address,
+      TEMPORAL_NAMESPACE: this.server.namespace,
+      ...extra,
+    };
+  }
+
+  async startWorker(args: string[] = []): Promise<WorkerProcess> {
+    const child = spawn(process.execPath, [CLI_ENTRY, 'worker', '--config-path', this.configPath, ...args], {
+      env: this.env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const worker = new WorkerProcess(child);
+    this.workers.push(worker);
+    await worker.ready();
+    return worker;
+  }
+
+  /** Runs the `codex-runner` CLI as a process and collects its output. */
+  cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI_ENTRY, ...args], { env: this.env(env), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('error', reject);
+      child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+  }
+
+  /** A fresh git repository with one commit holding `files`. */
+  async makeRepo(files: Record<string, string> = { 'README.md': '# test repo\n' }): Promise<string> {
+    const repo = await mkdtemp(path.join(tmpdir(), 'codex-runner-repo-'));
+    this.repos.push(repo);
+    const git = simpleGit(repo);
+    await git.init(['--initial-branch=main']);
+    await git.addConfig('user.name', 'Test');
+    await git.addConfig('user.email', 'test@example.invalid');
+    for (const [file, content] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(repo, file)), { recursive: true });
+      await writeFile(path.join(repo, file), content);
+    }
+    await git.add('.');
+    await git.commit('initial commit');
+    return repo;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.stop('SIGKILL')));
+    await this.client.close().catch(() => undefined);
+    await Promise.all([this.model.stop(), this.server.dispose()]);
+    await this.codexEnv.cleanup();
+    await Promise.all(this.repos.map((repo) => rm(repo, { recursive: true, force: true })));
+  }
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
