@@ -1,5 +1,6 @@
 import { createCheckCodexRuntime } from './check-codex-runtime';
 import { commitTaskWork } from './commit-task-work';
+import { mergeGraphBranch, resolveGraphBase } from './graph-branch';
 import type { HostSettings } from './host-settings';
 import { provisionWorktree } from './provision-worktree';
 import { createRunCodexTurn } from './run-codex-turn';
@@ -13,6 +14,8 @@ export function createActivities(settings: HostSettings) {
     provisionWorktree,
     runCodexTurn: createRunCodexTurn(settings),
     commitTaskWork,
+    resolveGraphBase,
+    mergeGraphBranch,
   };
 }
 

@@ -5,12 +5,19 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { CheckRepoActions } from 'simple-git';
 import { ErrorCode } from '../contracts/errors';
 import { taskBranchName, taskWorktreeRelativePath } from '../contracts/ids';
-import { gitIn, resolveCommit } from '../host/git';
+import { gitIn, mergeCommits, resolveCommit } from '../host/git';
 
 export interface ProvisionWorktreeInput {
   taskId: string;
   repoPath: string;
   baseRef?: string;
+  /**
+   * Commits merged into the base before the branch is made: a graph child with several
+   * prerequisites starts from their merge, so it sees all of their work.
+   */
+  mergeRefs?: string[];
+  /** Date of that merge commit (fixed by the workflow, so a retry makes the same commit). */
+  mergeDate?: string;
 }
 
 export interface WorktreeAllocation {
@@ -61,13 +68,24 @@ export async function provisionWorktree(input: ProvisionWorktreeInput): Promise<
     throw provisioningFailure(`${repoPath} is not the root of a git repository`);
   }
   const baseRef = input.baseRef ?? 'HEAD';
-  const baseSha = await resolveCommit(git, baseRef);
+  let baseSha = await resolveCommit(git, baseRef);
   if (baseSha === undefined) {
     throw provisioningFailure(
       input.baseRef === undefined
         ? `${repoPath} has no commits yet; commit something first or pass a base ref`
         : `Unknown base ref ${input.baseRef} in ${repoPath}`,
     );
+  }
+  for (const mergeRef of input.mergeRefs ?? []) {
+    const outcome = await mergeCommits(repoPath, baseSha, mergeRef, `codex-runner: prerequisites of ${input.taskId}`, input.mergeDate ?? '1970-01-01T00:00:00Z');
+    if (!outcome.merged) {
+      throw ApplicationFailure.nonRetryable(
+        `The prerequisites' work conflicts in ${outcome.conflictedFiles.join(', ')}: ${input.taskId} cannot start from their merge`,
+        ErrorCode.graphMergeConflict,
+        { conflictedFiles: outcome.conflictedFiles },
+      );
+    }
+    baseSha = outcome.sha;
   }
   await excludePlatoDir(repoPath);
 

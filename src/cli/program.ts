@@ -1,44 +1,11 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { CodexRunnerClient } from '../client/codex-runner-client';
-import { connectTemporalClient, loadTemporalTarget, type TemporalTarget } from '../client/connection';
-import { REASONING_EFFORTS, SANDBOX_MODES, TASK_STATES, type CodexTaskOptions, type TaskState } from '../contracts/task';
+import { Command, Option } from 'commander';
+import { loadTemporalTarget } from '../client/connection';
+import { TASK_STATES, type TaskState } from '../contracts/task';
+import { addCodexOptions, codexOptions, integer, webUiUrl, withClient, type CodexFlags } from './common';
+import { registerGraphCommands } from './graph-commands';
 import { DEFAULT_MAX_CONCURRENT_TASKS, runWorker } from '../worker/run-worker';
 import { runDoctor } from './doctor';
 import { formatEvent, formatTask, formatTaskTable, printJson, type CliIO } from './output';
-
-function integer(field: string, min?: number) {
-  return (raw: string): number => {
-    if (!/^-?\d+$/.test(raw.trim())) throw new InvalidArgumentError(`${field} must be an integer`);
-    const value = Number.parseInt(raw, 10);
-    if (min !== undefined && value < min) throw new InvalidArgumentError(`${field} must be at least ${min}`);
-    return value;
-  };
-}
-
-function webUiUrl(target: TemporalTarget, taskId?: string): string | undefined {
-  const base =
-    process.env.CODEX_RUNNER_UI_URL ??
-    (/^(localhost|127\.0\.0\.1):7233$/.test(target.address) ? `http://${target.address.split(':')[0]}:8233` : undefined);
-  if (base === undefined) return undefined;
-  return taskId ? `${base}/namespaces/${target.namespace}/workflows/codex-task-${taskId}` : base;
-}
-
-interface CodexFlags {
-  model?: string;
-  reasoningEffort?: (typeof REASONING_EFFORTS)[number];
-  sandbox?: (typeof SANDBOX_MODES)[number];
-  network?: boolean;
-}
-
-function codexOptions(flags: CodexFlags): CodexTaskOptions | undefined {
-  const options: CodexTaskOptions = {
-    ...(flags.model ? { model: flags.model } : {}),
-    ...(flags.reasoningEffort ? { reasoningEffort: flags.reasoningEffort } : {}),
-    ...(flags.sandbox ? { sandboxMode: flags.sandbox } : {}),
-    ...(flags.network === undefined ? {} : { networkAccess: flags.network }),
-  };
-  return Object.keys(options).length > 0 ? options : undefined;
-}
 
 /**
  * The `codex-runner` command line: parses arguments, calls the client library, prints. Every
@@ -51,16 +18,6 @@ export function buildProgram(io: CliIO): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-
-  const withClient = async <T>(run: (client: CodexRunnerClient, target: TemporalTarget) => Promise<T>): Promise<T> => {
-    const target = loadTemporalTarget();
-    const client = new CodexRunnerClient(await connectTemporalClient(target));
-    try {
-      return await run(client, target);
-    } finally {
-      await client.close();
-    }
-  };
 
   program
     .command('worker')
@@ -86,18 +43,15 @@ export function buildProgram(io: CliIO): Command {
       });
     });
 
-  program
+  const start = program
     .command('start')
     .description('Start one task: a Codex session on its own branch and worktree')
     .requiredOption('--prompt <text>', 'what the agent should do')
     .option('--task-id <id>', 'task id (default: a new UUID)')
     .option('--repo-path <path>', 'git repository to work in', process.cwd())
     .option('--base-ref <ref>', 'branch, tag or commit the task branch starts from (default HEAD)')
-    .option('--priority <n>', 'higher runs first', integer('priority'), 0)
-    .option('--model <name>', 'Codex model')
-    .addOption(new Option('--reasoning-effort <level>', 'Codex reasoning effort').choices(REASONING_EFFORTS))
-    .addOption(new Option('--sandbox <mode>', 'Codex sandbox mode (default workspace-write)').choices(SANDBOX_MODES))
-    .option('--network', 'allow network access inside the sandbox')
+    .option('--priority <n>', 'higher runs first', integer('priority'), 0);
+  addCodexOptions(start)
     .option('--wait', 'wait until the task finishes; exit 1 if it failed')
     .option('--json', 'print JSON')
     .action(
@@ -212,5 +166,6 @@ export function buildProgram(io: CliIO): Command {
       if (!ok) process.exitCode = 1;
     });
 
+  registerGraphCommands(program, io);
   return program;
 }

@@ -1,11 +1,22 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { Client, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { TaskEvent } from '../contracts/events';
+import {
+  CreateTaskGraphInputSchema,
+  aggregateGraphState,
+  findGraphProblem,
+  type CreateTaskGraphInput,
+  type TaskGraphResults,
+  type TaskGraphSnapshot,
+  type TaskGraphWorkflowInput,
+} from '../contracts/graph';
 import { TASK_QUEUE, taskIdFromWorkflowId, taskWorkflowId } from '../contracts/ids';
 import { CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState } from '../contracts/search-attributes';
 import { StartTaskInputSchema, TaskIdSchema, type StartTaskInput, type TaskRecord, type TaskState, type TaskWorkflowInput } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
+import type { taskGraphWorkflow } from '../workflows/task-graph-workflow';
 import type { taskWorkflow } from '../workflows/task-workflow';
 import { eventsQuery, taskQuery } from '../workflows/messages';
 import { connectTemporalClient, loadTemporalTarget } from './connection';
@@ -36,6 +47,7 @@ export interface ListTasksOptions {
 }
 
 const SUMMARY_MAX_BYTES = 200;
+const CHILDREN_VISIBLE_TIMEOUT_MS = 10_000;
 
 function quoteQueryValue(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -91,28 +103,124 @@ export class CodexRunnerClient {
       ...(baseRef ? { baseRef } : {}),
       ...(codex ? { codex } : {}),
     };
-    try {
-      await this.temporal.workflow.start<typeof taskWorkflow>('taskWorkflow', {
-        taskQueue: TASK_QUEUE,
-        workflowId: taskWorkflowId(taskId),
-        args: [workflowInput],
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-        workflowIdConflictPolicy: 'FAIL',
-        priority: temporalPriority(priority),
-        typedSearchAttributes: [
-          { key: CodexTaskState, value: 'queued' },
-          { key: CodexRepoPath, value: repoPath },
-          { key: CodexPriority, value: priority },
-        ],
-        staticSummary: truncateUtf8(`${taskId} · ${repoPath.split('/').at(-1)} · ${prompt.replace(/\s+/g, ' ')}`, SUMMARY_MAX_BYTES),
-        staticDetails: [`**Task:** ${taskId}`, `**Repository:** \`${repoPath}\``, `**Priority:** ${priority}`, `**Prompt:**`, '', truncateUtf8(prompt, 8_000)].join('\n'),
-      });
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) throw new TaskAlreadyExistsError(taskId);
-      throw error;
-    }
+    await this.startWorkflow('taskWorkflow', workflowInput, {
+      taskId,
+      repoPath,
+      priority,
+      summary: `${taskId} · ${repoPath.split('/').at(-1)} · ${prompt.replace(/\s+/g, ' ')}`,
+      details: [`**Task:** ${taskId}`, `**Repository:** \`${repoPath}\``, `**Priority:** ${priority}`, `**Prompt:**`, '', truncateUtf8(prompt, 8_000)],
+    });
     const now = new Date().toISOString();
     return { taskId, repoPath, prompt, priority, state: 'queued', ...(baseRef ? { baseRef } : {}), createdAt: now, updatedAt: now };
+  }
+
+  /**
+   * Validates a task graph and starts it: the parent task's workflow, which creates every child
+   * at once (queued) and releases each when its prerequisites completed. Nothing is created when
+   * validation fails: no children, duplicate ids, a dependency on itself, on a missing child or
+   * duplicated, a cycle (named `a -> b -> a`), a child in another repository, bad ids, or an id
+   * that already exists.
+   * @returns the graph as admitted: every task `queued`.
+   * @throws ValidationError for a bad graph (the message names the problem and the fix).
+   * @throws TaskAlreadyExistsError when the parent's or a child's id is taken.
+   */
+  async createTaskGraph(input: CreateTaskGraphInput): Promise<TaskGraphSnapshot> {
+    const parsed = CreateTaskGraphInputSchema.safeParse(input);
+    if (!parsed.success) throw new ValidationError(describeIssues(parsed.error));
+    const { parent, children, maxConcurrentTasks } = parsed.data;
+    const parentTaskId = parent.taskId ?? randomUUID();
+    const problem = findGraphProblem(
+      { taskId: parentTaskId, repoPath: path.resolve(parent.repoPath) },
+      children.map((child) => (child.repoPath ? { ...child, repoPath: path.resolve(child.repoPath) } : child)),
+    );
+    if (problem) throw new ValidationError(problem);
+    const repoPath = await checkRepository(parent.repoPath, parent.baseRef);
+    const taken = await this.existingTaskIds([parentTaskId, ...children.map((child) => child.taskId)]);
+    if (taken.length > 0) throw new TaskAlreadyExistsError(taken[0]!);
+
+    const workflowInput: TaskGraphWorkflowInput = {
+      parent: { ...parent, taskId: parentTaskId, repoPath },
+      children: children.map(({ repoPath: _ignored, ...child }) => child),
+      ...(maxConcurrentTasks ? { maxConcurrentTasks } : {}),
+    };
+    await this.startWorkflow('taskGraphWorkflow', workflowInput, {
+      taskId: parentTaskId,
+      repoPath,
+      priority: parent.priority,
+      summary: `${parentTaskId} · graph of ${children.length} · ${repoPath.split('/').at(-1)} · ${parent.prompt.replace(/\s+/g, ' ')}`,
+      details: [
+        `**Task graph:** ${parentTaskId}`,
+        `**Repository:** \`${repoPath}\``,
+        `**Children:** ${children.map((child) => (child.dependencyTaskIds.length ? `${child.taskId} (after ${child.dependencyTaskIds.join(', ')})` : child.taskId)).join(', ')}`,
+        `**Goal:**`,
+        '',
+        truncateUtf8(parent.prompt, 8_000),
+      ],
+    });
+    await this.waitUntilStarted(children.at(-1)!.taskId, CHILDREN_VISIBLE_TIMEOUT_MS);
+    const now = new Date().toISOString();
+    const queued = (taskId: string, prompt: string, priority: number, extra: Partial<TaskRecord> = {}): TaskRecord => ({
+      taskId,
+      repoPath,
+      prompt,
+      priority,
+      state: 'queued',
+      createdAt: now,
+      updatedAt: now,
+      ...extra,
+    });
+    return {
+      parent: queued(parentTaskId, parent.prompt, parent.priority, {
+        graph: {
+          children: children.map(({ taskId, prompt, priority, dependencyTaskIds }) => ({ taskId, prompt, priority, dependencyTaskIds })),
+          ...(maxConcurrentTasks ? { maxConcurrentTasks } : {}),
+          results: [],
+        },
+      }),
+      children: children.map((child) =>
+        queued(child.taskId, child.prompt, child.priority, { parentTaskId, dependencyTaskIds: child.dependencyTaskIds }),
+      ),
+      dependencies: Object.fromEntries(children.map((child) => [child.taskId, child.dependencyTaskIds])),
+      state: 'queued',
+    };
+  }
+
+  /**
+   * A task graph by its parent's id or any child's id: the parent, its children, their
+   * dependencies and the aggregate state (the parent's own once it has ended, else derived
+   * from the children by the reference rule). A task that is not in a graph is returned as a
+   * graph of its own, without children.
+   * @throws TaskNotFoundError when no task has this id.
+   */
+  async getTaskGraph(taskId: string): Promise<TaskGraphSnapshot> {
+    const parent = await this.graphParent(taskId);
+    const childIds = parent.graph?.children.map((child) => child.taskId) ?? [];
+    const children = await Promise.all(childIds.map((id) => this.getTask(id)));
+    const ownState = parent.state === 'cancelled' ? 'failed' : parent.state;
+    const state =
+      children.length === 0 || parent.state === 'completed' || parent.state === 'failed' || parent.state === 'cancelled'
+        ? ownState
+        : aggregateGraphState(children.map((child) => child.state));
+    return {
+      parent,
+      children,
+      dependencies: Object.fromEntries((parent.graph?.children ?? []).map((child) => [child.taskId, child.dependencyTaskIds])),
+      state,
+    };
+  }
+
+  /**
+   * The worker results of a graph's finished children and, once every child is terminal, the
+   * synthesis; by the parent's id or any child's id.
+   * @throws TaskNotFoundError when no task has this id.
+   */
+  async getTaskGraphResults(taskId: string): Promise<TaskGraphResults> {
+    const parent = await this.graphParent(taskId);
+    return {
+      parentTaskId: parent.taskId,
+      results: parent.graph?.results ?? [],
+      ...(parent.graph?.synthesis ? { synthesis: parent.graph.synthesis } : {}),
+    };
   }
 
   /**
@@ -155,7 +263,7 @@ export class CodexRunnerClient {
    * attributes). Visibility is eventually consistent: a task started a moment ago may be missing.
    */
   async listTasks(options: ListTasksOptions = {}): Promise<TaskSummary[]> {
-    const clauses = ['WorkflowType = "taskWorkflow"'];
+    const clauses = ['(WorkflowType = "taskWorkflow" OR WorkflowType = "taskGraphWorkflow")'];
     if (options.state) clauses.push(`CodexTaskState = ${quoteQueryValue(options.state)}`);
     if (options.parentTaskId) clauses.push(`CodexParentTaskId = ${quoteQueryValue(options.parentTaskId)}`);
     if (options.repoPath) clauses.push(`CodexRepoPath = ${quoteQueryValue(options.repoPath)}`);
@@ -178,6 +286,75 @@ export class CodexRunnerClient {
       if (tasks.length >= limit) break;
     }
     return tasks;
+  }
+
+  /**
+   * Waits until a task's workflow exists. The graph's parent creates its children in its first
+   * steps; waiting for them here means a caller can read any child as soon as createTaskGraph
+   * returns. Without a worker the children cannot appear: after `timeoutMs` the wait gives up
+   * quietly and they appear once a worker runs.
+   */
+  private async waitUntilStarted(taskId: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        await this.handle(taskId).describe();
+        return;
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** Starts a task's or a graph's workflow under the task's id, with its search attributes and Web UI summary. */
+  private async startWorkflow<W extends typeof taskWorkflow | typeof taskGraphWorkflow>(
+    type: 'taskWorkflow' | 'taskGraphWorkflow',
+    input: Parameters<W>[0],
+    task: { taskId: string; repoPath: string; priority: number; summary: string; details: string[] },
+  ): Promise<void> {
+    try {
+      await this.temporal.workflow.start(type, {
+        taskQueue: TASK_QUEUE,
+        workflowId: taskWorkflowId(task.taskId),
+        args: [input],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        workflowIdConflictPolicy: 'FAIL',
+        priority: temporalPriority(task.priority),
+        typedSearchAttributes: [
+          { key: CodexTaskState, value: 'queued' },
+          { key: CodexRepoPath, value: task.repoPath },
+          { key: CodexPriority, value: task.priority },
+        ],
+        staticSummary: truncateUtf8(task.summary, SUMMARY_MAX_BYTES),
+        staticDetails: task.details.join('\n'),
+      });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) throw new TaskAlreadyExistsError(task.taskId);
+      throw error;
+    }
+  }
+
+  private async graphParent(taskId: string): Promise<TaskRecord> {
+    const task = await this.getTask(taskId);
+    return task.parentTaskId ? this.getTask(task.parentTaskId) : task;
+  }
+
+  /** Which of these ids a running or completed task already has (a failed task's id may be reused). */
+  private async existingTaskIds(taskIds: string[]): Promise<string[]> {
+    const statuses = await Promise.all(
+      taskIds.map(async (taskId) => {
+        try {
+          return (await this.temporal.workflow.getHandle(taskWorkflowId(taskId)).describe()).status.name;
+        } catch (error) {
+          if (error instanceof WorkflowNotFoundError) return undefined;
+          throw error;
+        }
+      }),
+    );
+    // The same rule as the ALLOW_DUPLICATE_FAILED_ONLY reuse policy: only a run that ended
+    // without success (failed, cancelled, terminated, timed out) frees its id.
+    return taskIds.filter((_, i) => statuses[i] === 'RUNNING' || statuses[i] === 'COMPLETED' || statuses[i] === 'CONTINUED_AS_NEW');
   }
 
   private handle(taskId: string) {

@@ -15,6 +15,9 @@ export const ErrorCode = {
   codexTurnFailed: 'CODEX_TURN_FAILED',
   commitFailed: 'TASK_COMMIT_FAILED',
   configInvalid: 'CONFIG_INVALID',
+  graphDependencyFailed: 'TASK_GRAPH_DEPENDENCY_FAILED',
+  graphChildFailed: 'TASK_GRAPH_CHILD_FAILED',
+  graphMergeConflict: 'TASK_GRAPH_MERGE_CONFLICT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,3 +1,4 @@
+import type { GraphState, ResultClassification } from './graph';
 import type { TaskState, TokenUsage } from './task';
 
 /**
@@ -30,6 +31,17 @@ export const TASK_EVENT_TYPES = [
   'task.approval.rejected',
   'task.approval.timed_out',
   'task.changes_requested',
+  'task.graph.created',
+  'task.graph.worker.started',
+  'task.graph.dependency.satisfied',
+  'task.graph.dependency.blocked',
+  'task.graph.result.collected',
+  'task.graph.child.completed',
+  'task.graph.child.failed',
+  'task.graph.merged',
+  'task.graph.synthesized',
+  'task.graph.completed',
+  'task.graph.failed',
 ] as const;
 export type TaskEventType = (typeof TASK_EVENT_TYPES)[number];
 
@@ -69,6 +81,14 @@ export interface TaskEvent {
   taskId: string;
   state?: TaskState;
   parentTaskId?: string;
+  childTaskId?: string;
+  dependencyTaskId?: string;
+  dependencyTaskIds?: string[];
+  blockedByTaskIds?: string[];
+  graphState?: GraphState;
+  resultId?: string;
+  synthesisId?: string;
+  resultClassification?: ResultClassification;
   worktreePath?: string;
   branchName?: string;
   baseSha?: string;

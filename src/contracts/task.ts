@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { GraphRecord } from './graph';
 import { TASK_ID_PATTERN, TASK_ID_RULE } from './ids';
 
 /** Task states, exactly as DESIGN.md fixes them (the reference's six plus `cancelled`). */
@@ -71,7 +72,11 @@ export const TaskWorkflowInputSchema = z
     priority: PrioritySchema.default(0),
     baseRef: z.string().min(1).optional(),
     codex: CodexTaskOptionsSchema.optional(),
+    /** Set for a graph child: it waits until its parent releases it (prerequisites done). */
     parentTaskId: TaskIdSchema.optional(),
+    /** A graph child's overall goal: the parent's prompt. */
+    goal: z.string().optional(),
+    dependencyTaskIds: z.array(TaskIdSchema).optional(),
   })
   .strict();
 export type TaskWorkflowInput = z.input<typeof TaskWorkflowInputSchema>;
@@ -92,6 +97,8 @@ export interface TaskRecord {
   priority: number;
   state: TaskState;
   parentTaskId?: string;
+  /** A graph child's prerequisites. */
+  dependencyTaskIds?: string[];
   baseRef?: string;
   /** Commit the task branch started from. */
   baseSha?: string;
@@ -105,6 +112,8 @@ export interface TaskRecord {
   finalMessage?: string;
   usage?: TokenUsage;
   failure?: { code: string; message: string };
+  /** Set on a graph's parent task. */
+  graph?: GraphRecord;
   createdAt: string;
   updatedAt: string;
 }

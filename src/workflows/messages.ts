@@ -13,3 +13,22 @@ export const eventsQuery = defineQuery<TaskEvent[], [afterSeq?: number]>('events
  * `events --follow` show progress during the turn, not only after it.
  */
 export const sessionEventsSignal = defineSignal<[SessionEventBatch]>('sessionEvents');
+
+/** What a graph parent tells a child whose prerequisites all completed. */
+export interface GraphRelease {
+  /** The commit the child's branch starts from. */
+  baseSha: string;
+  /** Further prerequisite commits merged into the base (a child with several prerequisites). */
+  mergeShas: string[];
+  satisfied: { taskId: string; commitSha: string }[];
+}
+
+/** What a graph parent tells a child that can never run because a prerequisite failed. */
+export interface GraphBlock {
+  blockedByTaskIds: string[];
+  /** The task whose failure started the chain, and why it failed. */
+  rootCause: { taskId: string; code: string; message: string };
+}
+
+export const graphReleaseSignal = defineSignal<[GraphRelease]>('graphRelease');
+export const graphBlockSignal = defineSignal<[GraphBlock]>('graphBlock');

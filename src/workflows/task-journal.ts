@@ -25,6 +25,7 @@ export class TaskJournal {
       priority: input.priority,
       state: 'queued',
       ...(input.parentTaskId ? { parentTaskId: input.parentTaskId } : {}),
+      ...(input.dependencyTaskIds ? { dependencyTaskIds: input.dependencyTaskIds } : {}),
       ...(input.baseRef ? { baseRef: input.baseRef } : {}),
       createdAt: startedAt,
       updatedAt: startedAt,

@@ -1,15 +1,18 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  proxyActivities,
-  setHandler,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ErrorCode, type TaskFailure } from '../contracts/errors';
 import { SESSION_TASK_QUEUE } from '../contracts/ids';
-import { TaskWorkflowInputSchema, type TaskRecord, type TaskWorkflowInput } from '../contracts/task';
+import { TaskWorkflowInputSchema, type TaskRecord, type TaskWorkflowInput, type ValidTaskWorkflowInput } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
-import { eventsQuery, sessionEventsSignal, taskQuery } from './messages';
+import {
+  eventsQuery,
+  graphBlockSignal,
+  graphReleaseSignal,
+  sessionEventsSignal,
+  taskQuery,
+  type GraphBlock,
+  type GraphRelease,
+} from './messages';
 import { TaskJournal } from './task-journal';
 
 // A broken codex install does not heal by retrying; the activity marks its failures non-retryable.
@@ -69,14 +72,25 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
   setHandler(taskQuery, () => journal.record);
   setHandler(eventsQuery, (afterSeq = 0) => journal.events.filter((event) => event.seq > afterSeq));
   setHandler(sessionEventsSignal, (batch) => journal.appendSessionEvents(batch));
+  let gate: GraphRelease | GraphBlock | undefined;
+  setHandler(graphReleaseSignal, (release) => void (gate ??= release));
+  setHandler(graphBlockSignal, (block) => void (gate ??= block));
 
   journal.emit('task.queued', { message: input.parentTaskId ? `Child of ${input.parentTaskId}` : undefined });
   try {
+    let base: { baseRef?: string; mergeRefs?: string[]; mergeDate?: string } = input.baseRef ? { baseRef: input.baseRef } : {};
+    if (input.parentTaskId) {
+      // A graph child exists (listable, queryable) from the start, but runs only when its
+      // parent releases it: every prerequisite completed and the graph has a free slot.
+      await condition(() => gate !== undefined);
+      base = startGraphChild(journal, input.parentTaskId, gate!);
+    }
+
     const runtime = await step(ErrorCode.codexRuntimeFailed, () => checkCodexRuntime());
     journal.emit('runtime.checked', { version: runtime.version, codexPath: runtime.codexPath, message: `codex ${runtime.version}` });
 
     const worktree = await step(ErrorCode.worktreeProvisioningFailed, () =>
-      provisionWorktree({ taskId: input.taskId, repoPath: input.repoPath, ...(input.baseRef ? { baseRef: input.baseRef } : {}) }),
+      provisionWorktree({ taskId: input.taskId, repoPath: input.repoPath, ...base }),
     );
     journal.update({ worktreePath: worktree.worktreePath, branchName: worktree.branchName, baseSha: worktree.baseSha });
     journal.emit('worktree.provisioned', {
@@ -92,7 +106,7 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
       runCodexTurn({
         taskId: input.taskId,
         worktreePath: worktree.worktreePath,
-        prompt: input.prompt,
+        prompt: turnPrompt(input),
         ...(input.codex ? { codex: input.codex } : {}),
       }),
     );
@@ -127,6 +141,40 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
       details: [journal.record],
     });
   }
+}
+
+/** Releases a graph child, or ends it when a prerequisite failed; returns where its branch starts. */
+function startGraphChild(journal: TaskJournal, parentTaskId: string, gate: GraphRelease | GraphBlock) {
+  const dependencyTaskIds = journal.record.dependencyTaskIds ?? [];
+  if ('rootCause' in gate) {
+    const message = `Blocked by failed graph dependency ${gate.blockedByTaskIds.join(', ')} (root cause: ${gate.rootCause.taskId} ${gate.rootCause.code}: ${gate.rootCause.message})`;
+    journal.emit('task.graph.dependency.blocked', {
+      parentTaskId,
+      dependencyTaskIds,
+      blockedByTaskIds: gate.blockedByTaskIds,
+      errorCode: ErrorCode.graphDependencyFailed,
+      message,
+    });
+    throw new StepFailure({ code: ErrorCode.graphDependencyFailed, message });
+  }
+  for (const { taskId, commitSha } of gate.satisfied) {
+    journal.emit('task.graph.dependency.satisfied', { parentTaskId, dependencyTaskId: taskId, dependencyTaskIds, commitSha });
+  }
+  journal.emit('task.graph.worker.started', { parentTaskId, dependencyTaskIds, baseSha: gate.baseSha });
+  return { baseRef: gate.baseSha, mergeRefs: gate.mergeShas, mergeDate: new Date().toISOString() };
+}
+
+/** A graph child's turn is told the overall goal and that it works on one part of it. */
+function turnPrompt(input: ValidTaskWorkflowInput): string {
+  if (input.goal === undefined) return input.prompt;
+  const prerequisites = input.dependencyTaskIds?.length
+    ? `\n\nYour working directory already contains the work of the tasks yours builds on: ${input.dependencyTaskIds.join(', ')}.`
+    : '';
+  return [
+    'You are one of several agents working toward a larger goal; each works on its own part, on its own branch.',
+    `Overall goal:\n${input.goal}`,
+    `Your part (task ${input.taskId}):\n${input.prompt}${prerequisites}`,
+  ].join('\n\n');
 }
 
 function commitMessage(taskId: string, prompt: string): string {

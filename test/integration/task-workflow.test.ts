@@ -7,26 +7,17 @@ import { eventsFromHistory } from '../../src/client/history-events';
 import type { TaskEvent } from '../../src/contracts/events';
 import { taskWorkflowId } from '../../src/contracts/ids';
 import { eventsQuery } from '../../src/workflows/messages';
-import { RunnerHarness, eventually } from '../support/runner-harness';
+import { eventually, useRunnerHarness } from '../support/runner-harness';
 import { exec, httpError, say } from '../support/scripted-model-server';
 
 const RECORDED_HISTORIES = path.resolve(__dirname, '..', 'histories');
 
-let harness: RunnerHarness;
-
-beforeAll(async () => {
-  harness = await RunnerHarness.start();
-  await harness.startWorker();
-});
-
-afterAll(async () => {
-  await harness?.stop();
-});
+const harness = useRunnerHarness();
 
 /** Writes a history for the replay suite when RECORD_HISTORIES=1 (how test/histories was made). */
 async function maybeRecordHistory(name: string, taskId: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const shown = await harness.server.cli(['workflow', 'show', '--workflow-id', taskWorkflowId(taskId), '--output', 'json']);
+  const shown = await harness().server.cli(['workflow', 'show', '--workflow-id', taskWorkflowId(taskId), '--output', 'json']);
   if (shown.code !== 0) throw new Error(`temporal workflow show failed: ${shown.stderr}`);
   await mkdir(RECORDED_HISTORIES, { recursive: true });
   await writeFile(path.join(RECORDED_HISTORIES, `${name}.json`), shown.stdout);
@@ -37,13 +28,13 @@ describe('a task whose agent writes a file', () => {
   let repo: string;
 
   beforeAll(async () => {
-    repo = await harness.makeRepo();
-    harness.model.script({ when: 'marker-hello', steps: [exec('echo hello > hello.txt'), say('I wrote hello.txt')] });
-    await harness.client.startTask({ taskId, repoPath: repo, prompt: 'Write hello.txt (marker-hello)' });
+    repo = await harness().makeRepo();
+    harness().model.script({ when: 'marker-hello', steps: [exec('echo hello > hello.txt'), say('I wrote hello.txt')] });
+    await harness().client.startTask({ taskId, repoPath: repo, prompt: 'Write hello.txt (marker-hello)' });
   });
 
   it('ends completed with the file committed on its own branch', async () => {
-    const task = await harness.client.waitForTask(taskId);
+    const task = await harness().client.waitForTask(taskId);
     expect(task.state).toBe('completed');
     expect(task.branchName).toBe(`plato/task-${taskId}`);
     expect(task.worktreePath).toBe(path.join(repo, '.plato', 'worktrees', taskId));
@@ -63,7 +54,7 @@ describe('a task whose agent writes a file', () => {
   });
 
   it('records the lifecycle and the session in order, and the history alone rebuilds them', async () => {
-    const handle = harness.client.temporal.workflow.getHandle(taskWorkflowId(taskId));
+    const handle = harness().client.temporal.workflow.getHandle(taskWorkflowId(taskId));
     const queried = await handle.query(eventsQuery);
     const rebuilt = eventsFromHistory(await handle.fetchHistory());
     expect(rebuilt).toEqual(queried);
@@ -86,22 +77,22 @@ describe('a task whose agent writes a file', () => {
     const usage = queried.find((event) => event.type === 'session.usage');
     expect(usage?.usage).toMatchObject({ inputTokens: expect.any(Number), outputTokens: expect.any(Number) });
     const completed = queried.find((event) => event.type === 'task.completed') as TaskEvent;
-    expect(completed.commitSha).toBe((await harness.client.getTask(taskId)).commitSha);
+    expect(completed.commitSha).toBe((await harness().client.getTask(taskId)).commitSha);
     await maybeRecordHistory('task-completed', taskId);
   });
 
   it('is found by its state, repository and priority through search attributes', async () => {
     const listed = await eventually(async () => {
-      const tasks = await harness.client.listTasks({ state: 'completed', repoPath: repo });
+      const tasks = await harness().client.listTasks({ state: 'completed', repoPath: repo });
       return tasks.find((task) => task.taskId === taskId);
     });
     expect(listed).toMatchObject({ state: 'completed', repoPath: repo, priority: 0, workflowStatus: 'COMPLETED' });
-    const cli = await harness.server.cli(['workflow', 'list', '--query', 'CodexTaskState="completed"']);
+    const cli = await harness().server.cli(['workflow', 'list', '--query', 'CodexTaskState="completed"']);
     expect(cli.stdout).toContain(taskWorkflowId(taskId));
   });
 
   it('shows a readable summary and current details in the Web UI', async () => {
-    const handle = harness.client.temporal.workflow.getHandle(taskWorkflowId(taskId));
+    const handle = harness().client.temporal.workflow.getHandle(taskWorkflowId(taskId));
     const summary = await (await handle.describe()).staticSummary();
     expect(summary).toContain(taskId);
     expect(summary).toContain('Write hello.txt');
@@ -111,10 +102,10 @@ describe('a task whose agent writes a file', () => {
   });
 
   it('prints its record and events on the CLI', async () => {
-    const status = await harness.cli(['status', taskId]);
+    const status = await harness().cli(['status', taskId]);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/state\s+completed/);
-    const events = await harness.cli(['events', taskId, '--json']);
+    const events = await harness().cli(['events', taskId, '--json']);
     expect(events.code).toBe(0);
     const parsed = JSON.parse(events.stdout) as { events: TaskEvent[] };
     expect(parsed.events.at(-1)?.type).toBe('task.completed');
@@ -126,69 +117,69 @@ describe('a task whose model fails', () => {
   let repo: string;
 
   beforeAll(async () => {
-    repo = await harness.makeRepo();
-    harness.model.script({ when: 'marker-broken-model', steps: [httpError(400, 'the scripted model refuses')] });
-    await harness.client.startTask({ taskId, repoPath: repo, prompt: 'Do something (marker-broken-model)' });
+    repo = await harness().makeRepo();
+    harness().model.script({ when: 'marker-broken-model', steps: [httpError(400, 'the scripted model refuses')] });
+    await harness().client.startTask({ taskId, repoPath: repo, prompt: 'Do something (marker-broken-model)' });
   });
 
   it('ends failed, with a code and a message, and Temporal reports the workflow Failed', async () => {
-    const task = await harness.client.waitForTask(taskId);
+    const task = await harness().client.waitForTask(taskId);
     expect(task.state).toBe('failed');
     expect(task.failure?.code).toBe('CODEX_TURN_FAILED');
     expect(task.failure?.message).toContain('the scripted model refuses');
-    const description = await harness.client.temporal.workflow.getHandle(taskWorkflowId(taskId)).describe();
+    const description = await harness().client.temporal.workflow.getHandle(taskWorkflowId(taskId)).describe();
     expect(description.status.name).toBe('FAILED');
-    const events = await harness.client.listEvents(taskId);
+    const events = await harness().client.listEvents(taskId);
     expect(events.at(-1)).toMatchObject({ type: 'task.failed', errorCode: 'CODEX_TURN_FAILED' });
     await maybeRecordHistory('task-failed', taskId);
   });
 
   it('keeps the worktree', async () => {
-    const task = await harness.client.getTask(taskId);
+    const task = await harness().client.getTask(taskId);
     expect(existsSync(task.worktreePath!)).toBe(true);
   });
 });
 
 describe('rejected before anything is created', () => {
   async function expectNoWorkflow(taskId: string) {
-    await expect(harness.client.temporal.workflow.getHandle(taskWorkflowId(taskId)).describe()).rejects.toThrow(/not found/i);
+    await expect(harness().client.temporal.workflow.getHandle(taskWorkflowId(taskId)).describe()).rejects.toThrow(/not found/i);
   }
 
   it('refuses a repository path that is not a git repository', async () => {
-    const result = await harness.cli(['start', '--prompt', 'x', '--task-id', 'not-a-repo', '--repo-path', harness.codexEnv.root]);
+    const result = await harness().cli(['start', '--prompt', 'x', '--task-id', 'not-a-repo', '--repo-path', harness().codexEnv.root]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('is not a git repository');
     await expectNoWorkflow('not-a-repo');
   });
 
   it.each(['../x', 'a b', 'a/b', '.hidden', 'x'.repeat(65)])('refuses the task id %j', async (taskId) => {
-    const repo = await harness.makeRepo();
-    const result = await harness.cli(['start', '--prompt', 'x', '--task-id', taskId, '--repo-path', repo]);
+    const repo = await harness().makeRepo();
+    const result = await harness().cli(['start', '--prompt', 'x', '--task-id', taskId, '--repo-path', repo]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/taskId: task id must start with a letter or digit/);
     expect((await simpleGit(repo).branchLocal()).all).toEqual(['main']);
   });
 
   it('refuses an empty prompt', async () => {
-    const repo = await harness.makeRepo();
-    const result = await harness.cli(['start', '--prompt', '   ', '--task-id', 'empty-prompt', '--repo-path', repo]);
+    const repo = await harness().makeRepo();
+    const result = await harness().cli(['start', '--prompt', '   ', '--task-id', 'empty-prompt', '--repo-path', repo]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('prompt: prompt must not be empty');
     await expectNoWorkflow('empty-prompt');
   });
 
   it('refuses an unknown base ref', async () => {
-    const repo = await harness.makeRepo();
-    const result = await harness.cli(['start', '--prompt', 'x', '--task-id', 'bad-base', '--repo-path', repo, '--base-ref', 'nope']);
+    const repo = await harness().makeRepo();
+    const result = await harness().cli(['start', '--prompt', 'x', '--task-id', 'bad-base', '--repo-path', repo, '--base-ref', 'nope']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('baseRef: nope is not a branch, tag or commit');
     await expectNoWorkflow('bad-base');
   });
 
   it('refuses an id that already exists', async () => {
-    const repo = await harness.makeRepo();
-    await harness.client.waitForTask('hello-task');
-    const result = await harness.cli(['start', '--prompt', 'again', '--task-id', 'hello-task', '--repo-path', repo]);
+    const repo = await harness().makeRepo();
+    await harness().client.waitForTask('hello-task');
+    const result = await harness().cli(['start', '--prompt', 'again', '--task-id', 'hello-task', '--repo-path', repo]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe('Error: Task hello-task already exists');
     expect((await simpleGit(repo).branchLocal()).all).toEqual(['main']);
@@ -197,14 +188,14 @@ describe('rejected before anything is created', () => {
 
 describe('doctor', () => {
   it('explains an unreachable Temporal server by naming ./temporal-dev.sh start', async () => {
-    const result = await harness.cli(['doctor'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    const result = await harness().cli(['doctor'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('Temporal is not reachable at 127.0.0.1:1');
     expect(result.stdout).toContain('./temporal-dev.sh start');
   });
 
   it('passes on a ready host', async () => {
-    const result = await harness.cli(['doctor', '--config-path', harness.configPath, '--json']);
+    const result = await harness().cli(['doctor', '--config-path', harness().configPath, '--json']);
     const report = JSON.parse(result.stdout) as { ok: boolean; checks: { name: string; ok: boolean }[] };
     expect(report.checks).toEqual([
       expect.objectContaining({ name: 'temporal', ok: true }),
@@ -218,34 +209,34 @@ describe('doctor', () => {
 
 describe('the plain temporal CLI (the README examples)', () => {
   it('starts a task, lists it by state and queries its record and events', async () => {
-    const repo = await harness.makeRepo();
-    harness.model.script({ when: 'marker-plain-cli', steps: [exec('echo cli > cli.txt'), say('done')] });
+    const repo = await harness().makeRepo();
+    harness().model.script({ when: 'marker-plain-cli', steps: [exec('echo cli > cli.txt'), say('done')] });
     const input = JSON.stringify({ taskId: 'plain-cli', repoPath: repo, prompt: 'Write cli.txt (marker-plain-cli)' });
-    const started = await harness.server.cli([
+    const started = await harness().server.cli([
       'workflow', 'start', '--type', 'taskWorkflow', '--task-queue', 'codex-runner', '--workflow-id', 'codex-task-plain-cli', '--input', input,
     ]);
     expect(started.code).toBe(0);
-    expect((await harness.client.waitForTask('plain-cli')).state).toBe('completed');
+    expect((await harness().client.waitForTask('plain-cli')).state).toBe('completed');
 
     const listed = await eventually(async () => {
-      const result = await harness.server.cli(['workflow', 'list', '--query', 'CodexTaskState="completed"']);
+      const result = await harness().server.cli(['workflow', 'list', '--query', 'CodexTaskState="completed"']);
       return result.stdout.includes('codex-task-plain-cli') && result;
     });
     expect(listed.code).toBe(0);
-    const record = await harness.server.cli(['workflow', 'query', '--workflow-id', 'codex-task-plain-cli', '--type', 'task', '--output', 'json']);
+    const record = await harness().server.cli(['workflow', 'query', '--workflow-id', 'codex-task-plain-cli', '--type', 'task', '--output', 'json']);
     expect(record.stdout).toContain('"state": "completed"');
-    const events = await harness.server.cli(['workflow', 'query', '--workflow-id', 'codex-task-plain-cli', '--type', 'events', '--input', '3', '--output', 'json']);
+    const events = await harness().server.cli(['workflow', 'query', '--workflow-id', 'codex-task-plain-cli', '--type', 'events', '--input', '3', '--output', 'json']);
     expect(events.stdout).toContain('"seq": 4');
     expect(events.stdout).not.toContain('"seq": 3,');
   });
 
   it('fails a task started with a bad input at once, without creating anything', async () => {
     const input = JSON.stringify({ taskId: 'bad input', repoPath: 'relative/path', prompt: '' });
-    const started = await harness.server.cli([
+    const started = await harness().server.cli([
       'workflow', 'start', '--type', 'taskWorkflow', '--task-queue', 'codex-runner', '--workflow-id', 'codex-task-bad-input', '--input', input,
     ]);
     expect(started.code).toBe(0);
-    await expect(harness.client.temporal.workflow.getHandle('codex-task-bad-input').result()).rejects.toMatchObject({
+    await expect(harness().client.temporal.workflow.getHandle('codex-task-bad-input').result()).rejects.toMatchObject({
       cause: { type: 'VALIDATION_FAILED', message: expect.stringContaining('taskId: task id must start with a letter or digit') },
     });
   });
@@ -253,7 +244,7 @@ describe('the plain temporal CLI (the README examples)', () => {
 
 describe('determinism', () => {
   it('replays the histories of the tasks above', async () => {
-    const histories = harness.client.temporal.workflow
+    const histories = harness().client.temporal.workflow
       .list({ query: 'WorkflowType = "taskWorkflow" AND ExecutionStatus != "Running"' })
       .intoHistories();
     let replayed = 0;

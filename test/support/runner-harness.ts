@@ -134,6 +134,25 @@ export class RunnerHarness {
   }
 }
 
+/**
+ * Registers beforeAll/afterAll hooks that start a harness with one worker and stop it; the
+ * returned function gives the running harness inside tests.
+ */
+export function useRunnerHarness(workerArgs: string[] = []): () => RunnerHarness {
+  let harness: RunnerHarness | undefined;
+  beforeAll(async () => {
+    harness = await RunnerHarness.start();
+    await harness.startWorker(workerArgs);
+  });
+  afterAll(async () => {
+    await harness?.stop();
+  });
+  return () => {
+    if (harness === undefined) throw new Error('the runner harness is not started');
+    return harness;
+  };
+}
+
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
 export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;

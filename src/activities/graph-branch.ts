@@ -1,0 +1,70 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { ErrorCode } from '../contracts/errors';
+import type { GraphConflict } from '../contracts/graph';
+import { gitIn, mergeCommits, resolveCommit, runGit } from '../host/git';
+
+export interface ResolveGraphBaseInput {
+  repoPath: string;
+  baseRef?: string;
+}
+
+/**
+ * The commit a graph starts from, resolved once when the graph starts, so every child without
+ * prerequisites starts from the same commit even if the repository's HEAD moves meanwhile.
+ */
+export async function resolveGraphBase(input: ResolveGraphBaseInput): Promise<string> {
+  const sha = await resolveCommit(gitIn(input.repoPath), input.baseRef ?? 'HEAD');
+  if (sha === undefined) {
+    throw ApplicationFailure.nonRetryable(
+      `${input.baseRef ?? 'HEAD'} names no commit in ${input.repoPath}`,
+      ErrorCode.worktreeProvisioningFailed,
+    );
+  }
+  return sha;
+}
+
+export interface MergeGraphBranchInput {
+  repoPath: string;
+  parentTaskId: string;
+  baseSha: string;
+  /** Completed children's commits, in dependency order. */
+  commits: { taskId: string; commitSha: string }[];
+  /** Date of the merge commits (fixed by the workflow, so a retry makes the same commits). */
+  date: string;
+}
+
+export interface GraphBranch {
+  branchName: string;
+  commitSha: string;
+  mergedTaskIds: string[];
+  conflicts: GraphConflict[];
+}
+
+export function graphBranchName(parentTaskId: string): string {
+  return `plato/graph-${parentTaskId}`;
+}
+
+/**
+ * Merges the completed children's work, in dependency order, into `plato/graph-<parentId>`. A
+ * child whose work conflicts with what is merged so far is left out and reported, and the rest
+ * still merge. The merges happen in the object database (no worktree), and the branch is set
+ * with one `update-ref` at the end, so a retry recomputes the same commits and nothing is half-done.
+ */
+export async function mergeGraphBranch(input: MergeGraphBranchInput): Promise<GraphBranch> {
+  let head = input.baseSha;
+  const mergedTaskIds: string[] = [];
+  const conflicts: GraphConflict[] = [];
+  for (const { taskId, commitSha } of input.commits) {
+    const outcome = await mergeCommits(input.repoPath, head, commitSha, `codex-runner: merge ${taskId} into graph ${input.parentTaskId}`, input.date);
+    if (outcome.merged) {
+      head = outcome.sha;
+      mergedTaskIds.push(taskId);
+    } else {
+      conflicts.push({ taskId, files: outcome.conflictedFiles });
+    }
+  }
+  const branchName = graphBranchName(input.parentTaskId);
+  const updated = await runGit(input.repoPath, ['update-ref', `refs/heads/${branchName}`, head]);
+  if (updated.code !== 0) throw new Error(`git update-ref ${branchName} failed: ${updated.stderr.trim()}`);
+  return { branchName, commitSha: head, mergedTaskIds, conflicts };
+}

@@ -1,0 +1,59 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { CodexRunnerClient } from '../client/codex-runner-client';
+import { connectTemporalClient, loadTemporalTarget, type TemporalTarget } from '../client/connection';
+import { REASONING_EFFORTS, SANDBOX_MODES, type CodexTaskOptions } from '../contracts/task';
+
+/** A commander argument parser for integers that names the field in its error. */
+export function integer(field: string, min?: number) {
+  return (raw: string): number => {
+    if (!/^-?\d+$/.test(raw.trim())) throw new InvalidArgumentError(`${field} must be an integer`);
+    const value = Number.parseInt(raw, 10);
+    if (min !== undefined && value < min) throw new InvalidArgumentError(`${field} must be at least ${min}`);
+    return value;
+  };
+}
+
+export function webUiUrl(target: TemporalTarget, taskId?: string): string | undefined {
+  const base =
+    process.env.CODEX_RUNNER_UI_URL ??
+    (/^(localhost|127\.0\.0\.1):7233$/.test(target.address) ? `http://${target.address.split(':')[0]}:8233` : undefined);
+  if (base === undefined) return undefined;
+  return taskId ? `${base}/namespaces/${target.namespace}/workflows/codex-task-${taskId}` : base;
+}
+
+export interface CodexFlags {
+  model?: string;
+  reasoningEffort?: (typeof REASONING_EFFORTS)[number];
+  sandbox?: (typeof SANDBOX_MODES)[number];
+  network?: boolean;
+}
+
+export function codexOptions(flags: CodexFlags): CodexTaskOptions | undefined {
+  const options: CodexTaskOptions = {
+    ...(flags.model ? { model: flags.model } : {}),
+    ...(flags.reasoningEffort ? { reasoningEffort: flags.reasoningEffort } : {}),
+    ...(flags.sandbox ? { sandboxMode: flags.sandbox } : {}),
+    ...(flags.network === undefined ? {} : { networkAccess: flags.network }),
+  };
+  return Object.keys(options).length > 0 ? options : undefined;
+}
+
+/** The per-task Codex flags shared by `start` and `graph start`. */
+export function addCodexOptions(command: Command): Command {
+  return command
+    .option('--model <name>', 'Codex model')
+    .addOption(new Option('--reasoning-effort <level>', 'Codex reasoning effort').choices(REASONING_EFFORTS))
+    .addOption(new Option('--sandbox <mode>', 'Codex sandbox mode (default workspace-write)').choices(SANDBOX_MODES))
+    .option('--network', 'allow network access inside the sandbox');
+}
+
+/** Connects a client for one command and closes it afterwards. */
+export async function withClient<T>(run: (client: CodexRunnerClient, target: TemporalTarget) => Promise<T>): Promise<T> {
+  const target = loadTemporalTarget();
+  const client = new CodexRunnerClient(await connectTemporalClient(target));
+  try {
+    return await run(client, target);
+  } finally {
+    await client.close();
+  }
+}

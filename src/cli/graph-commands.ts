@@ -1,0 +1,162 @@
+import { readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { ValidationError } from '../client/errors';
+import type { CreateTaskGraphInput, GraphChildInput, TaskGraphResults, TaskGraphSnapshot } from '../contracts/graph';
+import { ChildSpecError, parseChildSpec } from './child-spec';
+import { addCodexOptions, codexOptions, integer, webUiUrl, withClient, type CodexFlags } from './common';
+import { printJson, type CliIO } from './output';
+
+interface GraphStartFlags extends CodexFlags {
+  prompt?: string;
+  taskId?: string;
+  repoPath?: string;
+  baseRef?: string;
+  priority?: number;
+  child: string[];
+  file?: string;
+  maxConcurrentTasks?: number;
+  wait?: boolean;
+  json?: boolean;
+}
+
+/** Reads `--file graph.json|graph.yaml`: the same `{ parent, children }` shape as the client input. */
+async function readGraphFile(file: string): Promise<Partial<CreateTaskGraphInput>> {
+  const text = await readFile(file, 'utf8').catch((error: Error) => {
+    throw new ValidationError(`--file: cannot read ${file}: ${error.message}`);
+  });
+  try {
+    const value: unknown = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('expected an object with parent and children');
+    return value;
+  } catch (error) {
+    throw new ValidationError(`--file: ${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+  }
+}
+
+/** Merges `--file` with the flags: flags set the parent's fields and add children. */
+async function graphInput(flags: GraphStartFlags): Promise<CreateTaskGraphInput> {
+  const fromFile = flags.file ? await readGraphFile(flags.file) : {};
+  let children: GraphChildInput[];
+  try {
+    children = [...(fromFile.children ?? []), ...flags.child.map(parseChildSpec)];
+  } catch (error) {
+    if (error instanceof ChildSpecError) throw new ValidationError(error.message);
+    throw error;
+  }
+  const codex = codexOptions(flags);
+  const parent = {
+    ...fromFile.parent,
+    ...(flags.prompt !== undefined ? { prompt: flags.prompt } : {}),
+    ...(flags.taskId !== undefined ? { taskId: flags.taskId } : {}),
+    ...(flags.priority !== undefined ? { priority: flags.priority } : {}),
+    ...(flags.baseRef !== undefined ? { baseRef: flags.baseRef } : {}),
+    ...(codex ? { codex: { ...fromFile.parent?.codex, ...codex } } : {}),
+    repoPath: flags.repoPath ?? fromFile.parent?.repoPath ?? process.cwd(),
+  };
+  if (parent.prompt === undefined) throw new ValidationError('graph start requires --prompt (or parent.prompt in --file)');
+  const maxConcurrentTasks = flags.maxConcurrentTasks ?? fromFile.maxConcurrentTasks;
+  return { parent: { ...parent, prompt: parent.prompt }, children, ...(maxConcurrentTasks ? { maxConcurrentTasks } : {}) };
+}
+
+export function formatGraph(graph: TaskGraphSnapshot): string {
+  const header = ['TASK', 'STATE', 'PRIORITY', 'AFTER', 'COMMIT'];
+  const rows = graph.children.map((child) => [
+    child.taskId,
+    child.state,
+    String(child.priority),
+    (graph.dependencies[child.taskId] ?? []).join(',') || '-',
+    child.commitSha?.slice(0, 12) ?? (child.failure ? child.failure.code : ''),
+  ]);
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+  const table = [header, ...rows].map((row) => `  ${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}`);
+  const parent = graph.parent;
+  return [
+    `graph ${parent.taskId}: ${graph.state}`,
+    `  repo ${parent.repoPath}`,
+    ...(parent.branchName ? [`  branch ${parent.branchName} at ${parent.commitSha ?? '?'}`] : []),
+    ...(parent.failure ? [`  failure ${parent.failure.code}: ${parent.failure.message}`] : []),
+    ...table,
+  ].join('\n');
+}
+
+export function formatGraphResults(results: TaskGraphResults): string {
+  const lines = results.results.map(
+    (result) =>
+      `${result.taskId}: ${result.classification}${result.commitSha ? ` ${result.commitSha.slice(0, 12)}` : ''}${result.filesChanged.length ? ` [${result.filesChanged.join(', ')}]` : ''}\n    ${result.summary.replace(/\n/g, '\n    ')}`,
+  );
+  if (lines.length === 0) lines.push('No results yet.');
+  if (results.synthesis) lines.push('', `synthesis: ${results.synthesis.classification}`, results.synthesis.summary);
+  else lines.push('', 'No synthesis yet: some children have not finished.');
+  return lines.join('\n');
+}
+
+export function registerGraphCommands(program: Command, io: CliIO): void {
+  const graph = program.command('graph').description('Task graphs: a parent goal split into child tasks that may depend on each other');
+
+  const start = graph
+    .command('start')
+    .description('Start a task graph (validated first; nothing is created when it is invalid)')
+    .option('--prompt <text>', "the parent's prompt: the overall goal every child works toward")
+    .option('--task-id <id>', 'parent task id (default: a new UUID)')
+    .option('--repo-path <path>', 'git repository the whole graph works in (default: the current directory)')
+    .option('--base-ref <ref>', 'branch, tag or commit the graph starts from (default HEAD)')
+    .option('--priority <n>', "the parent's priority", integer('priority'))
+    .option(
+      '--child <spec>',
+      'a child task: JSON ({"taskId","prompt","priority","dependencyTaskIds"}) or taskId:prompt[:priority]; repeatable',
+      (spec: string, all: string[]) => [...all, spec],
+      [] as string[],
+    )
+    .option('--file <graph.json|graph.yaml>', 'the graph as { parent, children, maxConcurrentTasks }, as the client library takes it')
+    .option('--max-concurrent-tasks <n>', "how many of this graph's tasks run at once (default: no limit)", integer('max concurrent tasks', 1));
+  addCodexOptions(start)
+    .option('--wait', 'wait until every child is finished; exit 1 if the graph failed')
+    .option('--json', 'print JSON')
+    .action(async (flags: GraphStartFlags) => {
+      const input = await graphInput(flags);
+      await withClient(async (client, target) => {
+        let snapshot = await client.createTaskGraph(input);
+        const parentId = snapshot.parent.taskId;
+        if (!flags.json) {
+          io.stdout(`Started task graph ${parentId} with ${snapshot.children.length} children in ${snapshot.parent.repoPath}\n`);
+          io.stdout(`  follow: codex-runner graph status ${parentId}\n`);
+          const ui = webUiUrl(target, parentId);
+          if (ui) io.stdout(`  web UI: ${ui}\n`);
+        }
+        if (flags.wait) {
+          await client.waitForTask(parentId);
+          snapshot = await client.getTaskGraph(parentId);
+          if (snapshot.state !== 'completed') process.exitCode = 1;
+          if (!flags.json) io.stdout(`${formatGraph(snapshot)}\n`);
+        }
+        if (flags.json) printJson(io, snapshot);
+      });
+    });
+
+  graph
+    .command('status')
+    .description('A graph by its parent id or any child id: parent, children, dependencies, aggregate state')
+    .argument('<taskId>')
+    .option('--json', 'print JSON')
+    .action(async (taskId: string, flags: { json?: boolean }) => {
+      await withClient(async (client) => {
+        const snapshot = await client.getTaskGraph(taskId);
+        if (flags.json) printJson(io, snapshot);
+        else io.stdout(`${formatGraph(snapshot)}\n`);
+      });
+    });
+
+  graph
+    .command('results')
+    .description("A graph's worker results and, once every child finished, its synthesis")
+    .argument('<taskId>')
+    .option('--json', 'print JSON')
+    .action(async (taskId: string, flags: { json?: boolean }) => {
+      await withClient(async (client) => {
+        const results = await client.getTaskGraphResults(taskId);
+        if (flags.json) printJson(io, results);
+        else io.stdout(`${formatGraphResults(results)}\n`);
+      });
+    });
+}

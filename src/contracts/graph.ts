@@ -1,0 +1,223 @@
+import { z } from 'zod';
+import { CodexTaskOptionsSchema, PrioritySchema, TaskIdSchema, type TaskRecord, type TaskState, type TokenUsage } from './task';
+
+const PROMPT_MAX_CHARS = 100_000;
+/** Children of one graph. Each child costs its parent about a dozen history events. */
+export const MAX_GRAPH_CHILDREN = 1_000;
+
+const PromptSchema = z
+  .string()
+  .trim()
+  .min(1, 'prompt must not be empty')
+  .max(PROMPT_MAX_CHARS, `prompt must be at most ${PROMPT_MAX_CHARS} characters`);
+
+export const GraphChildInputSchema = z
+  .object({
+    taskId: TaskIdSchema,
+    prompt: PromptSchema,
+    priority: PrioritySchema.default(0),
+    dependencyTaskIds: z.array(z.string()).default([]),
+    /** Accepted for compatibility with the reference; must equal the parent's repository. */
+    repoPath: z.string().min(1).optional(),
+    codex: CodexTaskOptionsSchema.optional(),
+  })
+  .strict();
+export type GraphChildInput = z.input<typeof GraphChildInputSchema>;
+export type ValidGraphChild = z.output<typeof GraphChildInputSchema>;
+
+export const GraphParentInputSchema = z
+  .object({
+    taskId: TaskIdSchema.optional(),
+    repoPath: z.string().min(1, 'repoPath must not be empty'),
+    prompt: PromptSchema,
+    priority: PrioritySchema.default(0),
+    baseRef: z.string().min(1).optional(),
+    codex: CodexTaskOptionsSchema.optional(),
+  })
+  .strict();
+
+/** What a caller submits to start a task graph (the client's `createTaskGraph`, `graph start --file`). */
+export const CreateTaskGraphInputSchema = z
+  .object({
+    parent: GraphParentInputSchema,
+    children: z.array(GraphChildInputSchema).max(MAX_GRAPH_CHILDREN, `a graph has at most ${MAX_GRAPH_CHILDREN} children`),
+    /** How many of this graph's tasks run at once (default: no limit but the workers' slots). */
+    maxConcurrentTasks: z.number().int('maxConcurrentTasks must be an integer').min(1, 'maxConcurrentTasks must be at least 1').optional(),
+  })
+  .strict();
+export type CreateTaskGraphInput = z.input<typeof CreateTaskGraphInputSchema>;
+
+/**
+ * The graph workflow's input, as found in its history and as typed by someone starting a graph
+ * with the plain `temporal workflow start`: the parent's id and absolute repository are resolved.
+ */
+export const TaskGraphWorkflowInputSchema = CreateTaskGraphInputSchema.extend({
+  parent: GraphParentInputSchema.extend({
+    taskId: TaskIdSchema,
+    repoPath: z.string().startsWith('/', 'repoPath must be an absolute path'),
+  }),
+});
+export type TaskGraphWorkflowInput = z.input<typeof TaskGraphWorkflowInputSchema>;
+export type ValidTaskGraphWorkflowInput = z.output<typeof TaskGraphWorkflowInputSchema>;
+
+/**
+ * The graph rules that zod cannot express, checked in the reference system's order. Returns the
+ * first problem as one line, or undefined. Pure: the client runs it before anything is created,
+ * and the workflow runs it again for graphs started with the plain `temporal` CLI.
+ */
+export function findGraphProblem(parent: { taskId?: string; repoPath: string }, children: readonly ValidGraphChild[]): string | undefined {
+  const ids = new Set<string>();
+  for (const id of [parent.taskId, ...children.map((child) => child.taskId)]) {
+    if (id === undefined) continue;
+    if (ids.has(id)) return `Task graph contains duplicate task id ${id}`;
+    ids.add(id);
+  }
+  if (children.length === 0) return 'Task graph requires at least one child task (add --child or children[])';
+  const childIds = new Set(children.map((child) => child.taskId));
+  for (const child of children) {
+    if (child.repoPath !== undefined && child.repoPath !== parent.repoPath) {
+      return `Task graph child ${child.taskId} names repository ${child.repoPath}, but a graph works in one repository (the parent's, ${parent.repoPath}); remove its repoPath`;
+    }
+    const seen = new Set<string>();
+    for (const dependency of child.dependencyTaskIds) {
+      if (seen.has(dependency)) return `Task graph child ${child.taskId} contains duplicate dependency ${dependency}`;
+      seen.add(dependency);
+      if (dependency === child.taskId) return `Task graph child ${child.taskId} cannot depend on itself`;
+      if (!childIds.has(dependency)) return `Task graph child ${child.taskId} depends on missing child task ${dependency}`;
+    }
+  }
+  const cycle = findCycle(children);
+  if (cycle) return `Task graph child dependencies contain a cycle: ${cycle.join(' -> ')}`;
+  return undefined;
+}
+
+/** A dependency cycle as a closed path (`a -> b -> a`), found by depth-first search in input order. */
+export function findCycle(children: readonly Pick<ValidGraphChild, 'taskId' | 'dependencyTaskIds'>[]): string[] | undefined {
+  const dependencies = new Map(children.map((child) => [child.taskId, child.dependencyTaskIds]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    if (state.get(id) === 'done') return undefined;
+    if (state.get(id) === 'visiting') return [...path.slice(path.indexOf(id)), id];
+    state.set(id, 'visiting');
+    path.push(id);
+    for (const dependency of dependencies.get(id) ?? []) {
+      const cycle = visit(dependency);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const child of children) {
+    const cycle = visit(child.taskId);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
+/** Children in dependency order: every child after its prerequisites, ties in input order. */
+export function dependencyOrder<T extends Pick<ValidGraphChild, 'taskId' | 'dependencyTaskIds'>>(children: readonly T[]): T[] {
+  const placed = new Set<string>();
+  const ordered: T[] = [];
+  while (ordered.length < children.length) {
+    const next = children.find((child) => !placed.has(child.taskId) && child.dependencyTaskIds.every((id) => placed.has(id)));
+    if (next === undefined) throw new Error('dependency cycle');
+    placed.add(next.taskId);
+    ordered.push(next);
+  }
+  return ordered;
+}
+
+/** Every child that (transitively) depends on `taskId`, in input order. */
+export function transitiveDependents(children: readonly Pick<ValidGraphChild, 'taskId' | 'dependencyTaskIds'>[], taskId: string): string[] {
+  const blocked = new Set<string>([taskId]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const child of children) {
+      if (!blocked.has(child.taskId) && child.dependencyTaskIds.some((id) => blocked.has(id))) {
+        blocked.add(child.taskId);
+        grew = true;
+      }
+    }
+  }
+  blocked.delete(taskId);
+  return children.map((child) => child.taskId).filter((id) => blocked.has(id));
+}
+
+export const RESULT_CLASSIFICATIONS = ['completed', 'partial', 'conflicted', 'failed'] as const;
+export type ResultClassification = (typeof RESULT_CLASSIFICATIONS)[number];
+
+/** What one finished child contributed to its graph. */
+export interface WorkerResult {
+  resultId: string;
+  taskId: string;
+  parentTaskId: string;
+  classification: ResultClassification;
+  /** The agent's final message, or why the child failed. */
+  summary: string;
+  filesChanged: string[];
+  commitSha?: string;
+  usage?: TokenUsage;
+  errorCode?: string;
+}
+
+export interface GraphConflict {
+  taskId: string;
+  files: string[];
+}
+
+/** The graph's one final outcome, recorded once every child is terminal. */
+export interface GraphSynthesis {
+  synthesisId: string;
+  parentTaskId: string;
+  classification: ResultClassification;
+  summary: string;
+  childTaskCount: number;
+  resultIds: string[];
+  /** `plato/graph-<parentId>`, holding every completed child's work merged in dependency order. */
+  branchName?: string;
+  commitSha?: string;
+  conflicts: GraphConflict[];
+}
+
+/** The graph part of a parent task's record. */
+export interface GraphRecord {
+  children: { taskId: string; prompt: string; priority: number; dependencyTaskIds: string[] }[];
+  maxConcurrentTasks?: number;
+  /** The commit every child without prerequisites starts from. */
+  baseSha?: string;
+  results: WorkerResult[];
+  synthesis?: GraphSynthesis;
+}
+
+export type GraphState = Exclude<TaskState, 'cancelled'>;
+
+/**
+ * Aggregate state of a graph, by the reference system's rule (first match wins): any child
+ * failed (or cancelled) → failed; all completed → completed; then awaiting_approval, running,
+ * interrupted; otherwise queued. It may read `failed` while siblings still run.
+ */
+export function aggregateGraphState(states: readonly TaskState[]): GraphState {
+  if (states.some((state) => state === 'failed' || state === 'cancelled')) return 'failed';
+  if (states.length > 0 && states.every((state) => state === 'completed')) return 'completed';
+  for (const state of ['awaiting_approval', 'running', 'interrupted'] as const) {
+    if (states.includes(state)) return state;
+  }
+  return 'queued';
+}
+
+/** A graph as `getTaskGraph` returns it, for the parent id or any child id. */
+export interface TaskGraphSnapshot {
+  parent: TaskRecord;
+  children: TaskRecord[];
+  dependencies: Record<string, string[]>;
+  state: GraphState;
+}
+
+export interface TaskGraphResults {
+  parentTaskId: string;
+  results: WorkerResult[];
+  synthesis?: GraphSynthesis;
+}

@@ -1,0 +1,322 @@
+import {
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  ParentClosePolicy,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  startChild,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { ErrorCode } from '../contracts/errors';
+import {
+  TaskGraphWorkflowInputSchema,
+  aggregateGraphState,
+  dependencyOrder,
+  findGraphProblem,
+  transitiveDependents,
+  type GraphRecord,
+  type GraphSynthesis,
+  type ResultClassification,
+  type TaskGraphWorkflowInput,
+  type ValidGraphChild,
+  type WorkerResult,
+} from '../contracts/graph';
+import { taskWorkflowId } from '../contracts/ids';
+import { CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState } from '../contracts/search-attributes';
+import type { TaskRecord, TaskState, TaskWorkflowInput } from '../contracts/task';
+import { describeIssues } from '../contracts/validation';
+import { eventsQuery, graphBlockSignal, graphReleaseSignal, taskQuery } from './messages';
+import { TaskJournal } from './task-journal';
+import type { taskWorkflow } from './task-workflow';
+
+// Resolving the base and merging branches is quick, idempotent git work (merges happen in the
+// object database with fixed dates, so a retry makes the same commits).
+const { resolveGraphBase, mergeGraphBranch } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+});
+
+const SUMMARY_MAX_CHARS = 2_000;
+
+interface ChildOutcome {
+  taskId: string;
+  state: TaskState;
+  record?: TaskRecord;
+  failure?: { code: string; message: string };
+}
+
+function outcomeOf(taskId: string, error: unknown): ChildOutcome {
+  if (isCancellation(error)) return { taskId, state: 'cancelled', failure: { code: 'TASK_CANCELLED', message: `Task ${taskId} was cancelled` } };
+  const cause = error instanceof ChildWorkflowFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure) {
+    const record = cause.details?.[0] as TaskRecord | undefined;
+    return { taskId, state: record?.state ?? 'failed', ...(record ? { record } : {}), failure: { code: cause.type ?? 'TASK_FAILED', message: cause.message } };
+  }
+  return { taskId, state: 'failed', failure: { code: 'TASK_FAILED', message: cause instanceof Error ? cause.message : String(cause) } };
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function workerResult(parentTaskId: string, outcome: ChildOutcome): WorkerResult {
+  const record = outcome.record;
+  const classification: ResultClassification =
+    outcome.state === 'completed' ? 'completed' : outcome.failure?.code === ErrorCode.graphMergeConflict ? 'conflicted' : 'failed';
+  return {
+    resultId: `result-${outcome.taskId}`,
+    taskId: outcome.taskId,
+    parentTaskId,
+    classification,
+    summary: truncate(
+      outcome.state === 'completed' ? record?.finalMessage || `Task ${outcome.taskId} completed.` : (outcome.failure?.message ?? `Task ${outcome.taskId} did not complete.`),
+      SUMMARY_MAX_CHARS,
+    ),
+    filesChanged: record?.filesChanged ?? [],
+    ...(record?.commitSha && outcome.state === 'completed' ? { commitSha: record.commitSha } : {}),
+    ...(record?.usage ? { usage: record.usage } : {}),
+    ...(outcome.failure ? { errorCode: outcome.failure.code } : {}),
+  };
+}
+
+/** Classification precedence of the reference: failed, then conflicted, then partial, then completed. */
+function synthesize(parentTaskId: string, results: WorkerResult[], merge: GraphSynthesis['conflicts'], branch?: { branchName: string; commitSha: string }): GraphSynthesis {
+  const count = (classification: ResultClassification) => results.filter((result) => result.classification === classification).length;
+  const classification: ResultClassification =
+    count('failed') > 0 ? 'failed' : count('conflicted') > 0 || merge.length > 0 ? 'conflicted' : count('partial') > 0 ? 'partial' : 'completed';
+  const lines = [
+    `Synthesized ${results.length} child task result${results.length === 1 ? '' : 's'} as ${classification}. completed=${count('completed')} partial=${count('partial')} conflicted=${count('conflicted')} failed=${count('failed')}`,
+    ...results.filter((result) => result.classification !== 'completed').map((result) => `${result.taskId} ${result.classification}: ${result.errorCode ?? ''} ${truncate(result.summary, 300)}`.replace('  ', ' ')),
+    ...merge.map((conflict) => `${conflict.taskId} could not be merged into the graph branch: conflicts in ${conflict.files.join(', ')}`),
+  ];
+  if (branch) lines.push(`Graph branch ${branch.branchName} at ${branch.commitSha}.`);
+  return {
+    synthesisId: `synthesis-${parentTaskId}`,
+    parentTaskId,
+    classification,
+    summary: lines.join('\n'),
+    childTaskCount: results.length,
+    resultIds: results.map((result) => result.resultId),
+    ...(branch ?? {}),
+    conflicts: merge,
+  };
+}
+
+/**
+ * A task graph: the parent task's workflow. Every child is a child workflow (`taskWorkflow`),
+ * created at once so queued children can be listed and queried, and released by this workflow
+ * when its prerequisites completed: higher priority first, then input order, at most
+ * `maxConcurrentTasks` at a time. A failed child blocks its queued dependents (transitively);
+ * independent children carry on. When every child is terminal, the completed children's work is
+ * merged in dependency order into `plato/graph-<parentId>`, a synthesis is recorded, exactly one
+ * `task.graph.completed` or `task.graph.failed` is emitted, and the parent ends the same way.
+ *
+ * Children are started with parent close policy ABANDON: they must survive the parent's
+ * continue-as-new and are not silently terminated with it.
+ */
+export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promise<TaskRecord> {
+  const parsed = TaskGraphWorkflowInputSchema.safeParse(rawInput);
+  if (!parsed.success) {
+    throw ApplicationFailure.nonRetryable(`Invalid task graph input: ${describeIssues(parsed.error)}`, ErrorCode.validation);
+  }
+  const { parent, children, maxConcurrentTasks } = parsed.data;
+  const problem = findGraphProblem(parent, children);
+  if (problem) throw ApplicationFailure.nonRetryable(problem, ErrorCode.validation);
+
+  const journal = new TaskJournal(parent);
+  const graph: GraphRecord = {
+    children: children.map(({ taskId, prompt, priority, dependencyTaskIds }) => ({ taskId, prompt, priority, dependencyTaskIds })),
+    ...(maxConcurrentTasks ? { maxConcurrentTasks } : {}),
+    results: [],
+  };
+  journal.update({ graph });
+  setHandler(taskQuery, () => journal.record);
+  setHandler(eventsQuery, (afterSeq = 0) => journal.events.filter((event) => event.seq > afterSeq));
+
+  journal.emit('task.graph.created', {
+    graphState: 'queued',
+    message: `Created task graph with ${children.length} child task${children.length === 1 ? '' : 's'}`,
+  });
+  journal.emit('task.queued');
+
+  const states = new Map<string, TaskState>(children.map((child) => [child.taskId, 'queued']));
+  const commits = new Map<string, string>();
+  const released = new Set<string>();
+  const blocked = new Set<string>();
+  const finished: ChildOutcome[] = [];
+  const handles = new Map<string, ChildWorkflowHandle<typeof taskWorkflow>>();
+
+  const started = await Promise.all(
+    children.map((child) =>
+      startChild<typeof taskWorkflow>('taskWorkflow', {
+        workflowId: taskWorkflowId(child.taskId),
+        args: [childInput(parent, child)],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        typedSearchAttributes: [
+          { key: CodexTaskState, value: 'queued' },
+          { key: CodexParentTaskId, value: parent.taskId },
+          { key: CodexRepoPath, value: parent.repoPath },
+          { key: CodexPriority, value: child.priority },
+        ],
+        staticSummary: truncate(`${child.taskId} · part of ${parent.taskId} · ${child.prompt.replace(/\s+/g, ' ')}`, 190),
+      }),
+    ),
+  );
+  children.forEach((child, i) => {
+    const handle = started[i]!;
+    handles.set(child.taskId, handle);
+    void handle.result().then(
+      (record) => finished.push({ taskId: child.taskId, state: record.state, record }),
+      (error: unknown) => finished.push(outcomeOf(child.taskId, error)),
+    );
+  });
+
+  graph.baseSha = await resolveGraphBase({ repoPath: parent.repoPath, ...(parent.baseRef ? { baseRef: parent.baseRef } : {}) });
+
+  const runningCount = () => [...released].filter((id) => states.get(id) === 'running').length;
+  const releaseReady = async () => {
+    const ready = children
+      .map((child, index) => ({ child, index }))
+      .filter(({ child }) => states.get(child.taskId) === 'queued' && !released.has(child.taskId) && !blocked.has(child.taskId))
+      .filter(({ child }) => child.dependencyTaskIds.every((id) => states.get(id) === 'completed'))
+      .sort((a, b) => b.child.priority - a.child.priority || a.index - b.index);
+    const signals: Promise<void>[] = [];
+    for (const { child } of ready) {
+      if (maxConcurrentTasks !== undefined && runningCount() >= maxConcurrentTasks) break;
+      released.add(child.taskId);
+      states.set(child.taskId, 'running');
+      const [first, ...rest] = child.dependencyTaskIds.map((id) => ({ taskId: id, commitSha: commits.get(id)! }));
+      signals.push(
+        handles.get(child.taskId)!.signal(graphReleaseSignal, {
+          baseSha: first?.commitSha ?? graph.baseSha!,
+          mergeShas: rest.map((dependency) => dependency.commitSha),
+          satisfied: first ? [first, ...rest] : [],
+        }),
+      );
+    }
+    if (signals.length > 0 && journal.record.state === 'queued') {
+      journal.setState('running');
+      journal.emit('task.started');
+    }
+    await Promise.all(signals);
+  };
+
+  const blockDependents = async (failed: ChildOutcome) => {
+    const rootCause = { taskId: failed.taskId, code: failed.failure?.code ?? 'TASK_FAILED', message: failed.failure?.message ?? '' };
+    const signals: Promise<void>[] = [];
+    for (const dependentId of transitiveDependents(children, failed.taskId)) {
+      if (released.has(dependentId) || blocked.has(dependentId)) continue;
+      blocked.add(dependentId);
+      const dependent = children.find((child) => child.taskId === dependentId)!;
+      const blockedByTaskIds = dependent.dependencyTaskIds.filter((id) => id === failed.taskId || blocked.has(id));
+      signals.push(handles.get(dependentId)!.signal(graphBlockSignal, { blockedByTaskIds, rootCause }));
+    }
+    await Promise.all(signals);
+  };
+
+  const collect = (outcome: ChildOutcome) => {
+    states.set(outcome.taskId, outcome.state);
+    if (outcome.state === 'completed' && outcome.record?.commitSha) commits.set(outcome.taskId, outcome.record.commitSha);
+    const result = workerResult(parent.taskId, outcome);
+    graph.results.push(result);
+    journal.emit('task.graph.result.collected', {
+      parentTaskId: parent.taskId,
+      childTaskId: outcome.taskId,
+      resultId: result.resultId,
+      resultClassification: result.classification,
+      errorCode: result.errorCode,
+      message: truncate(result.summary, 500),
+    });
+    journal.emit(outcome.state === 'completed' ? 'task.graph.child.completed' : 'task.graph.child.failed', {
+      parentTaskId: parent.taskId,
+      childTaskId: outcome.taskId,
+      graphState: aggregateGraphState([...states.values()]),
+    });
+  };
+
+  await releaseReady();
+  let terminal = 0;
+  while (terminal < children.length) {
+    await condition(() => finished.length > 0);
+    for (const outcome of finished.splice(0)) {
+      terminal++;
+      collect(outcome);
+      if (outcome.state !== 'completed') await blockDependents(outcome);
+    }
+    await releaseReady();
+  }
+
+  const completedCommits = dependencyOrder(children)
+    .filter((child) => states.get(child.taskId) === 'completed' && commits.has(child.taskId))
+    .map((child) => ({ taskId: child.taskId, commitSha: commits.get(child.taskId)! }));
+  let branch: { branchName: string; commitSha: string } | undefined;
+  let conflicts: GraphSynthesis['conflicts'] = [];
+  if (completedCommits.length > 0) {
+    const merged = await mergeGraphBranch({
+      repoPath: parent.repoPath,
+      parentTaskId: parent.taskId,
+      baseSha: graph.baseSha,
+      commits: completedCommits,
+      date: new Date().toISOString(),
+    });
+    branch = { branchName: merged.branchName, commitSha: merged.commitSha };
+    conflicts = merged.conflicts;
+    journal.update({ branchName: merged.branchName, commitSha: merged.commitSha });
+    journal.emit('task.graph.merged', {
+      parentTaskId: parent.taskId,
+      branchName: merged.branchName,
+      commitSha: merged.commitSha,
+      message: `Merged ${merged.mergedTaskIds.length} of ${completedCommits.length} completed children into ${merged.branchName}${conflicts.length ? `; conflicts: ${conflicts.map((c) => `${c.taskId} (${c.files.join(', ')})`).join('; ')}` : ''}`,
+    });
+  }
+
+  graph.synthesis = synthesize(parent.taskId, graph.results, conflicts, branch);
+  journal.emit('task.graph.synthesized', {
+    parentTaskId: parent.taskId,
+    synthesisId: graph.synthesis.synthesisId,
+    resultClassification: graph.synthesis.classification,
+    message: truncate(graph.synthesis.summary, 2_000),
+  });
+
+  const failedChildren = children.filter((child) => states.get(child.taskId) !== 'completed');
+  if (failedChildren.length === 0 && conflicts.length === 0) {
+    journal.emit('task.graph.completed', { parentTaskId: parent.taskId, graphState: 'completed' });
+    journal.setState('completed');
+    journal.emit('task.completed', { branchName: branch?.branchName, commitSha: branch?.commitSha });
+    return journal.record;
+  }
+
+  const failure =
+    failedChildren.length > 0
+      ? {
+          code: ErrorCode.graphChildFailed,
+          message: `Graph failed because ${failedChildren.length === 1 ? 'child task' : 'child tasks'} ${failedChildren.map((child) => child.taskId).join(', ')} did not complete: ${graph.results
+            .filter((result) => result.classification !== 'completed' && !blocked.has(result.taskId))
+            .map((result) => `${result.taskId} ${result.errorCode ?? 'TASK_FAILED'}: ${truncate(result.summary, 200)}`)
+            .join('; ')}`,
+        }
+      : { code: ErrorCode.graphMergeConflict, message: `Graph failed because children conflict when merged: ${conflicts.map((c) => `${c.taskId} (${c.files.join(', ')})`).join('; ')}` };
+  journal.emit('task.graph.failed', { parentTaskId: parent.taskId, graphState: 'failed', errorCode: failure.code, message: failure.message });
+  journal.update({ failure });
+  journal.setState('failed');
+  journal.emit('task.failed', { errorCode: failure.code, message: failure.message });
+  throw ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: true, details: [journal.record] });
+}
+
+function childInput(parent: { taskId: string; repoPath: string; prompt: string; codex?: TaskWorkflowInput['codex'] }, child: ValidGraphChild): TaskWorkflowInput {
+  const codex = parent.codex || child.codex ? { ...parent.codex, ...child.codex } : undefined;
+  return {
+    taskId: child.taskId,
+    repoPath: parent.repoPath,
+    prompt: child.prompt,
+    priority: child.priority,
+    parentTaskId: parent.taskId,
+    goal: parent.prompt,
+    dependencyTaskIds: child.dependencyTaskIds,
+    ...(codex ? { codex } : {}),
+  };
+}

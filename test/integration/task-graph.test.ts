@@ -1,0 +1,289 @@
+import { simpleGit } from 'simple-git';
+import { ValidationError } from '../../src/client/errors';
+import type { TaskEvent } from '../../src/contracts/events';
+import type { TaskGraphSnapshot } from '../../src/contracts/graph';
+import { taskWorkflowId } from '../../src/contracts/ids';
+import { eventually, useRunnerHarness, type RunnerHarness } from '../support/runner-harness';
+import { exec, httpError, say } from '../support/scripted-model-server';
+
+const harness = useRunnerHarness();
+
+const eventsOf = (taskId: string) => harness().client.listEvents(taskId);
+const firstAt = (events: TaskEvent[], type: string) => Date.parse(events.find((event) => event.type === type)?.at ?? 'NaN');
+
+describe('a chain a -> b -> c', () => {
+  const parentId = 'chain';
+  let repo: string;
+
+  beforeAll(async () => {
+    repo = await harness().makeRepo();
+    harness().model.script({ when: 'step-a-marker', steps: [exec('echo "from a" > a.txt'), say('a done')] });
+    harness().model.script({ when: 'step-b-marker', steps: [exec('cat a.txt > b.txt && echo "from b" >> b.txt'), say('b done')] });
+    harness().model.script({ when: 'step-c-marker', steps: [exec('cat b.txt > c.txt && echo "from c" >> c.txt'), say('c done')] });
+    await harness().client.createTaskGraph({
+      parent: { taskId: parentId, repoPath: repo, prompt: 'Build the chain of files' },
+      children: [
+        { taskId: 'chain-c', prompt: 'Copy b.txt into c.txt (step-c-marker)', dependencyTaskIds: ['chain-b'] },
+        { taskId: 'chain-a', prompt: 'Write a.txt (step-a-marker)' },
+        { taskId: 'chain-b', prompt: 'Copy a.txt into b.txt (step-b-marker)', dependencyTaskIds: ['chain-a'] },
+      ],
+    });
+  });
+
+  it('completes every child in dependency order, each building on its prerequisite', async () => {
+    const parent = await harness().client.waitForTask(parentId);
+    expect(parent.state).toBe('completed');
+    const [a, b, c] = await Promise.all(['chain-a', 'chain-b', 'chain-c'].map((id) => eventsOf(id)));
+    expect(firstAt(b!, 'task.graph.worker.started')).toBeGreaterThanOrEqual(firstAt(a!, 'task.completed'));
+    expect(firstAt(c!, 'task.graph.worker.started')).toBeGreaterThanOrEqual(firstAt(b!, 'task.completed'));
+    expect(b!.find((event) => event.type === 'task.graph.dependency.satisfied')).toMatchObject({ dependencyTaskId: 'chain-a' });
+
+    const git = simpleGit(repo);
+    expect(await git.show(['plato/task-chain-b:b.txt'])).toBe('from a\nfrom b\n');
+    expect(await git.show(['plato/task-chain-c:c.txt'])).toBe('from a\nfrom b\nfrom c\n');
+  });
+
+  it('merges all the work into plato/graph-<parentId> and records one terminal graph event', async () => {
+    const git = simpleGit(repo);
+    expect(await git.show([`plato/graph-${parentId}:c.txt`])).toBe('from a\nfrom b\nfrom c\n');
+    expect(await git.show([`plato/graph-${parentId}:a.txt`])).toBe('from a\n');
+    const parentEvents = await eventsOf(parentId);
+    expect(parentEvents.filter((event) => event.type === 'task.graph.completed' || event.type === 'task.graph.failed')).toHaveLength(1);
+    expect(parentEvents.map((event) => event.type)).toEqual(
+      expect.arrayContaining(['task.graph.created', 'task.graph.result.collected', 'task.graph.child.completed', 'task.graph.merged', 'task.graph.synthesized']),
+    );
+    const results = await harness().client.getTaskGraphResults('chain-b');
+    expect(results.synthesis).toMatchObject({ classification: 'completed', branchName: `plato/graph-${parentId}`, conflicts: [] });
+    expect(results.results.map((result) => result.taskId)).toEqual(['chain-a', 'chain-b', 'chain-c']);
+    expect(results.results[0]).toMatchObject({ classification: 'completed', summary: 'a done', filesChanged: ['a.txt'] });
+  });
+
+  it('tells each child the overall goal and its part', () => {
+    const request = harness().model.requests.find((recorded) => recorded.userText.includes('step-b-marker'));
+    expect(request?.userText).toContain('Overall goal:\nBuild the chain of files');
+    expect(request?.userText).toContain('Your part (task chain-b)');
+  });
+
+  it('reads the same graph by a child id as by the parent id', async () => {
+    const byParent = await harness().cli(['graph', 'status', parentId, '--json']);
+    const byChild = await harness().cli(['graph', 'status', 'chain-b', '--json']);
+    expect(byParent.code).toBe(0);
+    expect(JSON.parse(byChild.stdout)).toEqual(JSON.parse(byParent.stdout));
+    const graph = JSON.parse(byParent.stdout) as TaskGraphSnapshot;
+    expect(graph.state).toBe('completed');
+    expect(graph.dependencies).toEqual({ 'chain-c': ['chain-b'], 'chain-a': [], 'chain-b': ['chain-a'] });
+  });
+});
+
+describe('a fan-out of 6 with --max-concurrent-tasks 2', () => {
+  const parentId = 'fan';
+  const priorities = [1, 5, 3, 6, 2, 4];
+
+  beforeAll(async () => {
+    const repo = await harness().makeRepo();
+    for (const [i] of priorities.entries()) {
+      harness().model.script({ when: `fan-marker-${i}`, steps: [exec(`sleep 1 && echo ${i} > f${i}.txt`), say(`fan ${i} done`)] });
+    }
+    const result = await harness().cli([
+      'graph', 'start', '--task-id', parentId, '--repo-path', repo, '--prompt', 'Fan out', '--max-concurrent-tasks', '2', '--wait',
+      ...priorities.flatMap((priority, i) => ['--child', `fan-${i}:Write f${i}.txt (fan-marker-${i}):${priority}`]),
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it('never runs more than 2 sessions at once', async () => {
+    const intervals = await Promise.all(
+      priorities.map(async (_, i) => {
+        const events = await eventsOf(`fan-${i}`);
+        return [firstAt(events, 'task.graph.worker.started'), firstAt(events, 'task.completed')] as const;
+      }),
+    );
+    for (const [start] of intervals) {
+      const running = intervals.filter(([s, e]) => s <= start && start < e).length;
+      expect(running).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('starts higher priority first', async () => {
+    const starts = await Promise.all(priorities.map(async (priority, i) => ({ priority, at: firstAt(await eventsOf(`fan-${i}`), 'task.graph.worker.started') })));
+    const order = [...starts].sort((a, b) => a.at - b.at).map((start) => start.priority);
+    expect(order.slice(0, 2).sort()).toEqual([5, 6]);
+    expect(order.slice(2, 4).sort()).toEqual([3, 4]);
+    expect(order.slice(4).sort()).toEqual([1, 2]);
+  });
+});
+
+describe('a failing child', () => {
+  const parentId = 'failing';
+
+  beforeAll(async () => {
+    const repo = await harness().makeRepo();
+    harness().model.script({ when: 'bad-marker', steps: [httpError(400, 'scripted model failure')] });
+    harness().model.script({ when: 'sibling-marker', steps: [exec('sleep 2 && echo ok > sibling.txt'), say('sibling done')] });
+    await harness().client.createTaskGraph({
+      parent: { taskId: parentId, repoPath: repo, prompt: 'A graph with a failure' },
+      children: [
+        { taskId: 'bad', prompt: 'Fail (bad-marker)' },
+        { taskId: 'after-bad', prompt: 'Never runs', dependencyTaskIds: ['bad'] },
+        { taskId: 'after-after-bad', prompt: 'Never runs either', dependencyTaskIds: ['after-bad'] },
+        { taskId: 'sibling', prompt: 'Independent work (sibling-marker)' },
+      ],
+    });
+  });
+
+  it('blocks its dependents, transitively, naming the root cause', async () => {
+    for (const id of ['after-bad', 'after-after-bad']) {
+      const task = await harness().client.waitForTask(id);
+      expect(task).toMatchObject({ state: 'failed', failure: { code: 'TASK_GRAPH_DEPENDENCY_FAILED' } });
+      expect(task.worktreePath).toBeUndefined();
+      const blocked = (await eventsOf(id)).find((event) => event.type === 'task.graph.dependency.blocked');
+      expect(blocked?.message).toContain('root cause: bad CODEX_TURN_FAILED');
+    }
+    expect((await eventsOf('after-after-bad')).find((e) => e.type === 'task.graph.dependency.blocked')?.blockedByTaskIds).toEqual(['after-bad']);
+  });
+
+  it('lets independent siblings finish, then fails the graph once, saying which child failed and why', async () => {
+    const parent = await harness().client.waitForTask(parentId);
+    expect(parent.state).toBe('failed');
+    expect(parent.failure?.code).toBe('TASK_GRAPH_CHILD_FAILED');
+    expect((await harness().client.getTask('sibling')).state).toBe('completed');
+
+    const events = await eventsOf(parentId);
+    const terminal = events.filter((event) => event.type === 'task.graph.completed' || event.type === 'task.graph.failed');
+    expect(terminal.map((event) => event.type)).toEqual(['task.graph.failed']);
+    const siblingDone = events.find((event) => event.type === 'task.graph.child.completed' && event.childTaskId === 'sibling');
+    expect(siblingDone!.seq).toBeLessThan(terminal[0]!.seq);
+
+    const { synthesis } = await harness().client.getTaskGraphResults(parentId);
+    expect(synthesis?.classification).toBe('failed');
+    expect(synthesis?.summary).toContain('bad failed: CODEX_TURN_FAILED');
+    expect(synthesis?.summary).toContain('scripted model failure');
+    const description = await harness().client.temporal.workflow.getHandle(taskWorkflowId(parentId)).describe();
+    expect(description.status.name).toBe('FAILED');
+  });
+});
+
+describe('a child with two prerequisites', () => {
+  it('starts from their merge; conflicting prerequisites fail it with TASK_GRAPH_MERGE_CONFLICT naming the files', async () => {
+    const repo = await harness().makeRepo({ 'shared.txt': 'base\n' });
+    harness().model.script({ when: 'left-marker', steps: [exec('echo left > left.txt && echo left > shared.txt'), say('left')] });
+    harness().model.script({ when: 'right-marker', steps: [exec('echo right > right.txt && echo right > shared.txt'), say('right')] });
+    harness().model.script({ when: 'merge-ok-marker', steps: [exec('echo both > both.txt'), say('both')] });
+    harness().model.script({ when: 'reader-of-l-marker', steps: [exec('cat left.txt > seen.txt'), say('seen')] });
+    await harness().client.createTaskGraph({
+      parent: { taskId: 'diamond', repoPath: repo, prompt: 'Two prerequisites' },
+      children: [
+        { taskId: 'left', prompt: 'Left (left-marker)' },
+        { taskId: 'right', prompt: 'Right (right-marker)' },
+        { taskId: 'after-both', prompt: 'Combine (merge-ok-marker)', dependencyTaskIds: ['left', 'right'] },
+        { taskId: 'after-left', prompt: 'Read left (reader-of-l-marker)', dependencyTaskIds: ['left'] },
+      ],
+    });
+    const conflicted = await harness().client.waitForTask('after-both');
+    expect(conflicted.state).toBe('failed');
+    expect(conflicted.failure?.code).toBe('TASK_GRAPH_MERGE_CONFLICT');
+    expect(conflicted.failure?.message).toContain('shared.txt');
+    expect((await harness().client.waitForTask('after-left')).state).toBe('completed');
+    expect(await simpleGit(repo).show(['plato/task-after-left:seen.txt'])).toBe('left\n');
+    const { results } = await harness().client.getTaskGraphResults('diamond');
+    expect(results.find((result) => result.taskId === 'after-both')?.classification).toBe('conflicted');
+  });
+
+  it('sees both prerequisites when they do not conflict', async () => {
+    const repo = await harness().makeRepo();
+    harness().model.script({ when: 'p1-marker', steps: [exec('echo one > one.txt'), say('one')] });
+    harness().model.script({ when: 'p2-marker', steps: [exec('echo two > two.txt'), say('two')] });
+    harness().model.script({ when: 'join-marker', steps: [exec('cat one.txt two.txt > joined.txt'), say('joined')] });
+    await harness().client.createTaskGraph({
+      parent: { taskId: 'join', repoPath: repo, prompt: 'Join two' },
+      children: [
+        { taskId: 'p1', prompt: 'One (p1-marker)' },
+        { taskId: 'p2', prompt: 'Two (p2-marker)' },
+        { taskId: 'joined', prompt: 'Join (join-marker)', dependencyTaskIds: ['p1', 'p2'] },
+      ],
+    });
+    expect((await harness().client.waitForTask('join')).state).toBe('completed');
+    expect(await simpleGit(repo).show(['plato/task-joined:joined.txt'])).toBe('one\ntwo\n');
+    expect(await simpleGit(repo).show(['plato/graph-join:joined.txt'])).toBe('one\ntwo\n');
+  });
+});
+
+describe('graph validation, before anything is created', () => {
+  let repo: string;
+  beforeAll(async () => {
+    repo = await harness().makeRepo();
+  });
+
+  const cases: [string, Parameters<RunnerHarness['client']['createTaskGraph']>[0]['children'], string][] = [
+    ['no children', [], 'Task graph requires at least one child task'],
+    ['duplicate ids', [{ taskId: 'v-a', prompt: 'x' }, { taskId: 'v-a', prompt: 'y' }], 'Task graph contains duplicate task id v-a'],
+    ['a dependency on itself', [{ taskId: 'v-a', prompt: 'x', dependencyTaskIds: ['v-a'] }], 'Task graph child v-a cannot depend on itself'],
+    ['a missing dependency', [{ taskId: 'v-a', prompt: 'x', dependencyTaskIds: ['v-zz'] }], 'Task graph child v-a depends on missing child task v-zz'],
+    [
+      'a duplicated dependency',
+      [{ taskId: 'v-a', prompt: 'x' }, { taskId: 'v-b', prompt: 'y', dependencyTaskIds: ['v-a', 'v-a'] }],
+      'Task graph child v-b contains duplicate dependency v-a',
+    ],
+    [
+      'a cycle',
+      [
+        { taskId: 'v-a', prompt: 'x', dependencyTaskIds: ['v-b'] },
+        { taskId: 'v-b', prompt: 'y', dependencyTaskIds: ['v-a'] },
+      ],
+      'Task graph child dependencies contain a cycle: v-a -> v-b -> v-a',
+    ],
+    ['a bad id', [{ taskId: '../escape', prompt: 'x' }], 'children.0.taskId: task id must start with a letter or digit'],
+    ['another repository', [{ taskId: 'v-a', prompt: 'x', repoPath: '/somewhere/else' }], 'a graph works in one repository'],
+    ['an id that exists', [{ taskId: 'chain-a', prompt: 'x' }], 'Task chain-a already exists'],
+  ];
+
+  it.each(cases)('refuses %s', async (_, children, message) => {
+    await expect(harness().client.createTaskGraph({ parent: { taskId: 'v-parent', repoPath: repo, prompt: 'goal' }, children })).rejects.toThrow(message);
+    await expect(harness().client.temporal.workflow.getHandle(taskWorkflowId('v-parent')).describe()).rejects.toThrow(/not found/i);
+    expect((await simpleGit(repo).branchLocal()).all).toEqual(['main']);
+  });
+
+  it('prints one clear line on the CLI for a bad --child', async () => {
+    const result = await harness().cli(['graph', 'start', '--repo-path', repo, '--prompt', 'goal', '--child', 'no-colon']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe('Error: --child must use JSON or taskId:prompt[:priority]');
+  });
+
+  it('names the cycle on the CLI', async () => {
+    const result = await harness().cli([
+      'graph', 'start', '--repo-path', repo, '--prompt', 'goal',
+      '--child', '{"taskId":"x1","prompt":"p","dependencies":["x2"]}', '--child', '{"taskId":"x2","prompt":"p","dependencyTaskIds":["x1"]}',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe('Error: Task graph child dependencies contain a cycle: x1 -> x2 -> x1');
+  });
+
+  it('is a ValidationError with a stable code', async () => {
+    await expect(harness().client.createTaskGraph({ parent: { repoPath: repo, prompt: 'goal' }, children: [] })).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('children exist before they run', () => {
+  it('lists and queries a queued child', async () => {
+    const repo = await harness().makeRepo();
+    harness().model.script({ when: 'slow-first-marker', steps: [exec('sleep 3'), say('slow done')] });
+    harness().model.script({ when: 'waiting-marker', steps: [say('waited')] });
+    await harness().client.createTaskGraph({
+      parent: { taskId: 'queued-graph', repoPath: repo, prompt: 'Queue' },
+      children: [
+        { taskId: 'slow-first', prompt: 'Slow (slow-first-marker)' },
+        { taskId: 'waiting', prompt: 'Wait (waiting-marker)', dependencyTaskIds: ['slow-first'] },
+      ],
+    });
+    const listed = await eventually(async () => {
+      const tasks = await harness().client.listTasks({ parentTaskId: 'queued-graph' });
+      return tasks.length === 2 && tasks;
+    });
+    expect(listed.map((task) => task.taskId).sort()).toEqual(['slow-first', 'waiting']);
+    expect((await harness().client.getTask('waiting')).state).toBe('queued');
+    const cli = await harness().server.cli(['workflow', 'list', '--query', 'CodexParentTaskId="queued-graph"']);
+    expect(cli.stdout).toContain('codex-task-waiting');
+    expect((await harness().client.waitForTask('queued-graph')).state).toBe('completed');
+  });
+});
