@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
 import { simpleGit } from 'simple-git';
 import { ValidationError } from '../../src/client/errors';
 import type { TaskEvent } from '../../src/contracts/events';
@@ -7,6 +9,7 @@ import { eventually, useRunnerHarness, type RunnerHarness } from '../support/run
 import { exec, httpError, say } from '../support/scripted-model-server';
 
 const harness = useRunnerHarness();
+const WORKFLOW_BUNDLE = path.resolve(__dirname, '../../dist/workflow-bundle.js');
 
 const eventsOf = (taskId: string) => harness().client.listEvents(taskId);
 const firstAt = (events: TaskEvent[], type: string) => Date.parse(events.find((event) => event.type === type)?.at ?? 'NaN');
@@ -52,6 +55,8 @@ describe('a chain a -> b -> c', () => {
     expect(parentEvents.map((event) => event.type)).toEqual(
       expect.arrayContaining(['task.graph.created', 'task.graph.result.collected', 'task.graph.child.completed', 'task.graph.merged', 'task.graph.synthesized']),
     );
+    await harness().recordHistory('graph-completed', parentId);
+    await harness().recordHistory('graph-child-released', 'chain-b');
     const results = await harness().client.getTaskGraphResults('chain-b');
     expect(results.synthesis).toMatchObject({ classification: 'completed', branchName: `plato/graph-${parentId}`, conflicts: [] });
     expect(results.results.map((result) => result.taskId)).toEqual(['chain-a', 'chain-b', 'chain-c']);
@@ -141,6 +146,7 @@ describe('a failing child', () => {
       expect(blocked?.message).toContain('root cause: bad CODEX_TURN_FAILED');
     }
     expect((await eventsOf('after-after-bad')).find((e) => e.type === 'task.graph.dependency.blocked')?.blockedByTaskIds).toEqual(['after-bad']);
+    await harness().recordHistory('graph-child-blocked', 'after-bad');
   });
 
   it('lets independent siblings finish, then fails the graph once, saying which child failed and why', async () => {
@@ -161,6 +167,7 @@ describe('a failing child', () => {
     expect(synthesis?.summary).toContain('scripted model failure');
     const description = await harness().client.temporal.workflow.getHandle(taskWorkflowId(parentId)).describe();
     expect(description.status.name).toBe('FAILED');
+    await harness().recordHistory('graph-failed', parentId);
   });
 });
 
@@ -285,5 +292,59 @@ describe('children exist before they run', () => {
     const cli = await harness().server.cli(['workflow', 'list', '--query', 'CodexParentTaskId="queued-graph"']);
     expect(cli.stdout).toContain('codex-task-waiting');
     expect((await harness().client.waitForTask('queued-graph')).state).toBe('completed');
+  });
+});
+
+describe('the plain temporal CLI', () => {
+  it('starts a graph from the documented input JSON', async () => {
+    const repo = await harness().makeRepo();
+    harness().model.script({ when: 'plain-graph-one', steps: [exec('echo one > one.txt'), say('one')] });
+    harness().model.script({ when: 'plain-graph-two', steps: [exec('cat one.txt > two.txt'), say('two')] });
+    const input = {
+      parent: { taskId: 'plain-graph', repoPath: repo, prompt: 'A graph started with temporal workflow start' },
+      children: [
+        { taskId: 'plain-one', prompt: 'First (plain-graph-one)' },
+        { taskId: 'plain-two', prompt: 'Second (plain-graph-two)', dependencyTaskIds: ['plain-one'], priority: 5 },
+      ],
+      maxConcurrentTasks: 1,
+    };
+    const started = await harness().server.cli([
+      'workflow', 'start', '--type', 'taskGraphWorkflow', '--task-queue', 'codex-runner', '--workflow-id', 'codex-task-plain-graph', '--input', JSON.stringify(input),
+    ]);
+    expect(started.code).toBe(0);
+    expect((await harness().client.waitForTask('plain-graph')).state).toBe('completed');
+    expect(await simpleGit(repo).show(['plato/graph-plain-graph:two.txt'])).toBe('one\n');
+  });
+
+  it('fails an invalid graph at once, before any child exists', async () => {
+    const repo = await harness().makeRepo();
+    const input = {
+      parent: { taskId: 'plain-cycle', repoPath: repo, prompt: 'cycle' },
+      children: [
+        { taskId: 'cyc-a', prompt: 'a', dependencyTaskIds: ['cyc-b'] },
+        { taskId: 'cyc-b', prompt: 'b', dependencyTaskIds: ['cyc-a'] },
+      ],
+    };
+    await harness().server.cli([
+      'workflow', 'start', '--type', 'taskGraphWorkflow', '--task-queue', 'codex-runner', '--workflow-id', 'codex-task-plain-cycle', '--input', JSON.stringify(input),
+    ]);
+    await expect(harness().client.temporal.workflow.getHandle('codex-task-plain-cycle').result()).rejects.toMatchObject({
+      cause: { type: 'VALIDATION_FAILED', message: 'Task graph child dependencies contain a cycle: cyc-a -> cyc-b -> cyc-a' },
+    });
+    await expect(harness().client.temporal.workflow.getHandle(taskWorkflowId('cyc-a')).describe()).rejects.toThrow(/not found/i);
+  });
+});
+
+describe('determinism', () => {
+  it('replays the histories of the graphs above', async () => {
+    const histories = harness()
+      .client.temporal.workflow.list({ query: 'ExecutionStatus != "Running"' })
+      .intoHistories();
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: WORKFLOW_BUNDLE } }, histories)) {
+      expect(result.error).toBeUndefined();
+      replayed++;
+    }
+    expect(replayed).toBeGreaterThan(20);
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { simpleGit } from 'simple-git';
@@ -10,18 +10,7 @@ import { eventsQuery } from '../../src/workflows/messages';
 import { eventually, useRunnerHarness } from '../support/runner-harness';
 import { exec, httpError, say } from '../support/scripted-model-server';
 
-const RECORDED_HISTORIES = path.resolve(__dirname, '..', 'histories');
-
 const harness = useRunnerHarness();
-
-/** Writes a history for the replay suite when RECORD_HISTORIES=1 (how test/histories was made). */
-async function maybeRecordHistory(name: string, taskId: string): Promise<void> {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  const shown = await harness().server.cli(['workflow', 'show', '--workflow-id', taskWorkflowId(taskId), '--output', 'json']);
-  if (shown.code !== 0) throw new Error(`temporal workflow show failed: ${shown.stderr}`);
-  await mkdir(RECORDED_HISTORIES, { recursive: true });
-  await writeFile(path.join(RECORDED_HISTORIES, `${name}.json`), shown.stdout);
-}
 
 describe('a task whose agent writes a file', () => {
   const taskId = 'hello-task';
@@ -78,7 +67,7 @@ describe('a task whose agent writes a file', () => {
     expect(usage?.usage).toMatchObject({ inputTokens: expect.any(Number), outputTokens: expect.any(Number) });
     const completed = queried.find((event) => event.type === 'task.completed') as TaskEvent;
     expect(completed.commitSha).toBe((await harness().client.getTask(taskId)).commitSha);
-    await maybeRecordHistory('task-completed', taskId);
+    await harness().recordHistory('task-completed', taskId);
   });
 
   it('is found by its state, repository and priority through search attributes', async () => {
@@ -131,7 +120,7 @@ describe('a task whose model fails', () => {
     expect(description.status.name).toBe('FAILED');
     const events = await harness().client.listEvents(taskId);
     expect(events.at(-1)).toMatchObject({ type: 'task.failed', errorCode: 'CODEX_TURN_FAILED' });
-    await maybeRecordHistory('task-failed', taskId);
+    await harness().recordHistory('task-failed', taskId);
   });
 
   it('keeps the worktree', async () => {

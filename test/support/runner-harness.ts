@@ -11,6 +11,7 @@ import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-s
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const CLI_ENTRY = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+const RECORDED_HISTORIES = path.join(REPO_ROOT, 'test', 'histories');
 
 export interface CliRun {
   code: number;
@@ -123,6 +124,18 @@ export class RunnerHarness {
     await git.add('.');
     await git.commit('initial commit');
     return repo;
+  }
+
+  /**
+   * Saves a task's workflow history for the replay suite (test/histories) when
+   * RECORD_HISTORIES=1; that is how the recorded histories were made.
+   */
+  async recordHistory(name: string, taskId: string): Promise<void> {
+    if (process.env.RECORD_HISTORIES !== '1') return;
+    const shown = await this.server.cli(['workflow', 'show', '--workflow-id', `codex-task-${taskId}`, '--output', 'json']);
+    if (shown.code !== 0) throw new Error(`temporal workflow show failed: ${shown.stderr}`);
+    await mkdir(RECORDED_HISTORIES, { recursive: true });
+    await writeFile(path.join(RECORDED_HISTORIES, `${name}.json`), shown.stdout);
   }
 
   async stop(): Promise<void> {
