@@ -1,6 +1,6 @@
 /**
- * The demo behind `npm run demo`: a real task run on the dev server that `temporal-dev.sh`
- * started, by a real worker process and the real codex binary. Without OpenAI credentials the
+ * The demo behind `npm run demo`: a small real task graph (a chain and a fan-out) run on the dev
+ * server that `temporal-dev.sh` started, by a real worker process and the real codex binary. Without OpenAI credentials the
  * model is the tests' scripted model server (it tells codex which shell commands to run), and the
  * demo says so.
  */
@@ -9,8 +9,8 @@ import { openSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
-import { CodexRunnerClient, isTerminalState, loadTemporalTarget, type TaskRecord } from '../src';
-import { formatEvent } from '../src/cli/output';
+import { CodexRunnerClient, isTerminalState, loadTemporalTarget, type TaskState } from '../src';
+import { formatGraph, formatGraphResults } from '../src/cli/graph-commands';
 import { resolveOpenAIApiKey } from '../src/host/credentials';
 import { platoHome } from '../src/host/plato-home';
 import { loadRunnerConfig } from '../src/host/runner-config';
@@ -39,8 +39,15 @@ async function makeDemoRepo(): Promise<string> {
 async function main(): Promise<void> {
   const target = loadTemporalTarget();
   const repo = await makeDemoRepo();
-  const taskId = `demo-${Date.now().toString(36)}`;
-  const prompt = 'Add greet.sh, a shell script that prints "Hello from codex-runner", and run it once to check it works.';
+  const graphId = `demo-${Date.now().toString(36)}`;
+  const goal = 'Give the greeter project a greeting script with a test, and the usual project files.';
+  const children = [
+    { taskId: `${graphId}-greet`, prompt: 'Add greet.sh, a shell script that prints "Hello from codex-runner".', priority: 10 },
+    { taskId: `${graphId}-test`, prompt: 'Add test_greet.sh, which runs greet.sh and checks its output; run it.', dependencyTaskIds: [`${graphId}-greet`] },
+    { taskId: `${graphId}-license`, prompt: 'Add an MIT LICENSE file.' },
+    { taskId: `${graphId}-changelog`, prompt: 'Add a CHANGELOG.md with an Unreleased section.' },
+    { taskId: `${graphId}-editorconfig`, prompt: 'Add an .editorconfig for shell and Markdown files.' },
+  ];
 
   let model: ScriptedModelServer | undefined;
   const workerArgs: string[] = [];
@@ -50,14 +57,16 @@ async function main(): Promise<void> {
   } else {
     console.log('No OpenAI credentials configured: using the scripted model server (the real codex binary runs the commands it is told to).');
     model = await ScriptedModelServer.start({ log: false });
-    model.script({
-      when: 'greet.sh',
-      steps: [
-        exec(`printf '#!/bin/sh\\necho "Hello from codex-runner"\\n' > greet.sh && chmod +x greet.sh`),
-        exec('./greet.sh'),
-        say('Added greet.sh; running it prints "Hello from codex-runner".'),
-      ],
-    });
+    const scripts: [string, string[]][] = [
+      ['Add greet.sh', [`printf '#!/bin/sh\\necho "Hello from codex-runner"\\n' > greet.sh && chmod +x greet.sh`]],
+      ['Add test_greet.sh', [`printf '#!/bin/sh\\ntest "$(./greet.sh)" = "Hello from codex-runner" && echo PASS\\n' > test_greet.sh && chmod +x test_greet.sh`, './test_greet.sh']],
+      ['MIT LICENSE', ['echo "MIT License" > LICENSE']],
+      ['CHANGELOG.md', [`printf '# Changelog\\n\\n## Unreleased\\n' > CHANGELOG.md`]],
+      ['.editorconfig', [`printf 'root = true\\n\\n[*.{sh,md}]\\nindent_style = space\\n' > .editorconfig`]],
+    ];
+    for (const [marker, commands] of scripts) {
+      model.script({ when: marker, steps: [...commands.map((command) => exec(command)), say(`Done: ${marker}.`)] });
+    }
     const codexEnv = await createCodexTestEnv();
     const configPath = path.join(codexEnv.root, 'config.json');
     await writeFile(configPath, JSON.stringify({ codex: { config: model.codexConfig() } }));
@@ -79,19 +88,25 @@ async function main(): Promise<void> {
   });
 
   const client = await CodexRunnerClient.connect();
-  let task: TaskRecord;
+  let finalState: TaskState;
   try {
-    await client.startTask({ taskId, repoPath: repo, prompt });
-    console.log(`\nTask ${taskId} started in ${repo}`);
-    console.log(`Watch it in the Web UI: http://127.0.0.1:8233/namespaces/${target.namespace}/workflows/codex-task-${taskId}\n`);
-    let seen = 0;
+    await client.createTaskGraph({ parent: { taskId: graphId, repoPath: repo, prompt: goal }, children });
+    console.log(`\nTask graph ${graphId} started in ${repo}: ${children.length} children (greet -> test, and three independent ones).`);
+    console.log(`Watch it in the Web UI: http://127.0.0.1:8233/namespaces/${target.namespace}/workflows/codex-task-${graphId}\n`);
+    const seen = new Map<string, TaskState>();
     for (;;) {
-      for (const event of await client.listEvents(taskId, seen)) {
-        console.log(formatEvent(event));
-        seen = event.seq;
+      const graph = await client.getTaskGraph(graphId);
+      for (const task of [...graph.children, graph.parent]) {
+        if (seen.get(task.taskId) !== task.state) {
+          seen.set(task.taskId, task.state);
+          console.log(`${new Date().toISOString().slice(11, 19)}  ${task.taskId === graphId ? 'graph' : 'task '} ${task.taskId}: ${task.state}`);
+        }
       }
-      task = await client.getTask(taskId);
-      if (isTerminalState(task.state) && (await client.listEvents(taskId, seen)).length === 0) break;
+      if (isTerminalState(graph.parent.state)) {
+        finalState = graph.parent.state;
+        console.log(`\n${formatGraph(graph)}\n\n${formatGraphResults(await client.getTaskGraphResults(graphId))}`);
+        break;
+      }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   } finally {
@@ -101,17 +116,14 @@ async function main(): Promise<void> {
     await model?.stop();
   }
 
-  console.log(`\nTask ${taskId} ended ${task.state}. (Worker log: ${workerLog})`);
-  if (task.commitSha) {
-    console.log(`Commit ${task.commitSha} on ${task.branchName}: ${task.filesChanged?.join(', ')}`);
-    console.log(`Worktree: ${task.worktreePath}`);
-  }
-  console.log('\nMore to try:');
-  console.log(`  npx codex-runner status ${taskId}`);
-  console.log(`  npx codex-runner events ${taskId}`);
-  console.log(`  ./temporal-dev.sh cli workflow list --query 'CodexTaskState="completed"'`);
+  console.log(`\nWorker log: ${workerLog}`);
+  console.log('More to try:');
+  console.log(`  git -C ${repo} log --oneline --graph plato/graph-${graphId}`);
+  console.log(`  npx codex-runner graph status ${graphId}`);
+  console.log(`  npx codex-runner events ${graphId}-test`);
+  console.log(`  ./temporal-dev.sh cli workflow list --query 'CodexParentTaskId="${graphId}"'`);
   console.log('  ./temporal-dev.sh stop   # when you are done with the Web UI');
-  if (task.state !== 'completed') process.exitCode = 1;
+  if (finalState !== 'completed') process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {
