@@ -1,26 +1,55 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
-import { CodexRuntimeError, resolveCodexBinary, verifyCodexBinary } from '../host/codex-binary';
+import {
+  CodexRuntimeError,
+  findBundledCodexBinary,
+  findRuntimeCodexBinary,
+  resolveCodexBinary,
+  verifyCodexBinary,
+  type CodexBinary,
+} from '../host/codex-binary';
+import { installCodexRuntime } from '../host/codex-runtime-install';
+import { checkCodexCredentials } from '../host/credentials';
 import type { HostSettings } from './host-settings';
 
 export interface CodexRuntimeStatus {
   codexPath: string;
   version: string;
+  source: CodexBinary['source'];
+  /** True when this check installed the runtime into `$PLATO_HOME/runtime`. */
+  installed: boolean;
+  /** Which credential codex will use, by name (never a value: this result is in the history). */
+  credentials: string;
 }
 
 /**
- * Verifies the codex binary that this worker's sessions will spawn (the bundled one or
- * `codex.codexPath`): it exists, answers `--version`, and is not older than the pinned minimum.
- * A broken runtime does not heal by retrying, so failures are not retryable.
+ * Verifies the runtime this worker's sessions will use before a task gets a worktree: the codex
+ * binary they will spawn (`codex.codexPath`, the bundled `@openai/codex`, or `$PLATO_HOME/runtime`)
+ * exists, answers `--version` and is not older than the pinned minimum, and codex will find a
+ * credential. When no codex is installed at all (and the config names none), it installs the
+ * pinned `@openai/codex` into `$PLATO_HOME/runtime` first, heartbeating npm's progress.
+ * A broken runtime does not heal by retrying, so failures are not retryable:
+ * `CODEX_INSTALL_FAILED` when npm fails, `CODEX_VERIFY_FAILED` for everything else.
  */
 export function createCheckCodexRuntime(settings: HostSettings) {
   return async function checkCodexRuntime(): Promise<CodexRuntimeStatus> {
+    const context = Context.current();
     try {
       const config = await settings.loadConfig();
-      const binary = resolveCodexBinary(config.codex?.codexPath);
+      const codexPath = config.codex?.codexPath;
+      let binary = codexPath === undefined ? (findBundledCodexBinary() ?? findRuntimeCodexBinary()) : resolveCodexBinary(codexPath);
+      const installed = binary === undefined;
+      binary ??= await installCodexRuntime({ onOutput: (line) => context.heartbeat(line), signal: context.cancellationSignal });
       const { version } = await verifyCodexBinary(binary);
-      return { codexPath: binary.path, version };
+      const credentials = checkCodexCredentials({
+        config,
+        apiKey: await settings.loadApiKey(),
+        env: { ...process.env, ...settings.codexEnv },
+      });
+      if (!credentials.ok) throw new CodexRuntimeError(ErrorCode.codexVerifyFailed, `Codex has no credential: ${credentials.detail}. ${credentials.fix}.`);
+      return { codexPath: binary.path, version, source: binary.source, installed, credentials: credentials.detail };
     } catch (error) {
+      if (context.cancellationSignal.aborted) throw error;
       const code = error instanceof CodexRuntimeError ? error.code : ErrorCode.codexRuntimeFailed;
       throw ApplicationFailure.nonRetryable((error as Error).message, code);
     }

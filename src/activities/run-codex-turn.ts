@@ -4,6 +4,7 @@ import { ErrorCode } from '../contracts/errors';
 import type { TaskEventInput } from '../contracts/events';
 import type { CodexTaskOptions, TokenUsage } from '../contracts/task';
 import { taskQuery } from '../workflows/messages';
+import { codexProcessEnv, resolveCodexBinary } from '../host/codex-binary';
 import { gitIn } from '../host/git';
 import { readSessionCheckpoint, type SessionCheckpointV1 } from './heartbeat-details';
 import type { HostSettings } from './host-settings';
@@ -108,12 +109,14 @@ export function createRunCodexTurn(settings: HostSettings) {
 
     const config = (await settings.loadConfig()).codex ?? {};
     const apiKey = await settings.loadApiKey();
+    // The binary the runtime check verified (or installed): resolved by the same function.
+    const binary = resolveCodexBinary(config.codexPath);
     const { Codex } = await import('@openai/codex-sdk');
     const codex = new Codex({
-      ...(config.codexPath ? { codexPathOverride: config.codexPath } : {}),
+      codexPathOverride: binary.path,
       ...(config.config ? { config: config.config } : {}),
       ...(apiKey ? { apiKey } : {}),
-      env: { ...(process.env as Record<string, string>), ...settings.codexEnv },
+      env: codexProcessEnv(binary, { ...process.env, ...settings.codexEnv }),
     });
     const threadOptions = turnThreadOptions(input.worktreePath, { ...config, ...input.codex });
     const thread = threadId ? codex.resumeThread(threadId, threadOptions) : codex.startThread(threadOptions);

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { connectTemporalClient, type TemporalTarget } from '../client/connection';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
-import { resolveCodexBinary, verifyCodexBinary } from '../host/codex-binary';
-import { resolveOpenAIApiKey } from '../host/credentials';
+import { MIN_CODEX_VERSION, resolveCodexBinary, verifyCodexBinary } from '../host/codex-binary';
+import { checkCodexCredentials, resolveOpenAIApiKey } from '../host/credentials';
+import { defaultSecretsPath } from '../host/plato-home';
 import { loadRunnerConfig } from '../host/runner-config';
 
 export interface DoctorCheck {
@@ -77,23 +76,25 @@ async function checkCodex(options: DoctorOptions): Promise<DoctorCheck[]> {
       name: 'codex',
       ok: false,
       detail: (error as Error).message,
-      fix: 'Run `npm ci` in codex-runner (it installs the pinned @openai/codex), or set codex.codexPath in the config file to a codex binary',
+      fix: `Run \`codex-runner runtime install\` (it installs @openai/codex@${MIN_CODEX_VERSION} into $PLATO_HOME/runtime), or set codex.codexPath in the config file to a codex binary`,
     });
   }
-  const provider = config.codex?.config?.model_provider;
-  const codexHome = process.env.CODEX_HOME ?? path.join(os.homedir(), '.codex');
-  if (await resolveOpenAIApiKey(config, options.secretsPath).catch(() => undefined)) {
-    checks.push({ name: 'credentials', ok: true, detail: 'OpenAI API key configured' });
-  } else if (config.codexAuth?.provider === 'chatgpt_oauth' || existsSync(path.join(codexHome, 'auth.json'))) {
-    checks.push({ name: 'credentials', ok: true, detail: `ChatGPT login (Codex auth store in ${codexHome})` });
-  } else if (typeof provider === 'string' && provider !== 'openai') {
-    checks.push({ name: 'credentials', ok: true, detail: `custom model provider "${provider}" from the config file` });
-  } else {
+  let apiKey: string | undefined;
+  try {
+    apiKey = await resolveOpenAIApiKey(config, options.secretsPath);
+  } catch (error) {
+    checks.push({ name: 'secrets', ok: false, detail: (error as Error).message, fix: 'Fix the secrets file or pass --secrets-path' });
+  }
+  const credentials = checkCodexCredentials({ config, apiKey, env: process.env });
+  checks.push({ name: 'credentials', ...credentials });
+  const secretsPath = options.secretsPath ?? defaultSecretsPath();
+  const mode = existsSync(secretsPath) ? statSync(secretsPath).mode & 0o777 : undefined;
+  if (mode !== undefined && (mode & 0o077) !== 0) {
     checks.push({
-      name: 'credentials',
+      name: 'secrets',
       ok: false,
-      detail: 'no OpenAI API key or ChatGPT login configured',
-      fix: 'Run `codex-runner config set-openai-key --api-key-env OPENAI_API_KEY` or `codex-runner config auth-chatgpt`',
+      detail: `${secretsPath} is readable by other users (mode ${mode.toString(8)})`,
+      fix: `chmod 600 ${secretsPath}`,
     });
   }
   return checks;

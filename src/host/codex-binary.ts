@@ -4,10 +4,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ErrorCode } from '../contracts/errors';
+import { codexRuntimeDir } from './plato-home';
 
 const execFileAsync = promisify(execFile);
 
-/** Oldest codex CLI this project is tested with (the version `@openai/codex-sdk` pins). */
+/**
+ * Oldest codex CLI this project is tested with: the version `@openai/codex-sdk` pins, and the one
+ * `codex-runner runtime install` puts into `$PLATO_HOME/runtime`.
+ */
 export const MIN_CODEX_VERSION = '0.163.0';
 
 const TARGET_TRIPLES: Record<string, string> = {
@@ -32,44 +36,86 @@ export class CodexRuntimeError extends Error {
 /** The codex binary a session will run, and where that choice came from. */
 export interface CodexBinary {
   path: string;
-  source: 'config' | 'bundled';
+  /** `codex.codexPath` in the config, the `@openai/codex` beside this package, or `$PLATO_HOME/runtime`. */
+  source: 'config' | 'bundled' | 'runtime';
+  /**
+   * Folders the package ships helper tools in (ripgrep), which the SDK puts first on codex's PATH
+   * when it finds the binary itself; {@link codexProcessEnv} does the same for an override.
+   */
+  pathDirs: string[];
 }
 
 function isFile(file: string): boolean {
   return existsSync(file) && statSync(file).isFile();
 }
 
-/**
- * Finds the binary `@openai/codex-sdk` spawns when no override is given: the platform package
- * that `@openai/codex` depends on, `vendor/<triple>/bin/codex` (or the older `codex/codex`).
- * Resolving it the same way is what ties the runtime check to what actually runs.
- */
-export function resolveBundledCodexBinary(): string {
-  const triple = TARGET_TRIPLES[`${process.platform}-${process.arch}`];
-  if (triple === undefined) {
-    throw new CodexRuntimeError(ErrorCode.codexVerifyFailed, `Codex has no binary for ${process.platform}-${process.arch}`);
-  }
-  const platformPackage = `@openai/codex-${process.platform}-${process.arch}`;
-  let vendorRoot: string;
-  try {
-    const codexRequire = createRequire(require.resolve('@openai/codex/package.json'));
-    vendorRoot = path.join(path.dirname(codexRequire.resolve(`${platformPackage}/package.json`)), 'vendor', triple);
-  } catch {
-    throw new CodexRuntimeError(
-      ErrorCode.codexVerifyFailed,
-      `The codex binary is missing: @openai/codex or ${platformPackage} is not installed. Run \`npm ci\` (optional dependencies must be allowed), or set codex.codexPath in the config file.`,
-    );
-  }
-  const binaryName = process.platform === 'win32' ? 'codex.exe' : 'codex';
-  for (const candidate of [path.join(vendorRoot, 'bin', binaryName), path.join(vendorRoot, 'codex', binaryName)]) {
-    if (isFile(candidate)) return candidate;
-  }
-  throw new CodexRuntimeError(ErrorCode.codexVerifyFailed, `The codex binary is missing from ${vendorRoot}. Reinstall @openai/codex.`);
+function isDirectory(dir: string): boolean {
+  return existsSync(dir) && statSync(dir).isDirectory();
 }
 
-export function resolveCodexBinary(codexPath: string | undefined): CodexBinary {
-  if (codexPath !== undefined) return { path: path.resolve(codexPath), source: 'config' };
-  return { path: resolveBundledCodexBinary(), source: 'bundled' };
+/**
+ * Finds the binary of the `@openai/codex` package that `require` resolves from `fromFile` the way
+ * `@openai/codex-sdk` does: its platform package, `vendor/<triple>/bin/codex` (or the older
+ * `vendor/<triple>/codex/codex`). Returns undefined when the package or the binary is not there.
+ */
+function findPackagedCodex(fromFile: string): { path: string; pathDirs: string[] } | undefined {
+  const triple = TARGET_TRIPLES[`${process.platform}-${process.arch}`];
+  if (triple === undefined) return undefined;
+  let vendorRoot: string;
+  try {
+    const codexRequire = createRequire(createRequire(fromFile).resolve('@openai/codex/package.json'));
+    const platformPackage = `@openai/codex-${process.platform}-${process.arch}`;
+    vendorRoot = path.join(path.dirname(codexRequire.resolve(`${platformPackage}/package.json`)), 'vendor', triple);
+  } catch {
+    return undefined;
+  }
+  const binaryName = process.platform === 'win32' ? 'codex.exe' : 'codex';
+  const layouts = [
+    { binary: path.join(vendorRoot, 'bin', binaryName), tools: path.join(vendorRoot, 'codex-path') },
+    { binary: path.join(vendorRoot, 'codex', binaryName), tools: path.join(vendorRoot, 'path') },
+  ];
+  const found = layouts.find(({ binary }) => isFile(binary));
+  return found && { path: found.binary, pathDirs: isDirectory(found.tools) ? [found.tools] : [] };
+}
+
+/** The binary `@openai/codex-sdk` spawns when no override is given, if it is installed. */
+export function findBundledCodexBinary(): CodexBinary | undefined {
+  const found = findPackagedCodex(__filename);
+  return found && { ...found, source: 'bundled' };
+}
+
+/** The binary `codex-runner runtime install` put into `runtimeDir`, if it is there. */
+export function findRuntimeCodexBinary(runtimeDir = codexRuntimeDir()): CodexBinary | undefined {
+  const found = findPackagedCodex(path.join(runtimeDir, 'package.json'));
+  // require() also looks in the parents' node_modules; only the runtime's own install counts.
+  if (found === undefined || !found.path.startsWith(path.join(runtimeDir, 'node_modules') + path.sep)) return undefined;
+  return { ...found, source: 'runtime' };
+}
+
+/**
+ * The codex binary sessions on this host run, chosen the same way by the runtime check, the
+ * session activity and `doctor`: `codex.codexPath` when the config names one, else the bundled
+ * `@openai/codex`, else the runner-owned install in `$PLATO_HOME/runtime`.
+ * @throws CodexRuntimeError `CODEX_VERIFY_FAILED` when no codex is installed.
+ */
+export function resolveCodexBinary(codexPath: string | undefined, runtimeDir = codexRuntimeDir()): CodexBinary {
+  if (codexPath !== undefined) return { path: path.resolve(codexPath), source: 'config', pathDirs: [] };
+  const binary = findBundledCodexBinary() ?? findRuntimeCodexBinary(runtimeDir);
+  if (binary !== undefined) return binary;
+  throw new CodexRuntimeError(
+    ErrorCode.codexVerifyFailed,
+    `No codex binary is installed: neither @openai/codex beside codex-runner nor ${runtimeDir} has one. Run \`codex-runner runtime install\` (it installs @openai/codex@${MIN_CODEX_VERSION} into ${runtimeDir}), or set codex.codexPath in the config file.`,
+  );
+}
+
+/** The environment to spawn `binary` with: `base`, with the package's helper folders first on PATH. */
+export function codexProcessEnv(binary: CodexBinary, base: NodeJS.ProcessEnv): Record<string, string> {
+  const env = Object.fromEntries(Object.entries(base).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  if (binary.pathDirs.length === 0) return env;
+  const pathKey = Object.keys(env).find((key) => key.toUpperCase() === 'PATH') ?? 'PATH';
+  const rest = (env[pathKey] ?? '').split(path.delimiter).filter((dir) => dir !== '' && !binary.pathDirs.includes(dir));
+  env[pathKey] = [...binary.pathDirs, ...rest].join(path.delimiter);
+  return env;
 }
 
 /** Compares dotted versions numerically (`0.163.0` < `0.169.1`); pre-release tags are ignored. */
@@ -88,7 +134,7 @@ export function compareVersions(a: string, b: string): number {
  * @throws CodexRuntimeError with `CODEX_VERIFY_FAILED` when the binary is missing, does not run,
  *   prints no version, or is too old.
  */
-export async function verifyCodexBinary(binary: CodexBinary): Promise<{ version: string }> {
+export async function verifyCodexBinary(binary: Pick<CodexBinary, 'path' | 'source'>): Promise<{ version: string }> {
   if (!isFile(binary.path)) {
     throw new CodexRuntimeError(
       ErrorCode.codexVerifyFailed,
@@ -108,7 +154,7 @@ export async function verifyCodexBinary(binary: CodexBinary): Promise<{ version:
   if (compareVersions(version, MIN_CODEX_VERSION) < 0) {
     throw new CodexRuntimeError(
       ErrorCode.codexVerifyFailed,
-      `codex ${version} at ${binary.path} is older than ${MIN_CODEX_VERSION}, the oldest this runner supports. Install @openai/codex@${MIN_CODEX_VERSION} or newer.`,
+      `codex ${version} at ${binary.path} is older than ${MIN_CODEX_VERSION}, the oldest this runner supports. Install @openai/codex@${MIN_CODEX_VERSION} or newer (\`codex-runner runtime install\`), or point codex.codexPath at a newer codex.`,
     );
   }
   return { version };

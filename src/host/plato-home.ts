@@ -13,3 +13,16 @@ export function defaultConfigPath(): string {
 export function defaultSecretsPath(): string {
   return path.join(platoHome(), 'secrets.json');
 }
+
+/** The runner-owned codex install (`npm install --prefix`), used when the bundled binary is missing. */
+export function codexRuntimeDir(): string {
+  return path.join(platoHome(), 'runtime');
+}
+
+/**
+ * Codex's own home for `env` (default `~/.codex`): its sessions and, after a ChatGPT login, its
+ * auth store (`auth.json`), which is the only place the ChatGPT tokens live.
+ */
+export function codexHomeFor(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CODEX_HOME ?? path.join(env.HOME ?? os.homedir(), '.codex');
+}

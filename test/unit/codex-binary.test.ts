@@ -1,14 +1,48 @@
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { compareVersions, MIN_CODEX_VERSION, resolveBundledCodexBinary, verifyCodexBinary } from '../../src/host/codex-binary';
+import {
+  codexProcessEnv,
+  compareVersions,
+  findBundledCodexBinary,
+  findRuntimeCodexBinary,
+  MIN_CODEX_VERSION,
+  resolveCodexBinary,
+  verifyCodexBinary,
+} from '../../src/host/codex-binary';
+
+const temps: string[] = [];
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  await Promise.all(temps.map((dir) => rm(dir, { recursive: true, force: true })));
+});
 
 async function fakeCodex(versionLine: string): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'fake-codex-'));
-  const file = path.join(dir, 'codex');
+  const file = path.join(await tempDir('fake-codex-'), 'codex');
   await writeFile(file, `#!/bin/sh\necho "${versionLine}"\n`);
   await chmod(file, 0o755);
   return file;
+}
+
+/** A runtime folder laid out the way `npm install --prefix` leaves @openai/codex (binary faked). */
+async function fakeRuntime(): Promise<{ runtimeDir: string; binary: string }> {
+  const runtimeDir = await tempDir('fake-runtime-');
+  const modules = path.join(runtimeDir, 'node_modules', '@openai');
+  const triple = findBundledCodexBinary()!.path.split(path.sep).at(-3)!;
+  const vendor = path.join(modules, `codex-${process.platform}-${process.arch}`, 'vendor', triple);
+  await mkdir(path.join(modules, 'codex'), { recursive: true });
+  await writeFile(path.join(modules, 'codex', 'package.json'), JSON.stringify({ name: '@openai/codex', version: MIN_CODEX_VERSION }));
+  await mkdir(path.join(vendor, 'bin'), { recursive: true });
+  await mkdir(path.join(vendor, 'codex-path'));
+  await writeFile(path.join(vendor, '..', '..', 'package.json'), JSON.stringify({ name: `@openai/codex-${process.platform}-${process.arch}` }));
+  const binary = path.join(vendor, 'bin', 'codex');
+  await writeFile(binary, `#!/bin/sh\necho "codex-cli ${MIN_CODEX_VERSION}"\n`);
+  await chmod(binary, 0o755);
+  return { runtimeDir, binary };
 }
 
 describe('the codex runtime check', () => {
@@ -18,10 +52,11 @@ describe('the codex runtime check', () => {
     expect(compareVersions('1.0.0', '0.163.5')).toBeGreaterThan(0);
   });
 
-  it('accepts the bundled binary, the one the SDK spawns', async () => {
-    const binary = resolveBundledCodexBinary();
-    expect(binary).toMatch(/@openai\/codex-linux-x64\/vendor\/x86_64-unknown-linux-musl\/bin\/codex$/);
-    await expect(verifyCodexBinary({ path: binary, source: 'bundled' })).resolves.toEqual({ version: MIN_CODEX_VERSION });
+  it('accepts the bundled binary, the one the SDK spawns, with the SDK helper folder for PATH', async () => {
+    const binary = findBundledCodexBinary()!;
+    expect(binary.path).toMatch(/@openai\/codex-linux-x64\/vendor\/x86_64-unknown-linux-musl\/bin\/codex$/);
+    expect(binary.pathDirs).toEqual([path.join(path.dirname(binary.path), '..', 'codex-path')].map((dir) => path.normalize(dir)));
+    await expect(verifyCodexBinary(binary)).resolves.toEqual({ version: MIN_CODEX_VERSION });
   });
 
   it('refuses a missing binary with CODEX_VERIFY_FAILED', async () => {
@@ -37,5 +72,31 @@ describe('the codex runtime check', () => {
       code: 'CODEX_VERIFY_FAILED',
       message: expect.stringContaining(`older than ${MIN_CODEX_VERSION}`),
     });
+  });
+});
+
+describe('choosing the codex binary', () => {
+  it('takes codex.codexPath over everything, resolved to an absolute path', () => {
+    expect(resolveCodexBinary('relative/codex')).toEqual({ path: path.resolve('relative/codex'), source: 'config', pathDirs: [] });
+  });
+
+  it('takes the bundled @openai/codex when the config names none', () => {
+    expect(resolveCodexBinary(undefined).source).toBe('bundled');
+  });
+
+  it('finds a runtime installed with npm --prefix, with its helper folder', async () => {
+    const { runtimeDir, binary } = await fakeRuntime();
+    expect(findRuntimeCodexBinary(runtimeDir)).toEqual({ path: binary, source: 'runtime', pathDirs: [path.join(path.dirname(binary), '..', 'codex-path')] });
+  });
+
+  it("does not take a parent folder's node_modules for the runtime", () => {
+    // This repository's node_modules holds @openai/codex; a runtime folder inside it has none of its own.
+    const runtimeDir = path.resolve(__dirname, '..', '..', '.plato-test-runtime-absent');
+    expect(findRuntimeCodexBinary(runtimeDir)).toBeUndefined();
+  });
+
+  it('puts the helper folders first on PATH, once', () => {
+    const env = codexProcessEnv({ path: '/x/codex', source: 'runtime', pathDirs: ['/x/tools'] }, { PATH: '/usr/bin:/x/tools', HOME: '/h', UNSET: undefined });
+    expect(env).toEqual({ PATH: '/x/tools:/usr/bin', HOME: '/h' });
   });
 });
