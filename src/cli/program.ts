@@ -3,6 +3,7 @@ import { loadTemporalTarget } from '../client/connection';
 import { TASK_STATES, type TaskState } from '../contracts/task';
 import { addCodexOptions, codexOptions, integer, webUiUrl, withClient, type CodexFlags } from './common';
 import { registerGraphCommands } from './graph-commands';
+import { registerConfigCommands } from './config-commands';
 import { registerRuntimeCommands } from './runtime-commands';
 import { DEFAULT_MAX_CONCURRENT_TASKS, runWorker } from '../worker/run-worker';
 import { runDoctor } from './doctor';
@@ -168,6 +169,7 @@ export function buildProgram(io: CliIO): Command {
     });
 
   registerGraphCommands(program, io);
+  registerConfigCommands(program, io);
   registerRuntimeCommands(program, io);
   return program;
 }

@@ -19,6 +19,32 @@ export interface CliRun {
   stderr: string;
 }
 
+export interface RunCliOptions {
+  /** The whole environment of the CLI process. */
+  env: Record<string, string>;
+  /** Written to its stdin, which is then closed (default: an empty stdin). */
+  input?: string;
+  /** Called with stdout as it grows; return true to stop the process (SIGTERM) there. */
+  stopWhen?: (stdout: string) => boolean;
+}
+
+/** Runs the built `codex-runner` CLI (`dist/`) as a process and collects its output. */
+export function runCli(args: string[], options: RunCliOptions): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_ENTRY, ...args], { env: options.env, stdio: 'pipe' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (options.stopWhen?.(stdout)) child.kill('SIGTERM');
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdin.end(options.input);
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
 /** A `codex-runner worker` running as its own process, as in production. */
 export class WorkerProcess {
   output = '';
@@ -98,15 +124,7 @@ export class RunnerHarness {
 
   /** Runs the `codex-runner` CLI as a process and collects its output. */
   cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI_ENTRY, ...args], { env: this.env(env), stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+    return runCli(args, { env: this.env(env) });
   }
 
   /** A fresh git repository with one commit holding `files`. */
