@@ -17,6 +17,8 @@ export interface TaskCommit {
   commitSha: string;
   /** Files that differ between the base and that commit. */
   filesChanged: string[];
+  /** `git diff --stat` between the base and that commit, for approvers. */
+  diffStat: string;
 }
 
 /**
@@ -42,5 +44,6 @@ export async function commitTaskWork(input: CommitTaskWorkInput): Promise<TaskCo
   }
   const commitSha = (await git.raw(['rev-parse', 'HEAD'])).trim();
   const diff = (await git.raw(['diff', '--name-only', input.baseSha, commitSha])).trim();
-  return { commitSha, filesChanged: diff === '' ? [] : diff.split('\n') };
+  const diffStat = (await git.raw(['diff', '--stat', input.baseSha, commitSha])).trimEnd();
+  return { commitSha, filesChanged: diff === '' ? [] : diff.split('\n'), diffStat };
 }

@@ -30,11 +30,12 @@ export interface CodexTurnResult {
 }
 
 /**
- * Heartbeat period. The heartbeat timeout is 30 s; beating on a timer (not only when Codex emits
+ * Heartbeat period. The heartbeat timeout is 15 s; beating on a timer (not only when Codex emits
  * something) keeps a long silent tool phase from looking like a dead worker, and lets an
- * interrupt (delivered only through a heartbeat response) reach the turn within seconds.
+ * interrupt (delivered only through a heartbeat response) reach the turn within about a second
+ * (the worker throttles heartbeats to one per `maxHeartbeatThrottleInterval`, see run-worker.ts).
  */
-export const HEARTBEAT_INTERVAL_MS = 5_000;
+export const HEARTBEAT_INTERVAL_MS = 1_000;
 
 const RECOVERY_INSTRUCTION =
   'Your previous turn on this task was cut off because the runner restarted. Check the state of the working directory and continue the task where you left off.';

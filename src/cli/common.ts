@@ -47,6 +47,25 @@ export function addCodexOptions(command: Command): Command {
     .option('--network', 'allow network access inside the sandbox');
 }
 
+export interface ApprovalFlags {
+  requireApproval?: boolean;
+  approvalTimeout?: string;
+}
+
+/** `--require-approval` and `--approval-timeout`, shared by `start` and `graph start`. */
+export function addApprovalOptions(command: Command, what: string): Command {
+  return command
+    .option('--require-approval', `after its turn ${what} waits in awaiting_approval for approve, reject or request-changes`)
+    .option('--approval-timeout <duration>', 'fail an unanswered approval after this long (e.g. 30m, 2h, 1d): TASK_APPROVAL_TIMED_OUT');
+}
+
+export function approvalOptions(flags: ApprovalFlags): ApprovalFlags {
+  return {
+    ...(flags.requireApproval ? { requireApproval: true } : {}),
+    ...(flags.approvalTimeout ? { approvalTimeout: flags.approvalTimeout } : {}),
+  };
+}
+
 /** Connects a client for one command and closes it afterwards. */
 export async function withClient<T>(run: (client: CodexRunnerClient, target: TemporalTarget) => Promise<T>): Promise<T> {
   const target = loadTemporalTarget();

@@ -4,10 +4,10 @@ import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../client/errors';
 import type { CreateTaskGraphInput, GraphChildInput, TaskGraphResults, TaskGraphSnapshot } from '../contracts/graph';
 import { ChildSpecError, parseChildSpec } from './child-spec';
-import { addCodexOptions, codexOptions, integer, webUiUrl, withClient, type CodexFlags } from './common';
+import { addApprovalOptions, addCodexOptions, approvalOptions, codexOptions, integer, webUiUrl, withClient, type ApprovalFlags, type CodexFlags } from './common';
 import { printJson, type CliIO } from './output';
 
-interface GraphStartFlags extends CodexFlags {
+interface GraphStartFlags extends CodexFlags, ApprovalFlags {
   prompt?: string;
   taskId?: string;
   repoPath?: string;
@@ -56,7 +56,13 @@ async function graphInput(flags: GraphStartFlags): Promise<CreateTaskGraphInput>
   };
   if (parent.prompt === undefined) throw new ValidationError('graph start requires --prompt (or parent.prompt in --file)');
   const maxConcurrentTasks = flags.maxConcurrentTasks ?? fromFile.maxConcurrentTasks;
-  return { parent: { ...parent, prompt: parent.prompt }, children, ...(maxConcurrentTasks ? { maxConcurrentTasks } : {}) };
+  return {
+    ...fromFile,
+    parent: { ...parent, prompt: parent.prompt },
+    children,
+    ...(maxConcurrentTasks ? { maxConcurrentTasks } : {}),
+    ...approvalOptions(flags),
+  };
 }
 
 export function formatGraph(graph: TaskGraphSnapshot): string {
@@ -110,7 +116,7 @@ export function registerGraphCommands(program: Command, io: CliIO): void {
     )
     .option('--file <graph.json|graph.yaml>', 'the graph as { parent, children, maxConcurrentTasks }, as the client library takes it')
     .option('--max-concurrent-tasks <n>', "how many of this graph's tasks run at once (default: no limit)", integer('max concurrent tasks', 1));
-  addCodexOptions(start)
+  addApprovalOptions(addCodexOptions(start), 'every child')
     .option('--wait', 'wait until every child is finished; exit 1 if the graph failed')
     .option('--json', 'print JSON')
     .action(async (flags: GraphStartFlags) => {

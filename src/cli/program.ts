@@ -1,7 +1,18 @@
 import { Command, Option } from 'commander';
 import { loadTemporalTarget } from '../client/connection';
 import { TASK_STATES, type TaskState } from '../contracts/task';
-import { addCodexOptions, codexOptions, integer, webUiUrl, withClient, type CodexFlags } from './common';
+import {
+  addApprovalOptions,
+  addCodexOptions,
+  approvalOptions,
+  codexOptions,
+  integer,
+  webUiUrl,
+  withClient,
+  type ApprovalFlags,
+  type CodexFlags,
+} from './common';
+import { followEvents, registerControlCommands } from './control-commands';
 import { registerGraphCommands } from './graph-commands';
 import { registerConfigCommands } from './config-commands';
 import { registerRuntimeCommands } from './runtime-commands';
@@ -53,12 +64,13 @@ export function buildProgram(io: CliIO): Command {
     .option('--repo-path <path>', 'git repository to work in', process.cwd())
     .option('--base-ref <ref>', 'branch, tag or commit the task branch starts from (default HEAD)')
     .option('--priority <n>', 'higher runs first', integer('priority'), 0);
-  addCodexOptions(start)
+  addApprovalOptions(addCodexOptions(start), 'the task')
     .option('--wait', 'wait until the task finishes; exit 1 if it failed')
     .option('--json', 'print JSON')
     .action(
       async (
-        flags: CodexFlags & {
+        flags: CodexFlags &
+          ApprovalFlags & {
           prompt: string;
           taskId?: string;
           repoPath: string;
@@ -77,6 +89,7 @@ export function buildProgram(io: CliIO): Command {
             ...(flags.taskId ? { taskId: flags.taskId } : {}),
             ...(flags.baseRef ? { baseRef: flags.baseRef } : {}),
             ...(codex ? { codex } : {}),
+            ...approvalOptions(flags),
           });
           if (!flags.json) {
             const ui = webUiUrl(target, task.taskId);
@@ -114,9 +127,14 @@ export function buildProgram(io: CliIO): Command {
     .description("List a task's events (rebuilt from history once the task has finished)")
     .argument('<taskId>')
     .option('--after <seq>', 'only events after this sequence number', integer('after', 0), 0)
+    .option('--follow', 'keep printing events as they happen until the task ends (with --json: one event per line)')
     .option('--json', 'print JSON')
-    .action(async (taskId: string, flags: { after: number; json?: boolean }) => {
+    .action(async (taskId: string, flags: { after: number; follow?: boolean; json?: boolean }) => {
       await withClient(async (client) => {
+        if (flags.follow) {
+          await followEvents(client, io, taskId, flags.after, flags.json);
+          return;
+        }
         const events = await client.listEvents(taskId, flags.after);
         if (flags.json) printJson(io, { taskId, events });
         else io.stdout(events.length === 0 ? 'No events.\n' : `${events.map(formatEvent).join('\n')}\n`);
@@ -169,6 +187,7 @@ export function buildProgram(io: CliIO): Command {
     });
 
   registerGraphCommands(program, io);
+  registerControlCommands(program, io);
   registerConfigCommands(program, io);
   registerRuntimeCommands(program, io);
   return program;

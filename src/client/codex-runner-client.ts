@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Client, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { TaskEvent } from '../contracts/events';
 import {
@@ -18,9 +18,21 @@ import { StartTaskInputSchema, TaskIdSchema, type StartTaskInput, type TaskRecor
 import { describeIssues } from '../contracts/validation';
 import type { taskGraphWorkflow } from '../workflows/task-graph-workflow';
 import type { taskWorkflow } from '../workflows/task-workflow';
-import { eventsQuery, taskQuery } from '../workflows/messages';
+import {
+  approveUpdate,
+  eventsQuery,
+  interruptSignal,
+  rejectUpdate,
+  requestChangesUpdate,
+  resumeSignal,
+  taskQuery,
+  type ApproveRequest,
+  type RejectRequest,
+  type RequestChangesRequest,
+} from '../workflows/messages';
 import { connectTemporalClient, loadTemporalTarget } from './connection';
-import { CodexRunnerError, TaskAlreadyExistsError, TaskNotFoundError, ValidationError } from './errors';
+import { CodexRunnerError, TaskAlreadyExistsError, TaskNotFoundError, ValidationError, WrongStateError } from './errors';
+import { ErrorCode } from '../contracts/errors';
 import { eventsFromHistory } from './history-events';
 import { temporalPriority } from './priority';
 import { checkRepository } from './repository-check';
@@ -93,7 +105,7 @@ export class CodexRunnerClient {
   async startTask(input: StartTaskInput): Promise<TaskRecord> {
     const parsed = StartTaskInputSchema.safeParse(input);
     if (!parsed.success) throw new ValidationError(describeIssues(parsed.error));
-    const { taskId = randomUUID(), prompt, priority, baseRef, codex } = parsed.data;
+    const { taskId = randomUUID(), prompt, priority, baseRef, codex, requireApproval, approvalTimeout } = parsed.data;
     const repoPath = await checkRepository(parsed.data.repoPath, baseRef);
     const workflowInput: TaskWorkflowInput = {
       taskId,
@@ -102,6 +114,8 @@ export class CodexRunnerClient {
       priority,
       ...(baseRef ? { baseRef } : {}),
       ...(codex ? { codex } : {}),
+      ...(requireApproval ? { requireApproval } : {}),
+      ...(approvalTimeout ? { approvalTimeout } : {}),
     };
     await this.startWorkflow('taskWorkflow', workflowInput, {
       taskId,
@@ -127,7 +141,7 @@ export class CodexRunnerClient {
   async createTaskGraph(input: CreateTaskGraphInput): Promise<TaskGraphSnapshot> {
     const parsed = CreateTaskGraphInputSchema.safeParse(input);
     if (!parsed.success) throw new ValidationError(describeIssues(parsed.error));
-    const { parent, children, maxConcurrentTasks } = parsed.data;
+    const { parent, children, maxConcurrentTasks, requireApproval, approvalTimeout } = parsed.data;
     const parentTaskId = parent.taskId ?? randomUUID();
     const problem = findGraphProblem(
       { taskId: parentTaskId, repoPath: path.resolve(parent.repoPath) },
@@ -142,6 +156,8 @@ export class CodexRunnerClient {
       parent: { ...parent, taskId: parentTaskId, repoPath },
       children: children.map(({ repoPath: _ignored, ...child }) => child),
       ...(maxConcurrentTasks ? { maxConcurrentTasks } : {}),
+      ...(requireApproval ? { requireApproval } : {}),
+      ...(approvalTimeout ? { approvalTimeout } : {}),
     };
     await this.startWorkflow('taskGraphWorkflow', workflowInput, {
       taskId: parentTaskId,
@@ -157,7 +173,8 @@ export class CodexRunnerClient {
         truncateUtf8(parent.prompt, 8_000),
       ],
     });
-    await this.waitUntilStarted(children.at(-1)!.taskId, CHILDREN_VISIBLE_TIMEOUT_MS);
+    const deadline = Date.now() + CHILDREN_VISIBLE_TIMEOUT_MS;
+    for (const child of children) await this.waitUntilStarted(child.taskId, deadline - Date.now());
     const now = new Date().toISOString();
     const queued = (taskId: string, prompt: string, priority: number, extra: Partial<TaskRecord> = {}): TaskRecord => ({
       taskId,
@@ -331,6 +348,102 @@ export class CodexRunnerClient {
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) throw new TaskAlreadyExistsError(task.taskId);
+      throw error;
+    }
+  }
+
+  /**
+   * Interrupts a task: a running session is aborted (its codex process ends) and the task parks
+   * as `interrupted` with its worktree, branch and Codex thread kept; a queued task is kept from
+   * starting. On a graph's parent it interrupts every child that has not ended and stops
+   * releasing new ones. A signal: it is not refused, and a task that is not queued or running
+   * ignores it — read the task afterwards to see whether it took effect.
+   * @throws TaskNotFoundError when no task has this id.
+   */
+  async interrupt(taskId: string, options: { reason?: string } = {}): Promise<void> {
+    await this.workflowStatus(taskId);
+    await this.handle(taskId).signal(interruptSignal, options.reason ? { reason: options.reason } : {});
+  }
+
+  /**
+   * Resumes an interrupted task: a new turn on the same Codex thread in the same worktree, with
+   * `message` as the instruction (default: continue where you left off). On a graph's parent it
+   * resumes its interrupted children and releases children again. A signal: an uninterrupted
+   * task ignores it.
+   * @throws TaskNotFoundError when no task has this id.
+   */
+  async resume(taskId: string, options: { message?: string } = {}): Promise<void> {
+    await this.workflowStatus(taskId);
+    await this.handle(taskId).signal(resumeSignal, options.message ? { message: options.message } : {});
+  }
+
+  /**
+   * Approves a task that is `awaiting_approval`; it ends `completed`.
+   * @returns the task's record after the decision.
+   * @throws WrongStateError (`TASK_WRONG_STATE`) when the task is not awaiting approval; nothing is recorded.
+   * @throws TaskNotFoundError when no task has this id.
+   */
+  async approve(taskId: string, options: ApproveRequest = {}): Promise<TaskRecord> {
+    return this.decide(taskId, () => this.handle(taskId).executeUpdate(approveUpdate, { args: [options] }));
+  }
+
+  /**
+   * Rejects a task that is `awaiting_approval`; it ends `failed` with `TASK_APPROVAL_REJECTED`.
+   * @throws WrongStateError when the task is not awaiting approval; ValidationError without a reason.
+   * @throws TaskNotFoundError when no task has this id.
+   */
+  async reject(taskId: string, options: RejectRequest): Promise<TaskRecord> {
+    return this.decide(taskId, () => this.handle(taskId).executeUpdate(rejectUpdate, { args: [options] }));
+  }
+
+  /**
+   * Sends a task that is `awaiting_approval` back for another turn on the same thread with
+   * `message` as the feedback; it returns to `awaiting_approval` afterwards.
+   * @returns the record as the new turn starts (`running`).
+   * @throws WrongStateError when the task is not awaiting approval; ValidationError without a message.
+   * @throws TaskNotFoundError when no task has this id.
+   */
+  async requestChanges(taskId: string, options: RequestChangesRequest): Promise<TaskRecord> {
+    return this.decide(taskId, () => this.handle(taskId).executeUpdate(requestChangesUpdate, { args: [options] }));
+  }
+
+  /**
+   * Cancels a task (Temporal's workflow cancellation): its session is aborted, the worktree
+   * stays, it ends `cancelled`, and in a graph its dependents fail as blocked. On a graph's
+   * parent every child that has not ended is cancelled too.
+   * @throws TaskNotFoundError when no task has this id.
+   */
+  async cancel(taskId: string): Promise<void> {
+    await this.workflowStatus(taskId);
+    await this.handle(taskId).cancel();
+  }
+
+  /**
+   * The task's events as they happen, from `afterSeq` on; the iteration ends once the task has
+   * ended (`completed`, `failed` or `cancelled`) and every event has been yielded.
+   * @throws TaskNotFoundError when no task has this id.
+   */
+  async *watchEvents(taskId: string, options: { afterSeq?: number; pollIntervalMs?: number } = {}): AsyncIterable<TaskEvent> {
+    let afterSeq = options.afterSeq ?? 0;
+    for (;;) {
+      const ended = (await this.workflowStatus(taskId)) !== 'RUNNING';
+      for (const event of await this.listEvents(taskId, afterSeq)) {
+        afterSeq = event.seq;
+        yield event;
+      }
+      if (ended) return;
+      await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 500));
+    }
+  }
+
+  private async decide(taskId: string, send: () => Promise<TaskRecord>): Promise<TaskRecord> {
+    await this.workflowStatus(taskId);
+    try {
+      return await send();
+    } catch (error) {
+      const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
+      if (cause instanceof ApplicationFailure && cause.type === ErrorCode.wrongState) throw new WrongStateError(cause.message);
+      if (cause instanceof ApplicationFailure && cause.type === ErrorCode.validation) throw new ValidationError(cause.message);
       throw error;
     }
   }

@@ -36,6 +36,13 @@ export class TaskAlreadyExistsError extends CodexRunnerError {
   }
 }
 
+export class WrongStateError extends CodexRunnerError {
+  constructor(message: string) {
+    super(ErrorCode.wrongState, message);
+    this.name = 'WrongStateError';
+  }
+}
+
 export class TemporalUnavailableError extends CodexRunnerError {
   constructor(address: string, cause: unknown) {
     super(

@@ -18,6 +18,9 @@ export const ErrorCode = {
   graphDependencyFailed: 'TASK_GRAPH_DEPENDENCY_FAILED',
   graphChildFailed: 'TASK_GRAPH_CHILD_FAILED',
   graphMergeConflict: 'TASK_GRAPH_MERGE_CONFLICT',
+  approvalRejected: 'TASK_APPROVAL_REJECTED',
+  approvalTimedOut: 'TASK_APPROVAL_TIMED_OUT',
+  cancelled: 'TASK_CANCELLED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -103,6 +103,9 @@ export interface TaskEvent {
   errorCode?: string;
   message?: string;
   version?: string;
+  /** Who approved, rejected or requested changes. */
+  actor?: string;
+  diffStat?: string;
   codexPath?: string;
 }
 

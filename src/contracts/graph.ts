@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CodexTaskOptionsSchema, PrioritySchema, TaskIdSchema, type TaskRecord, type TaskState, type TokenUsage } from './task';
+import { CodexTaskOptionsSchema, DurationSchema, PrioritySchema, TaskIdSchema, type TaskRecord, type TaskState, type TokenUsage } from './task';
 
 const PROMPT_MAX_CHARS = 100_000;
 /** Children of one graph. Each child costs its parent about a dozen history events. */
@@ -20,6 +20,7 @@ export const GraphChildInputSchema = z
     /** Accepted for compatibility with the reference; must equal the parent's repository. */
     repoPath: z.string().min(1).optional(),
     codex: CodexTaskOptionsSchema.optional(),
+    requireApproval: z.boolean().optional(),
   })
   .strict();
 export type GraphChildInput = z.input<typeof GraphChildInputSchema>;
@@ -43,6 +44,9 @@ export const CreateTaskGraphInputSchema = z
     children: z.array(GraphChildInputSchema).max(MAX_GRAPH_CHILDREN, `a graph has at most ${MAX_GRAPH_CHILDREN} children`),
     /** How many of this graph's tasks run at once (default: no limit but the workers' slots). */
     maxConcurrentTasks: z.number().int('maxConcurrentTasks must be an integer').min(1, 'maxConcurrentTasks must be at least 1').optional(),
+    /** Every child waits for approval after its turn. */
+    requireApproval: z.boolean().optional(),
+    approvalTimeout: DurationSchema.optional(),
   })
   .strict();
 export type CreateTaskGraphInput = z.input<typeof CreateTaskGraphInputSchema>;

@@ -40,6 +40,11 @@ export type CodexTaskOptions = z.infer<typeof CodexTaskOptionsSchema>;
 
 const PROMPT_MAX_CHARS = 100_000;
 
+/** A duration as Temporal takes it: a number and a unit, e.g. `90s`, `30m`, `2h`, `1d`. */
+export const DurationSchema = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'a duration must be a number and a unit: ms, s, m, h or d (e.g. 30m, 2h, 1d)');
+
 /** Priority: an integer, higher runs first. */
 export const PrioritySchema = z.number().int('priority must be an integer').min(-1000).max(1000);
 
@@ -56,6 +61,8 @@ export const StartTaskInputSchema = z
     priority: PrioritySchema.default(0),
     baseRef: z.string().min(1).optional(),
     codex: CodexTaskOptionsSchema.optional(),
+    requireApproval: z.boolean().optional(),
+    approvalTimeout: DurationSchema.optional(),
   })
   .strict();
 export type StartTaskInput = z.input<typeof StartTaskInputSchema>;
@@ -77,6 +84,10 @@ export const TaskWorkflowInputSchema = z
     /** A graph child's overall goal: the parent's prompt. */
     goal: z.string().optional(),
     dependencyTaskIds: z.array(TaskIdSchema).optional(),
+    /** After its turn the task waits in `awaiting_approval` until approved, rejected or changes are requested. */
+    requireApproval: z.boolean().optional(),
+    /** Fails an unanswered approval after this long (`30m`, `2h`, `1d`). */
+    approvalTimeout: DurationSchema.optional(),
   })
   .strict();
 export type TaskWorkflowInput = z.input<typeof TaskWorkflowInputSchema>;
@@ -88,6 +99,21 @@ export interface TokenUsage {
   cachedInputTokens: number;
   outputTokens: number;
   reasoningOutputTokens: number;
+}
+
+/** What an approver sees, and what they decided. */
+export interface ApprovalRecord {
+  requestedAt: string;
+  /** `git diff --stat` of the task branch against its base. */
+  diffStat: string;
+  finalMessage: string;
+  decision?: {
+    kind: 'approved' | 'rejected' | 'changes_requested' | 'timed_out';
+    by?: string;
+    /** The approver's comment, the rejection reason, or the requested changes. */
+    message?: string;
+    at: string;
+  };
 }
 
 export interface TaskRecord {
@@ -112,6 +138,8 @@ export interface TaskRecord {
   finalMessage?: string;
   usage?: TokenUsage;
   failure?: { code: string; message: string };
+  /** Set while the task awaits approval, and kept with the decision afterwards. */
+  approval?: ApprovalRecord;
   /** Set on a graph's parent task. */
   graph?: GraphRecord;
   createdAt: string;

@@ -69,6 +69,11 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
       activities: { runCodexTurn },
       maxConcurrentActivityTaskExecutions: slots,
       shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+      // Cancellation (an operator's interrupt or cancel) reaches an activity only in a heartbeat
+      // response, and heartbeats are throttled to 80% of the 15 s timeout by default: one per
+      // second keeps an interrupt's latency around a second, at one small RPC per session.
+      maxHeartbeatThrottleInterval: '1 second',
+      defaultHeartbeatThrottleInterval: '1 second',
     });
     const running = Promise.all([main.run(), sessions.run()]);
     options.onReady?.(() => {

@@ -1,6 +1,6 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { SessionEventBatch, TaskEvent } from '../contracts/events';
-import type { TaskRecord } from '../contracts/task';
+import type { TaskRecord, TaskState } from '../contracts/task';
 
 /** The full task record. */
 export const taskQuery = defineQuery<TaskRecord>('task');
@@ -32,3 +32,30 @@ export interface GraphBlock {
 
 export const graphReleaseSignal = defineSignal<[GraphRelease]>('graphRelease');
 export const graphBlockSignal = defineSignal<[GraphBlock]>('graphBlock');
+
+/** Stops a running session (its codex process ends) or keeps a queued task from starting. */
+export const interruptSignal = defineSignal<[request?: { reason?: string }]>('interrupt');
+
+/** A new turn on the same thread, in the same worktree: `message` or a "continue" instruction. */
+export const resumeSignal = defineSignal<[request?: { message?: string }]>('resume');
+
+export interface ApproveRequest {
+  by?: string;
+  comment?: string;
+}
+export interface RejectRequest {
+  reason: string;
+  by?: string;
+}
+export interface RequestChangesRequest {
+  message: string;
+  by?: string;
+}
+
+/** Updates (validated: a call in the wrong state is refused at once and leaves no trace). */
+export const approveUpdate = defineUpdate<TaskRecord, [request: ApproveRequest]>('approve');
+export const rejectUpdate = defineUpdate<TaskRecord, [request: RejectRequest]>('reject');
+export const requestChangesUpdate = defineUpdate<TaskRecord, [request: RequestChangesRequest]>('requestChanges');
+
+/** A graph child telling its parent that it no longer holds, or again holds, a graph slot. */
+export const childStateSignal = defineSignal<[change: { taskId: string; state: TaskState }]>('childState');

@@ -1,6 +1,8 @@
 import {
   ApplicationFailure,
+  CancellationScope,
   ChildWorkflowFailure,
+  getExternalWorkflowHandle,
   ParentClosePolicy,
   condition,
   isCancellation,
@@ -26,9 +28,9 @@ import {
 } from '../contracts/graph';
 import { taskWorkflowId } from '../contracts/ids';
 import { CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState } from '../contracts/search-attributes';
-import type { TaskRecord, TaskState, TaskWorkflowInput } from '../contracts/task';
+import { isTerminalState, type TaskRecord, type TaskState, type TaskWorkflowInput } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
-import { eventsQuery, graphBlockSignal, graphReleaseSignal, taskQuery } from './messages';
+import { childStateSignal, eventsQuery, graphBlockSignal, graphReleaseSignal, interruptSignal, resumeSignal, taskQuery } from './messages';
 import { TaskJournal } from './task-journal';
 import type { taskWorkflow } from './task-workflow';
 
@@ -122,7 +124,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   if (!parsed.success) {
     throw ApplicationFailure.nonRetryable(`Invalid task graph input: ${describeIssues(parsed.error)}`, ErrorCode.validation);
   }
-  const { parent, children, maxConcurrentTasks } = parsed.data;
+  const { parent, children, maxConcurrentTasks, requireApproval, approvalTimeout } = parsed.data;
   const problem = findGraphProblem(parent, children);
   if (problem) throw ApplicationFailure.nonRetryable(problem, ErrorCode.validation);
 
@@ -153,7 +155,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     children.map((child) =>
       startChild<typeof taskWorkflow>('taskWorkflow', {
         workflowId: taskWorkflowId(child.taskId),
-        args: [childInput(parent, child)],
+        args: [childInput(parent, child, { requireApproval, approvalTimeout })],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         typedSearchAttributes: [
@@ -177,8 +179,40 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
 
   graph.baseSha = await resolveGraphBase({ repoPath: parent.repoPath, ...(parent.baseRef ? { baseRef: parent.baseRef } : {}) });
 
+  // Children waiting for approval or interrupted hold no slot; they say so with childStateSignal.
+  let slotChanges = 0;
+  setHandler(childStateSignal, ({ taskId, state }) => {
+    const current = states.get(taskId);
+    if (current === undefined || isTerminalState(current)) return;
+    states.set(taskId, state);
+    slotChanges++;
+  });
+  const liveChildren = () => children.map((child) => child.taskId).filter((id) => !isTerminalState(states.get(id)!));
+
+  // Graph-level interrupt and resume: the parent stops releasing children and forwards the
+  // message to each one that has not ended (children outlive the parent, so this is explicit).
+  let paused = false;
+  setHandler(interruptSignal, async (request = {}) => {
+    if (paused || isTerminalState(journal.record.state)) return;
+    paused = true;
+    journal.setState('interrupted');
+    journal.emit('task.interrupted', { message: request.reason });
+    await Promise.all(liveChildren().flatMap((id) => handles.get(id)?.signal(interruptSignal, request) ?? []));
+  });
+  setHandler(resumeSignal, async (request = {}) => {
+    if (!paused) return;
+    paused = false;
+    journal.setState(released.size > 0 ? 'running' : 'queued');
+    journal.emit('task.resumed', { message: request.message });
+    const interrupted = liveChildren().filter((id) => states.get(id) === 'interrupted');
+    for (const id of interrupted) if (!released.has(id)) states.set(id, 'queued');
+    slotChanges++;
+    await Promise.all(interrupted.flatMap((id) => handles.get(id)?.signal(resumeSignal, request) ?? []));
+  });
+
   const runningCount = () => [...released].filter((id) => states.get(id) === 'running').length;
   const releaseReady = async () => {
+    if (paused) return;
     const ready = children
       .map((child, index) => ({ child, index }))
       .filter(({ child }) => states.get(child.taskId) === 'queued' && !released.has(child.taskId) && !blocked.has(child.taskId))
@@ -238,16 +272,39 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     });
   };
 
-  await releaseReady();
   let terminal = 0;
-  while (terminal < children.length) {
-    await condition(() => finished.length > 0);
+  const drain = async () => {
     for (const outcome of finished.splice(0)) {
       terminal++;
       collect(outcome);
       if (outcome.state !== 'completed') await blockDependents(outcome);
     }
+  };
+  try {
     await releaseReady();
+    let seenSlotChanges = slotChanges;
+    while (terminal < children.length) {
+      await condition(() => finished.length > 0 || slotChanges !== seenSlotChanges);
+      seenSlotChanges = slotChanges;
+      await drain();
+      await releaseReady();
+    }
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // Cancelling the graph cancels every child that has not ended (ABANDON means nothing does
+    // it implicitly), waits until they have, and ends the parent Canceled.
+    await CancellationScope.nonCancellable(async () => {
+      await Promise.all(liveChildren().map((id) => getExternalWorkflowHandle(taskWorkflowId(id)).cancel().catch(() => undefined)));
+      while (terminal < children.length) {
+        await condition(() => finished.length > 0);
+        await drain();
+      }
+    });
+    journal.emit('task.graph.failed', { parentTaskId: parent.taskId, graphState: 'failed', errorCode: ErrorCode.cancelled, message: 'The graph was cancelled' });
+    journal.update({ failure: { code: ErrorCode.cancelled, message: `Task graph ${parent.taskId} was cancelled` } });
+    journal.setState('cancelled');
+    journal.emit('task.cancelled');
+    throw error;
   }
 
   const completedCommits = dependencyOrder(children)
@@ -307,8 +364,13 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   throw ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: true, details: [journal.record] });
 }
 
-function childInput(parent: { taskId: string; repoPath: string; prompt: string; codex?: TaskWorkflowInput['codex'] }, child: ValidGraphChild): TaskWorkflowInput {
+function childInput(
+  parent: { taskId: string; repoPath: string; prompt: string; codex?: TaskWorkflowInput['codex'] },
+  child: ValidGraphChild,
+  graph: { requireApproval?: boolean; approvalTimeout?: string },
+): TaskWorkflowInput {
   const codex = parent.codex || child.codex ? { ...parent.codex, ...child.codex } : undefined;
+  const requireApproval = child.requireApproval ?? graph.requireApproval;
   return {
     taskId: child.taskId,
     repoPath: parent.repoPath,
@@ -318,5 +380,7 @@ function childInput(parent: { taskId: string; repoPath: string; prompt: string; 
     goal: parent.prompt,
     dependencyTaskIds: child.dependencyTaskIds,
     ...(codex ? { codex } : {}),
+    ...(requireApproval ? { requireApproval } : {}),
+    ...(requireApproval && graph.approvalTimeout ? { approvalTimeout: graph.approvalTimeout } : {}),
   };
 }

@@ -1,12 +1,39 @@
-import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  patched,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ErrorCode, type TaskFailure } from '../contracts/errors';
-import { SESSION_TASK_QUEUE } from '../contracts/ids';
-import { TaskWorkflowInputSchema, type TaskRecord, type TaskWorkflowInput, type ValidTaskWorkflowInput } from '../contracts/task';
+import { SESSION_TASK_QUEUE, taskWorkflowId } from '../contracts/ids';
+import {
+  TaskWorkflowInputSchema,
+  type ApprovalRecord,
+  type TaskRecord,
+  type TaskState,
+  type TaskWorkflowInput,
+  type ValidTaskWorkflowInput,
+} from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
 import {
+  approveUpdate,
+  childStateSignal,
   eventsQuery,
   graphBlockSignal,
+  interruptSignal,
+  rejectUpdate,
+  requestChangesUpdate,
+  resumeSignal,
+  type ApproveRequest,
+  type RejectRequest,
+  type RequestChangesRequest,
   graphReleaseSignal,
   sessionEventsSignal,
   taskQuery,
@@ -14,6 +41,17 @@ import {
   type GraphRelease,
 } from './messages';
 import { TaskJournal } from './task-journal';
+
+/**
+ * How long a dead worker's turn goes unnoticed before another worker retries it. The activity
+ * heartbeats every second, so even a long silent tool phase keeps it alive.
+ */
+const SESSION_HEARTBEAT_TIMEOUT = '15 seconds';
+
+/** An approval without a timeout waits as long as Temporal lets a timer run (practically forever). */
+const MAX_APPROVAL_WAIT = '3650d';
+
+const now = () => new Date().toISOString();
 
 // A broken codex install does not heal by retrying; the activity marks its failures non-retryable.
 const { checkCodexRuntime } = proxyActivities<Activities>({
@@ -29,10 +67,12 @@ const { provisionWorktree, commitTaskWork } = proxyActivities<Activities>({
 
 // The Codex turn: long, heartbeating, on the session queue whose slots bound sessions per host.
 // A retry after a crash resumes the same thread, so it is safe; agent failures are non-retryable.
+// Interrupt and cancel wait until the activity confirms: its codex process is really gone.
 const { runCodexTurn } = proxyActivities<Activities>({
   taskQueue: SESSION_TASK_QUEUE,
   startToCloseTimeout: '12 hours',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: SESSION_HEARTBEAT_TIMEOUT,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 
@@ -47,6 +87,7 @@ async function step<T>(defaultCode: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
+    if (isCancellation(error)) throw error;
     const cause = error instanceof ActivityFailure ? error.cause : error;
     if (cause instanceof ApplicationFailure && cause.type && cause.type !== 'Error') {
       throw new StepFailure({ code: cause.type, message: cause.message });
@@ -55,12 +96,17 @@ async function step<T>(defaultCode: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
+const CONTINUE_INSTRUCTION = 'Continue the task where you left off.';
+
 /**
- * One task: `queued` → `running` → `completed` | `failed`.
+ * One task: `queued` → `running` → `completed` | `failed`, with the operator's detours:
+ * `interrupted` (signal `interrupt`, then `resume`), `awaiting_approval` (updates `approve`,
+ * `reject`, `requestChanges`) and `cancelled` (Temporal's own workflow cancellation).
  *
- * Checks the codex runtime, gives the task its branch and worktree, runs a Codex turn there and
- * commits what the agent changed on the task branch. The Temporal status mirrors the outcome:
- * a failed task fails the workflow (with the task record in the failure's details).
+ * Checks the codex runtime, gives the task its branch and worktree, runs Codex turns there and
+ * commits what the agent changed on the task branch. A graph child first waits until its parent
+ * releases it. The Temporal status mirrors the outcome: a failed task fails the workflow (with
+ * the task record in the failure's details), a cancelled one ends Canceled.
  */
 export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRecord> {
   const parsed = TaskWorkflowInputSchema.safeParse(rawInput);
@@ -69,12 +115,92 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
   }
   const input = parsed.data;
   const journal = new TaskJournal(input);
-  setHandler(taskQuery, () => journal.record);
+  const record = journal.record;
+  const parentHandle = input.parentTaskId ? getExternalWorkflowHandle(taskWorkflowId(input.parentTaskId)) : undefined;
+  const setState = (state: TaskState) => {
+    const before = record.state;
+    journal.setState(state);
+    // A graph's parent counts its running children against the graph's limit: a child that
+    // waits for approval or is interrupted runs nothing and must not hold a slot.
+    const holdsSlotChange = state === 'running' || state === 'awaiting_approval' || state === 'interrupted';
+    // Graph children recorded before this signal existed replay without it (test/histories).
+    if (parentHandle && before !== state && holdsSlotChange && patched('child-state-signal')) {
+      void parentHandle.signal(childStateSignal, { taskId: input.taskId, state }).catch(() => undefined);
+    }
+  };
+
+  let gate: GraphRelease | GraphBlock | undefined;
+  let interruptRequest: { reason?: string } | undefined;
+  let resumeRequest: { message?: string } | undefined;
+  let decision: NonNullable<ApprovalRecord['decision']> | undefined;
+  let turnScope: CancellationScope | undefined;
+
+  setHandler(taskQuery, () => record);
   setHandler(eventsQuery, (afterSeq = 0) => journal.events.filter((event) => event.seq > afterSeq));
   setHandler(sessionEventsSignal, (batch) => journal.appendSessionEvents(batch));
-  let gate: GraphRelease | GraphBlock | undefined;
   setHandler(graphReleaseSignal, (release) => void (gate ??= release));
   setHandler(graphBlockSignal, (block) => void (gate ??= block));
+  setHandler(interruptSignal, (request = {}) => {
+    // Only a queued or running task can be interrupted; the CLI reports when it did not happen.
+    if (record.state !== 'queued' && record.state !== 'running') return;
+    interruptRequest ??= request;
+    turnScope?.cancel();
+  });
+  setHandler(resumeSignal, (request = {}) => {
+    if (record.state === 'interrupted') resumeRequest ??= request;
+  });
+  const awaitingApproval = () => {
+    if (record.state !== 'awaiting_approval' || decision !== undefined) {
+      throw ApplicationFailure.create({ type: ErrorCode.wrongState, message: `Task ${input.taskId} is not awaiting approval (it is ${record.state})` });
+    }
+  };
+  const decided = async () => {
+    await condition(() => record.state !== 'awaiting_approval');
+    return record;
+  };
+  setHandler(approveUpdate, async (request) => {
+    // The plain temporal CLI may send no input at all.
+    const { by, comment } = (request as ApproveRequest | undefined) ?? {};
+    decision = { kind: 'approved', ...(by ? { by } : {}), ...(comment ? { message: comment } : {}), at: now() };
+    return decided();
+  }, { validator: (_request?: ApproveRequest) => awaitingApproval() });
+  setHandler(rejectUpdate, async (request) => {
+    decision = { kind: 'rejected', ...(request.by ? { by: request.by } : {}), message: request.reason, at: now() };
+    return decided();
+  }, {
+    validator: (request: RejectRequest) => {
+      awaitingApproval();
+      if (!request?.reason?.trim()) throw ApplicationFailure.create({ type: ErrorCode.validation, message: 'reason: a rejection needs a reason' });
+    },
+  });
+  setHandler(requestChangesUpdate, async (request) => {
+    decision = { kind: 'changes_requested', ...(request.by ? { by: request.by } : {}), message: request.message, at: now() };
+    return decided();
+  }, {
+    validator: (request: RequestChangesRequest) => {
+      awaitingApproval();
+      if (!request?.message?.trim()) throw ApplicationFailure.create({ type: ErrorCode.validation, message: 'message: say which changes you want' });
+    },
+  });
+
+  /** Parks the task while it is interrupted; returns the resume message (if any) once resumed. */
+  const pauseIfInterrupted = async (): Promise<{ resumed: boolean; message?: string }> => {
+    if (interruptRequest === undefined) return { resumed: false };
+    const stateBefore = record.state;
+    setState('interrupted');
+    journal.emit('task.interrupted', {
+      message: interruptRequest.reason,
+      worktreePath: record.worktreePath,
+      threadId: record.threadId,
+    });
+    interruptRequest = undefined;
+    await condition(() => resumeRequest !== undefined);
+    const { message } = resumeRequest!;
+    resumeRequest = undefined;
+    journal.emit('task.resumed', { message, worktreePath: record.worktreePath, threadId: record.threadId });
+    setState(stateBefore === 'running' ? 'running' : 'queued');
+    return { resumed: true, ...(message ? { message } : {}) };
+  };
 
   journal.emit('task.queued', { message: input.parentTaskId ? `Child of ${input.parentTaskId}` : undefined });
   try {
@@ -82,8 +208,11 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
     if (input.parentTaskId) {
       // A graph child exists (listable, queryable) from the start, but runs only when its
       // parent releases it: every prerequisite completed and the graph has a free slot.
-      await condition(() => gate !== undefined);
-      base = startGraphChild(journal, input.parentTaskId, gate!);
+      while (gate === undefined) {
+        await condition(() => gate !== undefined || interruptRequest !== undefined);
+        await pauseIfInterrupted();
+      }
+      base = startGraphChild(journal, input.parentTaskId, gate);
     }
 
     const runtime = await step(ErrorCode.codexRuntimeFailed, () => checkCodexRuntime());
@@ -100,45 +229,101 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
       message: worktree.reused ? 'Reused the branch or worktree of an earlier attempt' : undefined,
     });
 
-    journal.setState('running');
-    journal.emit('task.started', { worktreePath: worktree.worktreePath, branchName: worktree.branchName });
-    const turn = await step(ErrorCode.codexTurnFailed, () =>
-      runCodexTurn({
-        taskId: input.taskId,
-        worktreePath: worktree.worktreePath,
-        prompt: turnPrompt(input),
-        ...(input.codex ? { codex: input.codex } : {}),
-      }),
-    );
-    journal.update({ threadId: turn.threadId, finalMessage: turn.finalMessage, ...(turn.usage ? { usage: turn.usage } : {}) });
+    let prompt = turnPrompt(input);
+    let started = false;
+    for (;;) {
+      const pause = await pauseIfInterrupted();
+      if (pause.resumed && record.threadId !== undefined) prompt = pause.message ?? CONTINUE_INSTRUCTION;
+      else if (pause.message) prompt = `${turnPrompt(input)}\n\n${pause.message}`;
+      setState('running');
+      if (!started) journal.emit('task.started', { worktreePath: worktree.worktreePath, branchName: worktree.branchName });
+      started = true;
 
-    const commit = await step(ErrorCode.commitFailed, () =>
-      commitTaskWork({
-        taskId: input.taskId,
-        worktreePath: worktree.worktreePath,
-        baseSha: worktree.baseSha,
-        message: commitMessage(input.taskId, input.prompt),
-      }),
-    );
-    journal.update({ commitSha: commit.commitSha, filesChanged: commit.filesChanged });
-    journal.setState('completed');
+      const scope = new CancellationScope();
+      turnScope = scope;
+      let turn: Awaited<ReturnType<Activities['runCodexTurn']>>;
+      try {
+        turn = await scope.run(() =>
+          step(ErrorCode.codexTurnFailed, () =>
+            runCodexTurn({
+              taskId: input.taskId,
+              worktreePath: worktree.worktreePath,
+              prompt,
+              ...(record.threadId ? { threadId: record.threadId } : {}),
+              ...(input.codex ? { codex: input.codex } : {}),
+            }),
+          ),
+        );
+      } catch (error) {
+        // An operator's interrupt cancelled the turn (or the turn ended some other way while
+        // one was pending): park the task; anything else, including a cancel, goes on up.
+        if (interruptRequest !== undefined && !(isCancellation(error) && CancellationScope.current().consideredCancelled)) continue;
+        throw error;
+      } finally {
+        turnScope = undefined;
+      }
+      journal.update({ threadId: turn.threadId, finalMessage: turn.finalMessage, ...(turn.usage ? { usage: turn.usage } : {}) });
+
+      const commit = await step(ErrorCode.commitFailed, () =>
+        commitTaskWork({
+          taskId: input.taskId,
+          worktreePath: worktree.worktreePath,
+          baseSha: worktree.baseSha,
+          message: commitMessage(input.taskId, input.prompt),
+        }),
+      );
+      journal.update({ commitSha: commit.commitSha, filesChanged: commit.filesChanged });
+      if (!input.requireApproval) break;
+
+      decision = undefined;
+      journal.update({ approval: { requestedAt: now(), diffStat: commit.diffStat, finalMessage: turn.finalMessage } });
+      setState('awaiting_approval');
+      journal.emit('task.awaiting_approval', { commitSha: commit.commitSha, diffStat: commit.diffStat, message: turn.finalMessage });
+      const answered = await condition(() => decision !== undefined, input.approvalTimeout ?? MAX_APPROVAL_WAIT);
+      const outcome = answered ? decision! : { kind: 'timed_out' as const, at: now() };
+      journal.update({ approval: { ...record.approval!, decision: outcome } });
+      if (outcome.kind === 'approved') {
+        journal.emit('task.approval.granted', { actor: outcome.by, message: outcome.message, commitSha: commit.commitSha });
+        break;
+      }
+      if (outcome.kind === 'rejected') {
+        journal.emit('task.approval.rejected', { actor: outcome.by, message: outcome.message });
+        throw new StepFailure({ code: ErrorCode.approvalRejected, message: `Rejected${outcome.by ? ` by ${outcome.by}` : ''}: ${outcome.message ?? ''}` });
+      }
+      if (outcome.kind === 'timed_out') {
+        journal.emit('task.approval.timed_out', { message: `No decision within ${input.approvalTimeout}` });
+        throw new StepFailure({ code: ErrorCode.approvalTimedOut, message: `No approval decision within ${input.approvalTimeout}` });
+      }
+      journal.emit('task.changes_requested', { actor: outcome.by, message: outcome.message });
+      prompt = outcome.message ?? CONTINUE_INSTRUCTION;
+    }
+
+    setState('completed');
     journal.emit('task.completed', {
       worktreePath: worktree.worktreePath,
-      commitSha: commit.commitSha,
-      filesChanged: commit.filesChanged,
-      threadId: turn.threadId,
+      commitSha: record.commitSha,
+      filesChanged: record.filesChanged,
+      threadId: record.threadId,
     });
-    return journal.record;
+    return record;
   } catch (error) {
+    if (isCancellation(error)) {
+      // Temporal's own cancel: the session was aborted by the scope's cancellation; the
+      // worktree stays. End Canceled so the Web UI and status filters tell the truth.
+      journal.update({ failure: { code: ErrorCode.cancelled, message: `Task ${input.taskId} was cancelled` } });
+      setState('cancelled');
+      journal.emit('task.cancelled', { worktreePath: record.worktreePath, threadId: record.threadId });
+      throw error;
+    }
     if (!(error instanceof StepFailure)) throw error;
     journal.update({ failure: error.failure });
-    journal.setState('failed');
-    journal.emit('task.failed', { errorCode: error.failure.code, message: error.failure.message, worktreePath: journal.record.worktreePath });
+    setState('failed');
+    journal.emit('task.failed', { errorCode: error.failure.code, message: error.failure.message, worktreePath: record.worktreePath });
     throw ApplicationFailure.create({
       type: error.failure.code,
       message: error.failure.message,
       nonRetryable: true,
-      details: [journal.record],
+      details: [record],
     });
   }
 }

@@ -1,0 +1,128 @@
+import type { Command } from 'commander';
+import type { CodexRunnerClient } from '../client/codex-runner-client';
+import { CodexRunnerError } from '../client/errors';
+import { ErrorCode } from '../contracts/errors';
+import { isTerminalState, type TaskRecord, type TaskState } from '../contracts/task';
+import { withClient } from './common';
+import { formatEvent, formatTask, printJson, type CliIO } from './output';
+
+/** How long the CLI waits for a signal (interrupt, resume) or a cancel to show in the task's state. */
+const SETTLE_TIMEOUT_MS = 60_000;
+
+/** Polls the task until `settled` says yes; fails with a clear message if it ends or time runs out first. */
+async function waitForState(
+  client: CodexRunnerClient,
+  taskId: string,
+  what: string,
+  settled: (state: TaskState) => boolean,
+): Promise<TaskRecord> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  for (;;) {
+    const task = await client.getTask(taskId);
+    if (settled(task.state)) return task;
+    if (isTerminalState(task.state) || Date.now() > deadline) {
+      throw new CodexRunnerError(ErrorCode.wrongState, `Task ${taskId} was not ${what}: it is ${task.state}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function printTask(io: CliIO, json: boolean | undefined, task: TaskRecord, headline: string): void {
+  if (json) printJson(io, { task });
+  else io.stdout(`${headline}\n${formatTask(task)}\n`);
+}
+
+/** interrupt, resume, approve, reject, request-changes, cancel. */
+export function registerControlCommands(program: Command, io: CliIO): void {
+  program
+    .command('interrupt')
+    .description('Stop a running session (or keep a queued task from starting); waits until the task shows interrupted')
+    .argument('<taskId>', 'a task, or a graph parent: every child that has not ended')
+    .option('--reason <text>', 'why, for the audit trail')
+    .option('--json', 'print JSON')
+    .action(async (taskId: string, flags: { reason?: string; json?: boolean }) => {
+      await withClient(async (client) => {
+        await client.interrupt(taskId, flags.reason ? { reason: flags.reason } : {});
+        const task = await waitForState(client, taskId, 'interrupted', (state) => state === 'interrupted');
+        printTask(io, flags.json, task, `Interrupted ${taskId}; resume with: codex-runner resume ${taskId} [--message text]`);
+      });
+    });
+
+  program
+    .command('resume')
+    .description('Continue an interrupted task: a new turn on the same Codex thread, in the same worktree')
+    .argument('<taskId>', 'a task, or a graph parent: its interrupted children')
+    .option('--message <text>', 'the new instruction (default: continue where you left off)')
+    .option('--json', 'print JSON')
+    .action(async (taskId: string, flags: { message?: string; json?: boolean }) => {
+      await withClient(async (client) => {
+        const before = await client.getTask(taskId);
+        if (before.state !== 'interrupted') throw new CodexRunnerError(ErrorCode.wrongState, `Task ${taskId} is not interrupted (it is ${before.state})`);
+        await client.resume(taskId, flags.message ? { message: flags.message } : {});
+        const task = await waitForState(client, taskId, 'resumed', (state) => state !== 'interrupted');
+        printTask(io, flags.json, task, `Resumed ${taskId}`);
+      });
+    });
+
+  program
+    .command('approve')
+    .description('Approve a task that is awaiting approval; it ends completed')
+    .argument('<taskId>')
+    .option('--by <name>', 'who approves')
+    .option('--comment <text>', 'a note for the audit trail')
+    .option('--json', 'print JSON')
+    .action(async (taskId: string, flags: { by?: string; comment?: string; json?: boolean }) => {
+      await withClient(async (client) => {
+        const task = await client.approve(taskId, { ...(flags.by ? { by: flags.by } : {}), ...(flags.comment ? { comment: flags.comment } : {}) });
+        printTask(io, flags.json, task, `Approved ${taskId}`);
+      });
+    });
+
+  program
+    .command('reject')
+    .description('Reject a task that is awaiting approval; it ends failed (TASK_APPROVAL_REJECTED)')
+    .argument('<taskId>')
+    .requiredOption('--reason <text>', 'why')
+    .option('--by <name>', 'who rejects')
+    .option('--json', 'print JSON')
+    .action(async (taskId: string, flags: { reason: string; by?: string; json?: boolean }) => {
+      await withClient(async (client) => {
+        const task = await client.reject(taskId, { reason: flags.reason, ...(flags.by ? { by: flags.by } : {}) });
+        printTask(io, flags.json, task, `Rejected ${taskId}`);
+      });
+    });
+
+  program
+    .command('request-changes')
+    .description('Send a task awaiting approval back for another turn on the same thread with your feedback')
+    .argument('<taskId>')
+    .requiredOption('--message <text>', 'the changes you want')
+    .option('--by <name>', 'who asks')
+    .option('--json', 'print JSON')
+    .action(async (taskId: string, flags: { message: string; by?: string; json?: boolean }) => {
+      await withClient(async (client) => {
+        const task = await client.requestChanges(taskId, { message: flags.message, ...(flags.by ? { by: flags.by } : {}) });
+        printTask(io, flags.json, task, `Requested changes on ${taskId}; it will be back in awaiting_approval after its turn`);
+      });
+    });
+
+  program
+    .command('cancel')
+    .description('Cancel a task (its session is aborted, the worktree kept); on a graph parent, the whole graph')
+    .argument('<taskId>')
+    .option('--json', 'print JSON')
+    .action(async (taskId: string, flags: { json?: boolean }) => {
+      await withClient(async (client) => {
+        await client.cancel(taskId);
+        const task = await waitForState(client, taskId, 'cancelled', (state) => state === 'cancelled');
+        printTask(io, flags.json, task, `Cancelled ${taskId}`);
+      });
+    });
+}
+
+/** `events --follow`: one readable line (or one JSON document) per event until the task ends. */
+export async function followEvents(client: CodexRunnerClient, io: CliIO, taskId: string, afterSeq: number, json: boolean | undefined): Promise<void> {
+  for await (const event of client.watchEvents(taskId, { afterSeq })) {
+    io.stdout(json ? `${JSON.stringify(event)}\n` : `${formatEvent(event)}\n`);
+  }
+}
