@@ -22,10 +22,19 @@ export interface InstalledCodexRuntime extends CodexBinary {
   runtimeDir: string;
 }
 
-/** Runs npm, resolving with its exit code and the tail of its output (for the error message). */
-function runNpm(args: string[], options: InstallCodexRuntimeOptions): Promise<{ code: number; tail: string[] }> {
+/** What npm said went wrong: its `npm error` lines without the stack, object dump and log path. */
+function npmErrorSummary(lines: string[]): string {
+  const messages = lines
+    .map((line) => /^npm (?:error|ERR!) (.*)$/.exec(line)?.[1])
+    .filter((text): text is string => text !== undefined && /^[A-Za-z]/.test(text))
+    .filter((text) => !/^(code|syscall|errno) |^A complete log/.test(text));
+  return messages.slice(0, 2).join(' ') || lines.slice(-3).join(' | ');
+}
+
+/** Runs npm, resolving with its exit code and what it said went wrong. */
+function runNpm(args: string[], options: InstallCodexRuntimeOptions): Promise<{ code: number; error: string }> {
   return new Promise((resolve, reject) => {
-    const tail: string[] = [];
+    const lines: string[] = [];
     const child = spawn('npm', args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       // npm is a .cmd script on Windows, which only a shell can start.
@@ -35,15 +44,14 @@ function runNpm(args: string[], options: InstallCodexRuntimeOptions): Promise<{ 
     const onData = (chunk: Buffer) => {
       for (const line of chunk.toString().split(/\r?\n/)) {
         if (line.trim() === '') continue;
-        tail.push(line);
-        if (tail.length > 20) tail.shift();
+        if (lines.length < 500) lines.push(line);
         options.onOutput?.(line);
       }
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? 1, tail }));
+    child.once('close', (code) => resolve({ code: code ?? 1, error: npmErrorSummary(lines) }));
   });
 }
 
@@ -76,7 +84,7 @@ export async function installCodexRuntime(options: InstallCodexRuntimeOptions = 
     if (result.code !== 0) {
       throw new CodexRuntimeError(
         ErrorCode.codexInstallFailed,
-        `npm install @openai/codex@${version} into ${runtimeDir} failed (exit ${result.code}): ${result.tail.slice(-5).join(' | ')}. Check that this host reaches the npm registry (\`npm config get registry\`) and has about 500 MB free, or install codex yourself and set codex.codexPath in the config file.`,
+        `npm install @openai/codex@${version} into ${runtimeDir} failed (exit ${result.code}): ${result.error} Check that this host reaches the npm registry (\`npm config get registry\`) and has about 500 MB free, or install codex yourself and set codex.codexPath in the config file.`,
       );
     }
     const staged = findRuntimeCodexBinary(staging);
