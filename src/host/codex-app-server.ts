@@ -51,6 +51,8 @@ export class CodexAppServer {
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-2_000);
     });
     child.once('error', (error) => this.fail(new Error(`Could not start codex app-server: ${error.message}`)));
+    // Writing to an app-server that has exited fails with EPIPE; its exit, which follows, says why.
+    child.stdin.on('error', () => undefined);
     child.once('exit', (code, signal) => {
       const stderr = this.stderrTail.replace(ANSI_ESCAPES, '').trim();
       this.fail(new Error(`Codex app-server exited with ${signal ? `signal ${signal}` : `code ${code}`}${stderr ? `: ${stderr}` : ''}`));

@@ -29,11 +29,10 @@ function codexAuthOf(document: ConfigDocument, configPath: string): CodexAuth | 
 }
 
 /** Replaces `codexAuth` (or removes it) and keeps every other section of the config file. */
-async function writeCodexAuth(configPath: string, codexAuth: CodexAuth | undefined): Promise<void> {
-  const document = await readConfigDocument(configPath, true);
-  if (codexAuth === undefined) delete document.codexAuth;
-  else document.codexAuth = codexAuth;
-  await writePrivateJsonFile(configPath, document);
+async function writeCodexAuth(configPath: string, document: ConfigDocument, codexAuth: CodexAuth | undefined): Promise<void> {
+  const sections = { ...document };
+  delete sections.codexAuth;
+  await writePrivateJsonFile(configPath, codexAuth === undefined ? sections : { ...sections, codexAuth });
 }
 
 /** `codex-runner config status`: which credential is configured; of a key only its last four characters. */
@@ -63,8 +62,10 @@ export async function setOpenAIApiKey(apiKey: string, paths: ConfigPaths = {}): 
   const key = apiKey.trim();
   if (key === '') throw new Error('OpenAI API key cannot be empty');
   const { configPath, secretsPath } = resolvePaths(paths);
+  // Read (and so check) the config file first: a broken one must not leave a stray secret behind.
+  const document = await readConfigDocument(configPath, true);
   await setSecret(OPENAI_API_KEY_SECRET_REF, key, secretsPath);
-  await writeCodexAuth(configPath, { provider: 'openai_api_key', openAIApiKeySecretRef: OPENAI_API_KEY_SECRET_REF });
+  await writeCodexAuth(configPath, document, { provider: 'openai_api_key', openAIApiKeySecretRef: OPENAI_API_KEY_SECRET_REF });
   return getCodexAuthStatus(paths);
 }
 
@@ -75,7 +76,8 @@ export async function setOpenAIApiKey(apiKey: string, paths: ConfigPaths = {}): 
 export async function setChatGptAccount(account: ChatGptAccount, paths: ConfigPaths = {}): Promise<PlatoConfigStatus> {
   const email = account.email?.trim() || undefined;
   const planType = account.planType?.trim() || undefined;
-  await writeCodexAuth(resolvePaths(paths).configPath, {
+  const { configPath } = resolvePaths(paths);
+  await writeCodexAuth(configPath, await readConfigDocument(configPath, true), {
     provider: 'chatgpt_oauth',
     chatGptOAuth: {
       accountId: email ?? 'codex-chatgpt',
@@ -98,6 +100,6 @@ export async function clearCodexAuth(paths: ConfigPaths = {}): Promise<PlatoConf
   if (auth.success && auth.data.provider === 'openai_api_key') {
     await deleteSecret(auth.data.openAIApiKeySecretRef ?? OPENAI_API_KEY_SECRET_REF, secretsPath);
   }
-  await writeCodexAuth(configPath, undefined);
+  await writeCodexAuth(configPath, document, undefined);
   return getCodexAuthStatus(paths);
 }
