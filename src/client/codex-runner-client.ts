@@ -358,10 +358,11 @@ export class CodexRunnerClient {
    * starting. On a graph's parent it interrupts every child that has not ended and stops
    * releasing new ones. A signal: it is not refused, and a task that is not queued or running
    * ignores it — read the task afterwards to see whether it took effect.
+   * @throws WrongStateError when the task has already ended.
    * @throws TaskNotFoundError when no task has this id.
    */
   async interrupt(taskId: string, options: { reason?: string } = {}): Promise<void> {
-    await this.workflowStatus(taskId);
+    await this.requireRunning(taskId, 'was not interrupted');
     await this.handle(taskId).signal(interruptSignal, options.reason ? { reason: options.reason } : {});
   }
 
@@ -373,7 +374,7 @@ export class CodexRunnerClient {
    * @throws TaskNotFoundError when no task has this id.
    */
   async resume(taskId: string, options: { message?: string } = {}): Promise<void> {
-    await this.workflowStatus(taskId);
+    await this.requireRunning(taskId, 'was not resumed');
     await this.handle(taskId).signal(resumeSignal, options.message ? { message: options.message } : {});
   }
 
@@ -414,7 +415,7 @@ export class CodexRunnerClient {
    * @throws TaskNotFoundError when no task has this id.
    */
   async cancel(taskId: string): Promise<void> {
-    await this.workflowStatus(taskId);
+    await this.requireRunning(taskId, 'was not cancelled');
     await this.handle(taskId).cancel();
   }
 
@@ -434,6 +435,13 @@ export class CodexRunnerClient {
       if (ended) return;
       await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 500));
     }
+  }
+
+  /** Refuses a message to a task that has ended: `Task x was not interrupted: it is completed`. */
+  private async requireRunning(taskId: string, what: string): Promise<void> {
+    if ((await this.workflowStatus(taskId)) === 'RUNNING') return;
+    const { state } = await this.getTask(taskId).catch(() => ({ state: 'finished' }));
+    throw new WrongStateError(`Task ${taskId} ${what}: it is ${state}`);
   }
 
   private async decide(taskId: string, send: () => Promise<TaskRecord>): Promise<TaskRecord> {

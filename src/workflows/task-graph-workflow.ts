@@ -10,6 +10,7 @@ import {
   setHandler,
   startChild,
   type ChildWorkflowHandle,
+  type SignalDefinition,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ErrorCode } from '../contracts/errors';
@@ -179,6 +180,12 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
 
   graph.baseSha = await resolveGraphBase({ repoPath: parent.repoPath, ...(parent.baseRef ? { baseRef: parent.baseRef } : {}) });
 
+  // A child that has already ended (cancelled by an operator, say) cannot take a signal and
+  // needs none: its outcome arrives through its result, so a failed signal is not an error.
+  const signalChild = async <A extends unknown[]>(taskId: string, signal: SignalDefinition<A>, ...args: A): Promise<void> => {
+    await handles.get(taskId)?.signal(signal, ...args).catch(() => undefined);
+  };
+
   // Children waiting for approval or interrupted hold no slot; they say so with childStateSignal.
   let slotChanges = 0;
   setHandler(childStateSignal, ({ taskId, state }) => {
@@ -197,7 +204,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     paused = true;
     journal.setState('interrupted');
     journal.emit('task.interrupted', { message: request.reason });
-    await Promise.all(liveChildren().flatMap((id) => handles.get(id)?.signal(interruptSignal, request) ?? []));
+    await Promise.all(liveChildren().map((id) => signalChild(id, interruptSignal, request)));
   });
   setHandler(resumeSignal, async (request = {}) => {
     if (!paused) return;
@@ -207,7 +214,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     const interrupted = liveChildren().filter((id) => states.get(id) === 'interrupted');
     for (const id of interrupted) if (!released.has(id)) states.set(id, 'queued');
     slotChanges++;
-    await Promise.all(interrupted.flatMap((id) => handles.get(id)?.signal(resumeSignal, request) ?? []));
+    await Promise.all(interrupted.map((id) => signalChild(id, resumeSignal, request)));
   });
 
   const runningCount = () => [...released].filter((id) => states.get(id) === 'running').length;
@@ -225,7 +232,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
       states.set(child.taskId, 'running');
       const [first, ...rest] = child.dependencyTaskIds.map((id) => ({ taskId: id, commitSha: commits.get(id)! }));
       signals.push(
-        handles.get(child.taskId)!.signal(graphReleaseSignal, {
+        signalChild(child.taskId, graphReleaseSignal, {
           baseSha: first?.commitSha ?? graph.baseSha!,
           mergeShas: rest.map((dependency) => dependency.commitSha),
           satisfied: first ? [first, ...rest] : [],
@@ -247,7 +254,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
       blocked.add(dependentId);
       const dependent = children.find((child) => child.taskId === dependentId)!;
       const blockedByTaskIds = dependent.dependencyTaskIds.filter((id) => id === failed.taskId || blocked.has(id));
-      signals.push(handles.get(dependentId)!.signal(graphBlockSignal, { blockedByTaskIds, rootCause }));
+      signals.push(signalChild(dependentId, graphBlockSignal, { blockedByTaskIds, rootCause }));
     }
     await Promise.all(signals);
   };

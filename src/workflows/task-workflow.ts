@@ -122,7 +122,7 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
     journal.setState(state);
     // A graph's parent counts its running children against the graph's limit: a child that
     // waits for approval or is interrupted runs nothing and must not hold a slot.
-    const holdsSlotChange = state === 'running' || state === 'awaiting_approval' || state === 'interrupted';
+    const holdsSlotChange = state === 'running' || state === 'awaiting_approval' || state === 'interrupted' || state === 'queued';
     // Graph children recorded before this signal existed replay without it (test/histories).
     if (parentHandle && before !== state && holdsSlotChange && patched('child-state-signal')) {
       void parentHandle.signal(childStateSignal, { taskId: input.taskId, state }).catch(() => undefined);

@@ -1,0 +1,282 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { simpleGit } from 'simple-git';
+import { WrongStateError } from '../../src/client/errors';
+import { eventsFromHistory } from '../../src/client/history-events';
+import type { TaskEvent } from '../../src/contracts/events';
+import { taskWorkflowId } from '../../src/contracts/ids';
+import { findCodexProcessesIn } from '../../src/activities/orphaned-codex';
+import { eventually, useRunnerHarness } from '../support/runner-harness';
+import { exec, hang, say } from '../support/scripted-model-server';
+
+const harness = useRunnerHarness();
+
+const stateOf = async (taskId: string) => (await harness().client.getTask(taskId)).state;
+const untilState = (taskId: string, state: string) =>
+  eventually(async () => (await stateOf(taskId)) === state, 60_000, `${taskId} to be ${state}`);
+const typesOf = async (taskId: string) => (await harness().client.listEvents(taskId)).map((event) => event.type);
+
+describe('interrupt and resume', () => {
+  const taskId = 'interrupt-me';
+  let repo: string;
+
+  beforeAll(async () => {
+    repo = await harness().makeRepo();
+    const script = harness().model.script({
+      when: 'interrupt-marker',
+      steps: [hang(), exec('echo resumed > resumed.txt'), say('finished after the resume')],
+    });
+    await harness().client.startTask({ taskId, repoPath: repo, prompt: 'Work until interrupted (interrupt-marker)' });
+    await script.waitForRequests(1);
+  });
+
+  it('aborts the running session: interrupted, no codex process left, worktree and thread kept', async () => {
+    const result = await harness().cli(['interrupt', taskId, '--reason', 'operator wants a word']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Interrupted ${taskId}`);
+    const task = await harness().client.getTask(taskId);
+    expect(task.state).toBe('interrupted');
+    expect(task.threadId).toEqual(expect.any(String));
+    expect(existsSync(path.join(task.worktreePath!, 'README.md'))).toBe(true);
+    expect(await findCodexProcessesIn(task.worktreePath!)).toEqual([]);
+    const interrupted = (await harness().client.listEvents(taskId)).find((event) => event.type === 'task.interrupted');
+    expect(interrupted).toMatchObject({ message: 'operator wants a word', threadId: task.threadId });
+  });
+
+  it('resumes on the same thread with the message, and the task completes', async () => {
+    const { threadId } = await harness().client.getTask(taskId);
+    const result = await harness().cli(['resume', taskId, '--message', 'Please write resumed.txt now']);
+    expect(result.code).toBe(0);
+    const task = await harness().client.waitForTask(taskId);
+    expect(task).toMatchObject({ state: 'completed', threadId, finalMessage: 'finished after the resume' });
+    expect(await simpleGit(repo).show([`plato/task-${taskId}:resumed.txt`])).toBe('resumed\n');
+
+    const resumedRequest = harness().model.requests.find((request) => request.userText.includes('Please write resumed.txt now'));
+    expect(resumedRequest?.userText).toContain('Work until interrupted (interrupt-marker)');
+    const types = await typesOf(taskId);
+    expect(types.indexOf('task.resumed')).toBeGreaterThan(types.indexOf('task.interrupted'));
+  });
+
+  it('says so when a task cannot be interrupted', async () => {
+    const result = await harness().cli(['interrupt', taskId]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(`Error: Task ${taskId} was not interrupted: it is completed`);
+  });
+
+  it('keeps an interrupted queued graph child from starting until it is resumed', async () => {
+    const graphRepo = await harness().makeRepo();
+    const first = harness().model.script({ when: 'gate-first-marker', steps: [exec('sleep 2'), say('first')] });
+    harness().model.script({ when: 'gate-second-marker', steps: [say('second')] });
+    await harness().client.createTaskGraph({
+      parent: { taskId: 'gated', repoPath: graphRepo, prompt: 'Gate' },
+      children: [
+        { taskId: 'gate-first', prompt: 'First (gate-first-marker)' },
+        { taskId: 'gate-second', prompt: 'Second (gate-second-marker)', dependencyTaskIds: ['gate-first'] },
+      ],
+    });
+    await harness().client.interrupt('gate-second');
+    await untilState('gate-second', 'interrupted');
+    await first.waitForRequests(2);
+    await untilState('gate-first', 'completed');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await stateOf('gate-second')).toBe('interrupted');
+    expect(harness().model.requests.some((request) => request.userText.includes('gate-second-marker'))).toBe(false);
+    await harness().client.resume('gate-second');
+    expect((await harness().client.waitForTask('gated')).state).toBe('completed');
+  });
+});
+
+describe('the approval gate', () => {
+  async function awaitingTask(taskId: string, marker: string, extra: string[] = []) {
+    const repo = await harness().makeRepo();
+    harness().model.script({ when: marker, steps: [exec(`echo ${taskId} > work.txt`), say(`${taskId} ready for review`), exec('echo more >> work.txt'), say('changed as asked')] });
+    const result = await harness().cli(['start', '--task-id', taskId, '--repo-path', repo, '--prompt', `Do the work (${marker})`, '--require-approval', ...extra]);
+    expect(result.code).toBe(0);
+    await untilState(taskId, 'awaiting_approval');
+    return repo;
+  }
+
+  it('waits in awaiting_approval with a summary, and approve completes it, recording who and why', async () => {
+    await awaitingTask('approve-me', 'approve-marker');
+    const waiting = await harness().client.getTask('approve-me');
+    expect(waiting.approval).toMatchObject({ finalMessage: 'approve-me ready for review', diffStat: expect.stringContaining('work.txt') });
+    const result = await harness().cli(['approve', 'approve-me', '--by', 'alice', '--comment', 'looks good', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ task: { state: 'completed', approval: { decision: { kind: 'approved', by: 'alice', message: 'looks good' } } } });
+    const granted = (await harness().client.listEvents('approve-me')).find((event) => event.type === 'task.approval.granted');
+    expect(granted).toMatchObject({ actor: 'alice', message: 'looks good' });
+    const history = await harness().client.temporal.workflow.getHandle(taskWorkflowId('approve-me')).fetchHistory();
+    expect(eventsFromHistory(history).find((event) => event.type === 'task.approval.granted')).toMatchObject({ actor: 'alice', message: 'looks good' });
+    expect(history.events?.some((event) => event.workflowExecutionUpdateAcceptedEventAttributes)).toBe(true);
+  });
+
+  it('reject fails the task with TASK_APPROVAL_REJECTED', async () => {
+    await awaitingTask('reject-me', 'reject-marker');
+    const task = await harness().client.reject('reject-me', { reason: 'wrong approach', by: 'bob' });
+    expect(task).toMatchObject({ state: 'failed', failure: { code: 'TASK_APPROVAL_REJECTED', message: 'Rejected by bob: wrong approach' } });
+  });
+
+  it('request-changes runs another turn on the same thread with the feedback, then waits again', async () => {
+    const repo = await awaitingTask('change-me', 'change-marker');
+    const { threadId } = await harness().client.getTask('change-me');
+    await harness().client.requestChanges('change-me', { message: 'Append a second line, please', by: 'carol' });
+    await untilState('change-me', 'awaiting_approval');
+    const again = await harness().client.getTask('change-me');
+    expect(again.threadId).toBe(threadId);
+    expect(again.approval?.finalMessage).toBe('changed as asked');
+    const feedback = harness().model.requests.find((request) => request.userText.includes('Append a second line, please'));
+    expect(feedback?.userText).toContain('Do the work (change-marker)');
+    await harness().client.approve('change-me', {});
+    expect(await simpleGit(repo).show(['plato/task-change-me:work.txt'])).toBe('change-me\nmore\n');
+    expect(await typesOf('change-me')).toEqual(expect.arrayContaining(['task.changes_requested', 'task.approval.granted']));
+  });
+
+  it('fails an unanswered task after --approval-timeout with TASK_APPROVAL_TIMED_OUT', async () => {
+    await awaitingTask('time-me-out', 'timeout-marker', ['--approval-timeout', '2s']);
+    const task = await harness().client.waitForTask('time-me-out');
+    expect(task).toMatchObject({ state: 'failed', failure: { code: 'TASK_APPROVAL_TIMED_OUT' } });
+    expect(await typesOf('time-me-out')).toContain('task.approval.timed_out');
+  });
+
+  it('refuses approve on a running task with a specific error, leaving no trace', async () => {
+    const repo = await harness().makeRepo();
+    const script = harness().model.script({ when: 'busy-marker', steps: [hang(), say('done at last')] });
+    await harness().client.startTask({ taskId: 'busy', repoPath: repo, prompt: 'Busy (busy-marker)', requireApproval: true });
+    await script.waitForRequests(1);
+    const handle = harness().client.temporal.workflow.getHandle(taskWorkflowId('busy'));
+    const eventsBefore = (await handle.fetchHistory()).events?.length;
+    await expect(harness().client.approve('busy')).rejects.toThrow(WrongStateError);
+    await expect(harness().client.approve('busy')).rejects.toMatchObject({ code: 'TASK_WRONG_STATE', message: 'Task busy is not awaiting approval (it is running)' });
+    const cli = await harness().cli(['approve', 'busy']);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr.trim()).toBe('Error: Task busy is not awaiting approval (it is running)');
+    const history = await handle.fetchHistory();
+    expect(history.events?.some((event) => event.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
+    expect(history.events?.length).toBeGreaterThanOrEqual(eventsBefore ?? 0);
+    expect(await stateOf('busy')).toBe('running');
+    await harness().client.cancel('busy');
+  });
+});
+
+describe('cancel', () => {
+  it('cancels a child in the middle of a chain: its dependents fail as blocked, siblings finish', async () => {
+    const repo = await harness().makeRepo();
+    harness().model.script({ when: 'chain-one-marker', steps: [exec('echo one > one.txt'), say('one')] });
+    const middle = harness().model.script({ when: 'chain-two-marker', steps: [hang(), say('never')] });
+    harness().model.script({ when: 'side-marker', steps: [exec('sleep 1 && echo side > side.txt'), say('side')] });
+    await harness().client.createTaskGraph({
+      parent: { taskId: 'cancel-chain', repoPath: repo, prompt: 'Cancel in the middle' },
+      children: [
+        { taskId: 'c-one', prompt: 'One (chain-one-marker)' },
+        { taskId: 'c-two', prompt: 'Two (chain-two-marker)', dependencyTaskIds: ['c-one'] },
+        { taskId: 'c-three', prompt: 'Three', dependencyTaskIds: ['c-two'] },
+        { taskId: 'c-side', prompt: 'Side (side-marker)' },
+      ],
+    });
+    await middle.waitForRequests(1);
+    const result = await harness().cli(['cancel', 'c-two']);
+    expect(result.code).toBe(0);
+    const cancelled = await harness().client.getTask('c-two');
+    expect(cancelled.state).toBe('cancelled');
+    expect(existsSync(cancelled.worktreePath!)).toBe(true);
+    expect(await findCodexProcessesIn(cancelled.worktreePath!)).toEqual([]);
+    expect((await harness().client.temporal.workflow.getHandle(taskWorkflowId('c-two')).describe()).status.name).toBe('CANCELLED');
+
+    const parent = await harness().client.waitForTask('cancel-chain');
+    expect(parent.state).toBe('failed');
+    expect(await harness().client.getTask('c-three')).toMatchObject({ state: 'failed', failure: { code: 'TASK_GRAPH_DEPENDENCY_FAILED' } });
+    expect(await stateOf('c-side')).toBe('completed');
+    expect(await stateOf('c-one')).toBe('completed');
+  });
+});
+
+describe('graph-level controls', () => {
+  it('interrupts, resumes and cancels a whole graph from its parent id', async () => {
+    const repo = await harness().makeRepo();
+    const left = harness().model.script({ when: 'whole-left-marker', steps: [hang(), exec('echo l > l.txt'), say('left')] });
+    const right = harness().model.script({ when: 'whole-right-marker', steps: [hang(), exec('echo r > r.txt'), say('right')] });
+    await harness().client.createTaskGraph({
+      parent: { taskId: 'whole', repoPath: repo, prompt: 'Whole graph control' },
+      children: [
+        { taskId: 'whole-left', prompt: 'Left (whole-left-marker)' },
+        { taskId: 'whole-right', prompt: 'Right (whole-right-marker)' },
+      ],
+    });
+    await Promise.all([left.waitForRequests(1), right.waitForRequests(1)]);
+    const interrupted = await harness().cli(['interrupt', 'whole']);
+    expect(interrupted.code).toBe(0);
+    await untilState('whole-left', 'interrupted');
+    await untilState('whole-right', 'interrupted');
+
+    await harness().client.resume('whole');
+    expect((await harness().client.waitForTask('whole')).state).toBe('completed');
+    expect(await simpleGit(repo).show(['plato/graph-whole:r.txt'])).toBe('r\n');
+
+    const cancelRepo = await harness().makeRepo();
+    const stuck = harness().model.script({ when: 'stuck-marker', steps: [hang(), say('never')] });
+    await harness().client.createTaskGraph({
+      parent: { taskId: 'to-cancel', repoPath: cancelRepo, prompt: 'Cancel me' },
+      children: [
+        { taskId: 'stuck', prompt: 'Stuck (stuck-marker)' },
+        { taskId: 'after-stuck', prompt: 'After', dependencyTaskIds: ['stuck'] },
+      ],
+    });
+    await stuck.waitForRequests(1);
+    const cancelled = await harness().cli(['cancel', 'to-cancel']);
+    expect(cancelled.stderr).toBe('');
+    expect(cancelled.code).toBe(0);
+    expect(await stateOf('stuck')).toBe('cancelled');
+    expect(['cancelled', 'failed']).toContain(await stateOf('after-stuck'));
+    expect((await harness().client.temporal.workflow.getHandle(taskWorkflowId('to-cancel')).describe()).status.name).toBe('CANCELLED');
+  });
+});
+
+describe('a shuffled burst of interrupt and resume signals', () => {
+  it('leaves the task in a consistent state, and it completes', async () => {
+    const repo = await harness().makeRepo();
+    harness().model.script({
+      when: 'burst-marker',
+      steps: [exec('sleep 1'), exec('sleep 1'), exec('sleep 1'), exec('echo burst > burst.txt'), say('burst done'), say('extra'), say('extra')],
+    });
+    await harness().client.startTask({ taskId: 'burst', repoPath: repo, prompt: 'Survive the burst (burst-marker)' });
+    await untilState('burst', 'running');
+    let seed = 7;
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    for (let i = 0; i < 20; i++) {
+      if (random() < 0.5) await harness().client.interrupt('burst');
+      else await harness().client.resume('burst');
+      await new Promise((resolve) => setTimeout(resolve, random() * 300));
+    }
+    await eventually(async () => {
+      const state = await stateOf('burst');
+      if (state === 'interrupted') await harness().client.resume('burst');
+      return state === 'completed' || state === 'failed';
+    }, 120_000, 'the burst task to finish');
+    const task = await harness().client.getTask('burst');
+    expect(task.state).toBe('completed');
+
+    const lifecycle = (await harness().client.listEvents('burst'))
+      .map((event: TaskEvent) => event.type)
+      .filter((type) => type === 'task.interrupted' || type === 'task.resumed');
+    lifecycle.forEach((type, i) => expect(type).toBe(i % 2 === 0 ? 'task.interrupted' : 'task.resumed'));
+    expect(lifecycle.length % 2).toBe(0);
+    expect(await readFile(path.join(task.worktreePath!, 'burst.txt'), 'utf8')).toBe('burst\n');
+  });
+});
+
+describe('events --follow', () => {
+  it('streams events as they happen until the task ends, one JSON document per line', async () => {
+    const repo = await harness().makeRepo();
+    harness().model.script({ when: 'follow-marker', steps: [exec('sleep 1 && echo a > a.txt'), exec('sleep 1'), say('followed')] });
+    await harness().client.startTask({ taskId: 'follow-me', repoPath: repo, prompt: 'Be followed (follow-marker)' });
+    const result = await harness().cli(['events', 'follow-me', '--follow', '--json']);
+    expect(result.code).toBe(0);
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as TaskEvent);
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.at(-1)?.type).toBe('task.completed');
+    const readable = await harness().cli(['events', 'follow-me', '--follow']);
+    expect(readable.stdout).toMatch(/#\s+1 .* task\.queued/);
+  });
+});
