@@ -93,8 +93,12 @@ export async function provisionWorktree(input: ProvisionWorktreeInput): Promise<
   const worktreePath = path.join(repoPath, taskWorktreeRelativePath(input.taskId));
   let worktrees = await registeredWorktrees(repoPath);
   const existing = worktrees.get(worktreePath);
-  if (worktrees.has(worktreePath) && !existsSync(worktreePath)) {
-    await git.raw(['worktree', 'prune']);
+  if (worktrees.has(worktreePath) && !(await checkoutFinished(worktreePath))) {
+    // Registered, but `git worktree add` never finished (killed mid-checkout: files and index
+    // missing, locked "initializing"): reused as is, its commit would delete the missing files.
+    // The folder is ours; it goes with its registration, and is made again from the branch.
+    await rm(worktreePath, { recursive: true, force: true });
+    await git.raw(['worktree', 'remove', '--force', '--force', worktreePath]).catch(() => git.raw(['worktree', 'prune']));
     worktrees = await registeredWorktrees(repoPath);
   }
   if (worktrees.has(worktreePath)) {
@@ -109,6 +113,10 @@ export async function provisionWorktree(input: ProvisionWorktreeInput): Promise<
     await rm(worktreePath, { recursive: true, force: true });
   }
   await mkdir(path.dirname(worktreePath), { recursive: true });
+  // A git process killed while it held the task branch's lock leaves the lock file behind, and
+  // every later `worktree add` fails on it. Only this task's activities write its branch.
+  const commonDir = path.resolve(repoPath, (await git.raw(['rev-parse', '--git-common-dir'])).trim());
+  await rm(path.join(commonDir, 'refs', 'heads', `${branchName}.lock`), { force: true });
   const branchExists = (await resolveCommit(git, `refs/heads/${branchName}`)) !== undefined;
   try {
     if (branchExists) {
@@ -128,6 +136,16 @@ export async function provisionWorktree(input: ProvisionWorktreeInput): Promise<
     baseSha: branchExists ? await branchBase(git, branchName, baseSha) : baseSha,
     reused: branchExists,
   };
+}
+
+/** Whether `git worktree add` finished here: the checkout writes the worktree's index last. */
+async function checkoutFinished(worktreePath: string): Promise<boolean> {
+  try {
+    const gitDir = /^gitdir: (.+)$/m.exec(await readFile(path.join(worktreePath, '.git'), 'utf8'))?.[1];
+    return gitDir !== undefined && existsSync(path.join(path.resolve(worktreePath, gitDir.trim()), 'index'));
+  } catch {
+    return false;
+  }
 }
 
 async function branchBase(git: ReturnType<typeof gitIn>, branchName: string, baseSha: string): Promise<string> {
