@@ -1,0 +1,93 @@
+/**
+ * Deploys are not interrupts (issue 4, item 7): a worker stopped with SIGTERM mid-turn gives the
+ * turn back (its codex process ends, the attempt fails), and the next worker retries it on the
+ * same thread and worktree. The task never becomes `interrupted`: only an operator does that.
+ */
+import path from 'node:path';
+import { simpleGit } from 'simple-git';
+import { findCodexProcessesIn } from '../../src/activities/orphaned-codex';
+import type { TaskState } from '../../src/contracts/task';
+import { eventually, RunnerHarness, type WorkerProcess } from '../support/runner-harness';
+import { exec, hang, say, type ScriptHandle } from '../support/scripted-model-server';
+
+let harness: RunnerHarness;
+let worker: WorkerProcess;
+const timings: string[] = [];
+
+beforeAll(async () => {
+  harness = await RunnerHarness.start();
+  worker = await harness.startWorker();
+});
+
+afterAll(async () => {
+  await harness?.stop();
+  if (timings.length > 0) process.stderr.write(`worker shutdown timings: ${timings.join('; ')}\n`);
+});
+
+describe('SIGTERM to the worker in the middle of a turn', () => {
+  const taskId = 'deploy-mid-turn';
+  let repo: string;
+  let worktree: string;
+  let script: ScriptHandle;
+  let threadId: string;
+  let exitCode: number | null;
+  let stopSeconds: number;
+  let codexAfterStop: number[];
+  const statesSeen = new Set<TaskState>();
+
+  beforeAll(async () => {
+    repo = await harness.makeRepo();
+    worktree = path.join(repo, '.plato', 'worktrees', taskId);
+    script = harness.model.script({
+      when: 'deploy-marker',
+      steps: [hang(), exec('echo after the deploy > deployed.txt'), say('finished on the new worker')],
+    });
+    await harness.client.startTask({ taskId, repoPath: repo, prompt: 'Write deployed.txt (deploy-marker)' });
+    await script.waitForRequests(1);
+    threadId = await eventually(async () => (await harness.client.getTask(taskId)).threadId, 30_000, 'the thread id');
+
+    // Watch the task's state through the whole deploy.
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        statesSeen.add((await harness.client.getTask(taskId)).state);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    })();
+    const stopping = Date.now();
+    exitCode = await worker.stop('SIGTERM');
+    stopSeconds = (Date.now() - stopping) / 1000;
+    codexAfterStop = await findCodexProcessesIn(worktree);
+    const restarting = Date.now();
+    worker = await harness.startWorker();
+    await harness.client.waitForTask(taskId);
+    timings.push(`SIGTERM to exit ${stopSeconds.toFixed(1)} s`, `new worker start to completion ${((Date.now() - restarting) / 1000).toFixed(1)} s`);
+    watching = false;
+    await watcher;
+  }, 120_000);
+
+  it('stops the worker within its grace time, its codex process ended', () => {
+    expect(exitCode).toBe(0);
+    expect(stopSeconds).toBeLessThan(20);
+    expect(codexAfterStop).toEqual([]);
+  });
+
+  it('completes on the next worker, on the same thread and worktree', async () => {
+    const task = await harness.client.getTask(taskId);
+    expect(task).toMatchObject({ state: 'completed', threadId, worktreePath: worktree, finalMessage: 'finished on the new worker' });
+    expect(await simpleGit(repo).show([`plato/task-${taskId}:deployed.txt`])).toBe('after the deploy\n');
+    const [, resumed] = script.requests;
+    expect(resumed?.userText).toContain('Write deployed.txt (deploy-marker)');
+    expect(resumed?.userText).toContain('cut off because the runner restarted');
+  });
+
+  it('never becomes interrupted: the retry is recorded as a recovery, not an interrupt', async () => {
+    expect([...statesSeen]).not.toContain('interrupted');
+    const events = await harness.client.listEvents(taskId);
+    const types = events.map((event) => event.type);
+    expect(types).not.toContain('task.interrupted');
+    expect(types).not.toContain('task.resumed');
+    expect(events.filter((event) => event.type === 'session.recovered')).toEqual([expect.objectContaining({ attempt: 2, threadId })]);
+    expect(events.filter((event) => event.type === 'session.started').map((event) => event.threadId)).toEqual([threadId]);
+  });
+});
