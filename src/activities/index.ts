@@ -4,6 +4,7 @@ import { mergeGraphBranch, resolveGraphBase } from './graph-branch';
 import type { HostSettings } from './host-settings';
 import { provisionWorktree } from './provision-worktree';
 import { createRunCodexTurn } from './run-codex-turn';
+import { writeContextArtifacts } from './write-context-artifacts';
 
 export type { HostSettings } from './host-settings';
 
@@ -16,6 +17,7 @@ export function createActivities(settings: HostSettings) {
     commitTaskWork,
     resolveGraphBase,
     mergeGraphBranch,
+    writeContextArtifacts,
   };
 }
 

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+// Not re-exported from the package root; the same decoder the client's own `workflow.list` uses.
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { google, temporal } from '@temporalio/proto';
 import type { TaskEvent } from '../contracts/events';
 import {
   CreateTaskGraphInputSchema,
@@ -50,12 +53,29 @@ export interface TaskSummary {
   closedAt: string | undefined;
 }
 
-export interface ListTasksOptions {
+/** Filters of {@link CodexRunnerClient.listTasks} and {@link CodexRunnerClient.listTasksPage}; every given one must match. */
+export interface TaskFilter {
   state?: TaskState;
   parentTaskId?: string;
   repoPath?: string;
+}
+
+export interface ListTasksOptions extends TaskFilter {
   /** At most this many tasks, newest first (default 100). */
   limit?: number;
+}
+
+export interface ListTasksPageOptions extends TaskFilter {
+  /** Tasks on one page (default 100, at most 1000). */
+  pageSize?: number;
+  /** The `nextPageToken` of the previous page; omit it for the first page. */
+  nextPageToken?: string;
+}
+
+export interface TaskPage {
+  tasks: TaskSummary[];
+  /** Pass it to the next call for the following page; absent on the last page. */
+  nextPageToken?: string;
 }
 
 const SUMMARY_MAX_BYTES = 200;
@@ -63,6 +83,26 @@ const CHILDREN_VISIBLE_TIMEOUT_MS = 10_000;
 
 function quoteQueryValue(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** The visibility query of a task listing: task and graph workflows, narrowed by each given filter. */
+function taskListQuery(filter: TaskFilter): string {
+  const clauses = ['(WorkflowType = "taskWorkflow" OR WorkflowType = "taskGraphWorkflow")'];
+  if (filter.state) clauses.push(`CodexTaskState = ${quoteQueryValue(filter.state)}`);
+  if (filter.parentTaskId) clauses.push(`CodexParentTaskId = ${quoteQueryValue(filter.parentTaskId)}`);
+  if (filter.repoPath) clauses.push(`CodexRepoPath = ${quoteQueryValue(filter.repoPath)}`);
+  return clauses.join(' AND ');
+}
+
+/** `WORKFLOW_EXECUTION_STATUS_COMPLETED` → `COMPLETED`, as the high-level client names statuses. */
+function workflowStatusName(status: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined): string {
+  const name = temporal.api.enums.v1.WorkflowExecutionStatus[status ?? 0] ?? 'UNSPECIFIED';
+  return name.replace(/^WORKFLOW_EXECUTION_STATUS_/, '');
+}
+
+function timestampToIso(timestamp: google.protobuf.ITimestamp | null | undefined): string | undefined {
+  if (!timestamp) return undefined;
+  return new Date(Number(timestamp.seconds ?? 0) * 1000 + Math.floor((timestamp.nanos ?? 0) / 1e6)).toISOString();
 }
 
 function truncateUtf8(text: string, maxBytes: number): string {
@@ -105,7 +145,7 @@ export class CodexRunnerClient {
   async startTask(input: StartTaskInput): Promise<TaskRecord> {
     const parsed = StartTaskInputSchema.safeParse(input);
     if (!parsed.success) throw new ValidationError(describeIssues(parsed.error));
-    const { taskId = randomUUID(), prompt, priority, baseRef, codex, requireApproval, approvalTimeout } = parsed.data;
+    const { taskId = randomUUID(), prompt, priority, baseRef, codex, requireApproval, approvalTimeout, contextPackage } = parsed.data;
     const repoPath = await checkRepository(parsed.data.repoPath, baseRef);
     const workflowInput: TaskWorkflowInput = {
       taskId,
@@ -116,6 +156,7 @@ export class CodexRunnerClient {
       ...(codex ? { codex } : {}),
       ...(requireApproval ? { requireApproval } : {}),
       ...(approvalTimeout ? { approvalTimeout } : {}),
+      ...(contextPackage ? { contextPackage } : {}),
     };
     await this.startWorkflow('taskWorkflow', workflowInput, {
       taskId,
@@ -277,32 +318,60 @@ export class CodexRunnerClient {
 
   /**
    * Tasks matching every given filter, newest first, from Temporal's visibility store (search
-   * attributes). Visibility is eventually consistent: a task started a moment ago may be missing.
+   * attributes), up to `limit` (default 100) across as many pages as that takes. Visibility is
+   * eventually consistent: a task started a moment ago may be missing, and a state may lag.
+   * @throws ValidationError when `limit` is not a positive integer.
    */
   async listTasks(options: ListTasksOptions = {}): Promise<TaskSummary[]> {
-    const clauses = ['(WorkflowType = "taskWorkflow" OR WorkflowType = "taskGraphWorkflow")'];
-    if (options.state) clauses.push(`CodexTaskState = ${quoteQueryValue(options.state)}`);
-    if (options.parentTaskId) clauses.push(`CodexParentTaskId = ${quoteQueryValue(options.parentTaskId)}`);
-    if (options.repoPath) clauses.push(`CodexRepoPath = ${quoteQueryValue(options.repoPath)}`);
-    const limit = options.limit ?? 100;
+    const { limit = 100, ...filter } = options;
+    if (!Number.isInteger(limit) || limit < 1) throw new ValidationError('limit must be a positive integer');
     const tasks: TaskSummary[] = [];
-    for await (const execution of this.temporal.workflow.list({ query: clauses.join(' AND '), pageSize: Math.min(limit, 1000) })) {
-      const taskId = taskIdFromWorkflowId(execution.workflowId);
+    let nextPageToken: string | undefined;
+    do {
+      const page = await this.listTasksPage({ ...filter, pageSize: Math.min(limit - tasks.length, 1000), ...(nextPageToken ? { nextPageToken } : {}) });
+      tasks.push(...page.tasks);
+      nextPageToken = page.nextPageToken;
+    } while (nextPageToken && tasks.length < limit);
+    return tasks.slice(0, limit);
+  }
+
+  /**
+   * One page of the tasks matching every given filter, newest first, from Temporal's visibility
+   * store; pass the returned `nextPageToken` back for the next page. The token is opaque (base64)
+   * and only valid for the same filters. Visibility is eventually consistent.
+   * @throws ValidationError when `pageSize` is not an integer from 1 to 1000 or the token is not base64.
+   */
+  async listTasksPage(options: ListTasksPageOptions = {}): Promise<TaskPage> {
+    const pageSize = options.pageSize ?? 100;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new ValidationError('pageSize must be an integer from 1 to 1000');
+    const token = options.nextPageToken === undefined ? Buffer.alloc(0) : Buffer.from(options.nextPageToken, 'base64');
+    if (options.nextPageToken !== undefined && token.toString('base64') !== options.nextPageToken) {
+      throw new ValidationError('nextPageToken is not a token a previous page returned (base64)');
+    }
+    const response = await this.temporal.workflowService.listWorkflowExecutions({
+      namespace: this.temporal.options.namespace,
+      query: taskListQuery(options),
+      pageSize,
+      nextPageToken: token,
+    });
+    const tasks: TaskSummary[] = [];
+    for (const execution of response.executions) {
+      const taskId = taskIdFromWorkflowId(execution.execution?.workflowId ?? '');
       if (taskId === undefined) continue;
-      const attributes = execution.typedSearchAttributes;
+      const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
       tasks.push({
         taskId,
         state: attributes.get(CodexTaskState) as TaskState | undefined,
         repoPath: attributes.get(CodexRepoPath),
         priority: attributes.get(CodexPriority),
         parentTaskId: attributes.get(CodexParentTaskId),
-        workflowStatus: execution.status.name,
-        startedAt: execution.startTime.toISOString(),
-        closedAt: execution.closeTime?.toISOString(),
+        workflowStatus: workflowStatusName(execution.status),
+        startedAt: timestampToIso(execution.startTime) ?? new Date(0).toISOString(),
+        closedAt: timestampToIso(execution.closeTime),
       });
-      if (tasks.length >= limit) break;
     }
-    return tasks;
+    const next = response.nextPageToken && response.nextPageToken.length > 0 ? Buffer.from(response.nextPageToken).toString('base64') : undefined;
+    return { tasks, ...(next ? { nextPageToken: next } : {}) };
   }
 
   /**

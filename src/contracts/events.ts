@@ -13,6 +13,7 @@ export const TASK_EVENT_TYPES = [
   'runtime.install.completed',
   'runtime.install.failed',
   'worktree.provisioned',
+  'task.context.written',
   'task.started',
   'session.started',
   'session.recovered',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ContextPackageSchema } from './context-package';
 import { CodexTaskOptionsSchema, DurationSchema, PrioritySchema, TaskIdSchema, type TaskRecord, type TaskState, type TokenUsage } from './task';
 
 const PROMPT_MAX_CHARS = 100_000;
@@ -21,6 +22,7 @@ export const GraphChildInputSchema = z
     repoPath: z.string().min(1).optional(),
     codex: CodexTaskOptionsSchema.optional(),
     requireApproval: z.boolean().optional(),
+    contextPackage: ContextPackageSchema.optional(),
   })
   .strict();
 export type GraphChildInput = z.input<typeof GraphChildInputSchema>;
@@ -34,6 +36,8 @@ export const GraphParentInputSchema = z
     priority: PrioritySchema.default(0),
     baseRef: z.string().min(1).optional(),
     codex: CodexTaskOptionsSchema.optional(),
+    /** Context every child gets unless it brings its own. */
+    contextPackage: ContextPackageSchema.optional(),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ContextPackageSchema } from './context-package';
 import type { GraphRecord } from './graph';
 import { TASK_ID_PATTERN, TASK_ID_RULE } from './ids';
 
@@ -63,6 +64,7 @@ export const StartTaskInputSchema = z
     codex: CodexTaskOptionsSchema.optional(),
     requireApproval: z.boolean().optional(),
     approvalTimeout: DurationSchema.optional(),
+    contextPackage: ContextPackageSchema.optional(),
   })
   .strict();
 export type StartTaskInput = z.input<typeof StartTaskInputSchema>;
@@ -88,6 +90,8 @@ export const TaskWorkflowInputSchema = z
     requireApproval: z.boolean().optional(),
     /** Fails an unanswered approval after this long (`30m`, `2h`, `1d`). */
     approvalTimeout: DurationSchema.optional(),
+    /** What the agent should know first: given in the first turn's instructions and as files. */
+    contextPackage: ContextPackageSchema.optional(),
   })
   .strict();
 export type TaskWorkflowInput = z.input<typeof TaskWorkflowInputSchema>;

@@ -372,12 +372,13 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
 }
 
 function childInput(
-  parent: { taskId: string; repoPath: string; prompt: string; codex?: TaskWorkflowInput['codex'] },
+  parent: { taskId: string; repoPath: string; prompt: string; codex?: TaskWorkflowInput['codex']; contextPackage?: TaskWorkflowInput['contextPackage'] },
   child: ValidGraphChild,
   graph: { requireApproval?: boolean; approvalTimeout?: string },
 ): TaskWorkflowInput {
   const codex = parent.codex || child.codex ? { ...parent.codex, ...child.codex } : undefined;
   const requireApproval = child.requireApproval ?? graph.requireApproval;
+  const contextPackage = child.contextPackage ?? parent.contextPackage;
   return {
     taskId: child.taskId,
     repoPath: parent.repoPath,
@@ -388,6 +389,7 @@ function childInput(
     dependencyTaskIds: child.dependencyTaskIds,
     ...(codex ? { codex } : {}),
     ...(requireApproval ? { requireApproval } : {}),
+    ...(contextPackage ? { contextPackage } : {}),
     ...(requireApproval && graph.approvalTimeout ? { approvalTimeout: graph.approvalTimeout } : {}),
   };
 }

@@ -11,6 +11,7 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { contextInstructions } from '../contracts/context-package';
 import { ErrorCode, type TaskFailure } from '../contracts/errors';
 import { SESSION_TASK_QUEUE, taskWorkflowId } from '../contracts/ids';
 import {
@@ -60,7 +61,7 @@ const { checkCodexRuntime } = proxyActivities<Activities>({
 });
 
 // Git bookkeeping is idempotent and quick; retry transient failures (locks, a busy disk) a few times.
-const { provisionWorktree, commitTaskWork } = proxyActivities<Activities>({
+const { provisionWorktree, commitTaskWork, writeContextArtifacts } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });
@@ -229,6 +230,13 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
       message: worktree.reused ? 'Reused the branch or worktree of an earlier attempt' : undefined,
     });
 
+    if (input.contextPackage?.artifacts.length) {
+      const written = await step(ErrorCode.worktreeProvisioningFailed, () =>
+        writeContextArtifacts({ worktreePath: worktree.worktreePath, artifacts: input.contextPackage!.artifacts }),
+      );
+      journal.emit('task.context.written', { worktreePath: worktree.worktreePath, message: `Context artifacts: ${written.join(', ')}` });
+    }
+
     let prompt = turnPrompt(input);
     let started = false;
     for (;;) {
@@ -351,15 +359,19 @@ function startGraphChild(journal: TaskJournal, parentTaskId: string, gate: Graph
 
 /** A graph child's turn is told the overall goal and that it works on one part of it. */
 function turnPrompt(input: ValidTaskWorkflowInput): string {
-  if (input.goal === undefined) return input.prompt;
+  const context = input.contextPackage ? contextInstructions(input.contextPackage) : '';
+  const withContext = (prompt: string) => (context ? `${prompt}\n\n${context}` : prompt);
+  if (input.goal === undefined) return withContext(input.prompt);
   const prerequisites = input.dependencyTaskIds?.length
     ? `\n\nYour working directory already contains the work of the tasks yours builds on: ${input.dependencyTaskIds.join(', ')}.`
     : '';
-  return [
-    'You are one of several agents working toward a larger goal; each works on its own part, on its own branch.',
-    `Overall goal:\n${input.goal}`,
-    `Your part (task ${input.taskId}):\n${input.prompt}${prerequisites}`,
-  ].join('\n\n');
+  return withContext(
+    [
+      'You are one of several agents working toward a larger goal; each works on its own part, on its own branch.',
+      `Overall goal:\n${input.goal}`,
+      `Your part (task ${input.taskId}):\n${input.prompt}${prerequisites}`,
+    ].join('\n\n'),
+  );
 }
 
 function commitMessage(taskId: string, prompt: string): string {

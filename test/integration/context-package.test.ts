@@ -1,0 +1,58 @@
+import { simpleGit } from 'simple-git';
+import { ValidationError } from '../../src/client/errors';
+import { CONTEXT_LIMITS } from '../../src/contracts/context-package';
+import { useRunnerHarness } from '../support/runner-harness';
+import { exec, say } from '../support/scripted-model-server';
+
+const harness = useRunnerHarness();
+
+const contextPackage = {
+  summary: 'The payments API uses snake_case JSON and never returns floats.',
+  sources: [{ sourceId: 'api-guide', kind: 'repo_file' as const, label: 'API guide', uri: 'docs/api.md', summary: 'naming rules' }],
+  artifacts: [
+    { artifactId: 'style-guide', kind: 'summary' as const, label: 'Style guide', mimeType: 'text/markdown', content: '# Style\nUse two spaces.\n' },
+  ],
+};
+
+describe('a context package', () => {
+  it('reaches the agent: the summary and sources in its instructions, the artifact as a file it can read, not committed', async () => {
+    const repo = await harness().makeRepo();
+    harness().model.script({ when: 'context-marker', steps: [exec('cat .plato/context/style-guide.md > copied.txt'), say('copied')] });
+    await harness().client.startTask({ taskId: 'with-context', repoPath: repo, prompt: 'Follow the style guide (context-marker)', contextPackage });
+    const task = await harness().client.waitForTask('with-context');
+    expect(task.state).toBe('completed');
+
+    const request = harness().model.requests.find((recorded) => recorded.userText.includes('context-marker'));
+    expect(request?.userText).toContain(contextPackage.summary);
+    expect(request?.userText).toContain('[api-guide] API guide (repo_file) docs/api.md');
+    expect(request?.userText).toContain('.plato/context/style-guide.md: Style guide (summary)');
+
+    const git = simpleGit(repo);
+    expect(await git.show([`plato/task-with-context:copied.txt`])).toBe('# Style\nUse two spaces.\n');
+    const committed = (await git.raw(['ls-tree', '-r', '--name-only', 'plato/task-with-context'])).trim().split('\n');
+    expect(committed).toEqual(['README.md', 'copied.txt']);
+    expect(task.filesChanged).toEqual(['copied.txt']);
+  });
+
+  it('is given to graph children (their own, else the parent’s)', async () => {
+    const repo = await harness().makeRepo();
+    harness().model.script({ when: 'listing-marker-77', steps: [exec('ls .plato/context > listing.txt'), say('listed')] });
+    await harness().client.createTaskGraph({
+      parent: { taskId: 'context-graph', repoPath: repo, prompt: 'Graph with context', contextPackage },
+      children: [{ taskId: 'context-child', prompt: 'List the context (listing-marker-77)' }],
+    });
+    expect((await harness().client.waitForTask('context-graph')).state).toBe('completed');
+    expect(await simpleGit(repo).show(['plato/task-context-child:listing.txt'])).toBe('style-guide.md\n');
+  });
+
+  it('is refused when it is too large, naming the field, before anything is created', async () => {
+    const repo = await harness().makeRepo();
+    const big = { ...contextPackage, artifacts: [{ ...contextPackage.artifacts[0]!, content: 'x'.repeat(CONTEXT_LIMITS.artifactBytes + 1) }] };
+    const attempt = harness().client.startTask({ taskId: 'too-big', repoPath: repo, prompt: 'x', contextPackage: big });
+    await expect(attempt).rejects.toBeInstanceOf(ValidationError);
+    await expect(harness().client.startTask({ taskId: 'too-big', repoPath: repo, prompt: 'x', contextPackage: big })).rejects.toThrow(
+      /contextPackage\.artifacts\.0\.content: an artifact's content must be at most 65536 bytes/,
+    );
+    await expect(harness().client.getTask('too-big')).rejects.toMatchObject({ code: 'TASK_NOT_FOUND' });
+  });
+});
