@@ -4,6 +4,7 @@ import {
   CodexRuntimeError,
   findBundledCodexBinary,
   findRuntimeCodexBinary,
+  MIN_CODEX_VERSION,
   resolveCodexBinary,
   verifyCodexBinary,
   type CodexBinary,
@@ -22,12 +23,26 @@ export interface CodexRuntimeStatus {
   credentials: string;
 }
 
+/** Heartbeat period while npm installs: a download can be silent for minutes. */
+const INSTALL_HEARTBEAT_MS = 5_000;
+
+async function installWhileHeartbeating(context: Context): Promise<CodexBinary> {
+  const progress = `installing @openai/codex@${MIN_CODEX_VERSION} into $PLATO_HOME/runtime`;
+  context.heartbeat(progress);
+  const heartbeat = setInterval(() => context.heartbeat(progress), INSTALL_HEARTBEAT_MS);
+  try {
+    return await installCodexRuntime({ signal: context.cancellationSignal });
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
 /**
  * Verifies the runtime this worker's sessions will use before a task gets a worktree: the codex
  * binary they will spawn (`codex.codexPath`, the bundled `@openai/codex`, or `$PLATO_HOME/runtime`)
  * exists, answers `--version` and is not older than the pinned minimum, and codex will find a
  * credential. When no codex is installed at all (and the config names none), it installs the
- * pinned `@openai/codex` into `$PLATO_HOME/runtime` first, heartbeating npm's progress.
+ * pinned `@openai/codex` into `$PLATO_HOME/runtime` first, heartbeating while npm runs.
  * A broken runtime does not heal by retrying, so failures are not retryable:
  * `CODEX_INSTALL_FAILED` when npm fails, `CODEX_VERIFY_FAILED` for everything else.
  */
@@ -39,7 +54,7 @@ export function createCheckCodexRuntime(settings: HostSettings) {
       const codexPath = config.codex?.codexPath;
       let binary = codexPath === undefined ? (findBundledCodexBinary() ?? findRuntimeCodexBinary()) : resolveCodexBinary(codexPath);
       const installed = binary === undefined;
-      binary ??= await installCodexRuntime({ onOutput: (line) => context.heartbeat(line), signal: context.cancellationSignal });
+      binary ??= await installWhileHeartbeating(context);
       const { version } = await verifyCodexBinary(binary);
       const credentials = checkCodexCredentials({
         config,

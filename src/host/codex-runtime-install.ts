@@ -11,8 +11,6 @@ export interface InstallCodexRuntimeOptions {
   runtimeDir?: string;
   /** Default {@link MIN_CODEX_VERSION}: the one version this project pins (a second one would double ~400 MB). */
   version?: string;
-  /** Called with each line npm prints (progress for a heartbeat or a terminal). */
-  onOutput?: (line: string) => void;
   /** Aborting stops npm and removes the half-made install. */
   signal?: AbortSignal;
 }
@@ -45,7 +43,6 @@ function runNpm(args: string[], options: InstallCodexRuntimeOptions): Promise<{ 
       for (const line of chunk.toString().split(/\r?\n/)) {
         if (line.trim() === '') continue;
         if (lines.length < 500) lines.push(line);
-        options.onOutput?.(line);
       }
     };
     child.stdout.on('data', onData);
