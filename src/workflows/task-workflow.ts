@@ -55,8 +55,10 @@ const MAX_APPROVAL_WAIT = '3650d';
 const now = () => new Date().toISOString();
 
 // A broken codex install does not heal by retrying; the activity marks its failures non-retryable.
+// It may install codex from npm (about 400 MB on a first download), heartbeating meanwhile.
 const { checkCodexRuntime } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '1 minute',
   retry: { maximumAttempts: 3 },
 });
 
