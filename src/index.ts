@@ -1,12 +1,28 @@
 // The package root: what Plato and other callers import.
-export { CodexRunnerClient, type ListTasksOptions, type TaskSummary } from './client/codex-runner-client';
+export {
+  CodexRunnerClient,
+  type ListTasksOptions,
+  type ListTasksPageOptions,
+  type TaskFilter,
+  type TaskPage,
+  type TaskSummary,
+} from './client/codex-runner-client';
 export { connectTemporalClient, loadTemporalTarget, type TemporalTarget } from './client/connection';
-export { CodexRunnerError, TaskAlreadyExistsError, TaskNotFoundError, TemporalUnavailableError, ValidationError } from './client/errors';
+export {
+  CodexRunnerError,
+  TaskAlreadyExistsError,
+  TaskNotFoundError,
+  TemporalUnavailableError,
+  ValidationError,
+  WrongStateError,
+} from './client/errors';
 export { eventsFromHistory } from './client/history-events';
 export * from './contracts/config';
 export * from './contracts/errors';
 export * from './contracts/events';
+export * from './contracts/graph';
 export * from './contracts/ids';
 export * from './contracts/search-attributes';
 export * from './contracts/task';
+export * from './orchestration';
 export { runWorker, type RunWorkerOptions } from './worker/run-worker';

@@ -514,7 +514,8 @@ export class CodexRunnerClient {
   }
 
   private async decide(taskId: string, send: () => Promise<TaskRecord>): Promise<TaskRecord> {
-    await this.workflowStatus(taskId);
+    // An update to a closed workflow fails as "workflow not found"; say what the caller can act on.
+    await this.requireRunning(taskId, 'is not awaiting approval');
     try {
       return await send();
     } catch (error) {

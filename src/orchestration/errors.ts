@@ -1,0 +1,17 @@
+import { CodexRunnerError } from '../client/errors';
+
+/** A call named (or defaulted to) an agent runtime that the orchestration service does not have. */
+export class AgentRuntimeNotRegisteredError extends CodexRunnerError {
+  constructor(readonly runtimeId: string, registered: readonly string[], what = 'Agent runtime') {
+    super('AGENT_RUNTIME_NOT_REGISTERED', `${what} '${runtimeId}' is not registered (registered: ${registered.join(', ') || 'none'})`);
+    this.name = 'AgentRuntimeNotRegisteredError';
+  }
+}
+
+/** The runtime that owns a task lacks an optional capability (approval, rejection, graph results). */
+export class AgentRuntimeUnsupportedError extends CodexRunnerError {
+  constructor(readonly runtimeId: string, capability: string) {
+    super('AGENT_RUNTIME_UNSUPPORTED', `Agent runtime '${runtimeId}' does not support ${capability}`);
+    this.name = 'AgentRuntimeUnsupportedError';
+  }
+}

@@ -1,0 +1,92 @@
+import { CodexRunnerAgentRuntime } from '../../src/orchestration/codex-runner-agent-runtime';
+import { OrchestrationEventSchema, OrchestrationTaskRecordSchema } from '../../src/orchestration/contracts';
+import { TaskOrchestrationService } from '../../src/orchestration/task-orchestration-service';
+import { eventually, useRunnerHarness } from '../support/runner-harness';
+import { exec, say } from '../support/scripted-model-server';
+
+const harness = useRunnerHarness();
+const codexIdentity = (taskId: string) => ({ runtimeId: 'codex', backend: 'codex', backendTaskId: taskId });
+
+function orchestration() {
+  const runtime = new CodexRunnerAgentRuntime({ client: harness().client });
+  return new TaskOrchestrationService({ defaultRuntimeId: 'codex', runtimes: [runtime] });
+}
+
+describe('the orchestration service over the codex-runner adapter and the real client', () => {
+  it('runs a task given by workspacePath and reports records and events with the execution identity', async () => {
+    const service = orchestration();
+    const workspacePath = await harness().makeRepo();
+    harness().model.script({ when: 'orch-single-marker', steps: [exec('echo hi > hi.txt'), say('single done')] });
+
+    const started = await service.startTask({ taskId: 'orch-single', workspacePath, prompt: 'Say hi (orch-single-marker)' });
+    expect(started).toMatchObject({ taskId: 'orch-single', workspacePath, state: 'queued', execution: codexIdentity('orch-single') });
+
+    const finished = await eventually(async () => {
+      const task = await service.getTask('orch-single');
+      return task?.state === 'completed' && task;
+    }, 60_000, 'orch-single to complete');
+    expect(OrchestrationTaskRecordSchema.parse(finished)).toEqual(finished);
+    expect(finished).toMatchObject({ workspacePath, finalMessage: 'single done', activeSessionId: expect.any(String), execution: codexIdentity('orch-single') });
+    expect(finished).not.toHaveProperty('repoPath');
+
+    const events = await service.listEvents('orch-single');
+    expect(events.map((event) => event.type)).toEqual(expect.arrayContaining(['task.queued', 'task.started', 'task.completed']));
+    for (const event of events) {
+      expect(OrchestrationEventSchema.parse(event)).toEqual(event);
+      expect(event).toMatchObject({ runtimeId: 'codex', backend: 'codex', execution: codexIdentity('orch-single') });
+    }
+    expect(await service.getTask('no-such-task')).toBeUndefined();
+  });
+
+  it('runs a graph: children in the parent workspace, results with identities, and lists by workspacePath', async () => {
+    const service = orchestration();
+    const workspacePath = await harness().makeRepo();
+    harness().model.script({ when: 'orch-a-marker', steps: [exec('echo a > a.txt'), say('a done')] });
+    harness().model.script({ when: 'orch-b-marker', steps: [exec('echo b > b.txt'), say('b done')] });
+
+    const graph = await service.createTaskGraph({
+      parent: { taskId: 'orch-graph', workspacePath, prompt: 'Two steps' },
+      children: [
+        { taskId: 'orch-a', prompt: 'A (orch-a-marker)' },
+        { taskId: 'orch-b', prompt: 'B (orch-b-marker)', dependencyTaskIds: ['orch-a'] },
+      ],
+    });
+    expect(graph.children.map((child) => [child.taskId, child.workspacePath, child.decomposition])).toEqual([
+      ['orch-a', workspacePath, { kind: 'subtask', parentTaskId: 'orch-graph', dependencyTaskIds: [] }],
+      ['orch-b', workspacePath, { kind: 'subtask', parentTaskId: 'orch-graph', dependencyTaskIds: ['orch-a'] }],
+    ]);
+
+    const done = await eventually(async () => {
+      const snapshot = await service.getTaskGraph('orch-b');
+      return snapshot?.parent.state === 'completed' && snapshot;
+    }, 90_000, 'orch-graph to complete');
+    expect(done.state).toBe('completed');
+    expect(done.parent.execution).toEqual(codexIdentity('orch-graph'));
+
+    const results = await service.getTaskGraphResults('orch-graph');
+    expect(results?.results.map((result) => [result.taskId, result.classification, result.execution.backendTaskId])).toEqual([
+      ['orch-a', 'completed', 'orch-a'],
+      ['orch-b', 'completed', 'orch-b'],
+    ]);
+    expect(results?.synthesis).toMatchObject({ classification: 'completed', childTaskCount: 2, execution: codexIdentity('orch-graph') });
+
+    const listed = await eventually(async () => {
+      const tasks = await service.listTasks({ workspacePath, state: 'completed' });
+      return tasks.length === 3 && tasks;
+    }, 30_000, 'three completed tasks in the workspace');
+    expect(listed.map((task) => task.taskId).sort()).toEqual(['orch-a', 'orch-b', 'orch-graph']);
+
+    const first = await harness().client.listTasksPage({ repoPath: workspacePath, pageSize: 2 });
+    expect(first.tasks).toHaveLength(2);
+    const second = await harness().client.listTasksPage({ repoPath: workspacePath, pageSize: 2, nextPageToken: first.nextPageToken! });
+    expect(second).toEqual({ tasks: [expect.objectContaining({ repoPath: workspacePath, workflowStatus: 'COMPLETED' })] });
+    expect([...first.tasks, ...second.tasks].map((task) => task.taskId).sort()).toEqual(['orch-a', 'orch-b', 'orch-graph']);
+  });
+
+  it('passes the runner typed errors through', async () => {
+    const service = orchestration();
+    await expect(service.startTask({ workspacePath: '/definitely/not/a/repo', prompt: 'x' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(service.interruptTask('orch-single')).rejects.toMatchObject({ code: 'TASK_WRONG_STATE' });
+    await expect(service.approveTaskAction('orch-single')).rejects.toMatchObject({ code: 'TASK_WRONG_STATE' });
+  });
+});
