@@ -16,6 +16,7 @@ import { followEvents, registerControlCommands } from './control-commands';
 import { registerGraphCommands } from './graph-commands';
 import { registerConfigCommands } from './config-commands';
 import { registerRuntimeCommands } from './runtime-commands';
+import { registerMcpCommand } from './mcp-command';
 import { DEFAULT_MAX_CONCURRENT_TASKS, runWorker } from '../worker/run-worker';
 import { runDoctor } from './doctor';
 import { formatEvent, formatTask, formatTaskTable, printJson, type CliIO } from './output';
@@ -190,5 +191,6 @@ export function buildProgram(io: CliIO): Command {
   registerControlCommands(program, io);
   registerConfigCommands(program, io);
   registerRuntimeCommands(program, io);
+  registerMcpCommand(program, io);
   return program;
 }

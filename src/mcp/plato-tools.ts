@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import {
+  CreateOrchestrationGraphChildInputSchema,
+  OrchestrationTaskListFilterSchema,
+  StartOrchestrationTaskInputSchema,
+  type AgentRuntimeSelector,
+} from '../orchestration/contracts';
+import type { TaskOrchestrationService } from '../orchestration/task-orchestration-service';
+import { TaskNotFoundError } from '../client/errors';
+
+/**
+ * The reference's eleven `plato.*` operations as MCP tools (seed §10.3, §5.4): names,
+ * descriptions and read-only flags as the reference has them, zod input schemas, and the
+ * reference MCP server's results (the task, graph or list itself; interrupt answers
+ * `{ taskId, interrupted: true }`).
+ */
+export interface PlatoTool<S extends z.ZodObject = z.ZodObject> {
+  name: `plato.${string}`;
+  description: string;
+  readOnly: boolean;
+  inputSchema: S;
+  run(service: TaskOrchestrationService, input: z.output<S>): Promise<unknown>;
+}
+
+const RuntimeIdField = z.string().trim().min(1).optional().describe('Agent runtime to use (default: the server default, or the runtime that owns the task)');
+const TaskIdField = z.string().min(1).describe('Task id');
+
+const TaskLookupSchema = z.object({ taskId: TaskIdField, runtimeId: RuntimeIdField }).strict();
+
+/** The start input without `agent`, plus `runtimeId`, as the reference's surface takes it. */
+const StartTaskSchema = StartOrchestrationTaskInputSchema.omit({ agent: true }).extend({ runtimeId: RuntimeIdField });
+
+/** `undefined` for an absent or empty runtime id (the reference's `selectorForRuntime`). */
+export function selectorForRuntime(runtimeId: string | undefined): AgentRuntimeSelector | undefined {
+  return runtimeId ? { runtimeId } : undefined;
+}
+
+function withAgent<T extends { runtimeId?: string | undefined }>({ runtimeId, ...input }: T) {
+  const agent = selectorForRuntime(runtimeId);
+  return { ...input, ...(agent ? { agent } : {}) };
+}
+
+/** The value, or TaskNotFoundError when a lookup found nothing. */
+export function found<T>(taskId: string, value: T | undefined): T {
+  if (value === undefined) throw new TaskNotFoundError(taskId);
+  return value;
+}
+
+function tool<S extends z.ZodObject>(definition: PlatoTool<S>): PlatoTool {
+  return definition;
+}
+
+export const PLATO_TOOLS: readonly PlatoTool[] = [
+  tool({
+    name: 'plato.start_task',
+    description: 'Start a single orchestration task on the selected agent runtime.',
+    readOnly: false,
+    inputSchema: StartTaskSchema,
+    run: (service, input) => service.startTask(withAgent(input)),
+  }),
+  tool({
+    name: 'plato.create_task_graph',
+    description: 'Start a parent task and child task graph on the selected agent runtime.',
+    readOnly: false,
+    inputSchema: z
+      .object({
+        parent: StartTaskSchema,
+        children: z.array(CreateOrchestrationGraphChildInputSchema).min(1, 'a graph needs at least one child'),
+        maxConcurrentTasks: z.number().int().min(1).optional(),
+      })
+      .strict(),
+    run: (service, { parent, ...graph }) => service.createTaskGraph({ ...graph, parent: withAgent(parent) }),
+  }),
+  tool({
+    name: 'plato.get_task',
+    description: 'Inspect one orchestration task.',
+    readOnly: true,
+    inputSchema: TaskLookupSchema,
+    run: async (service, { taskId, runtimeId }) => found(taskId, await service.getTask(taskId, selectorForRuntime(runtimeId))),
+  }),
+  tool({
+    name: 'plato.get_task_graph',
+    description: 'Inspect one orchestration task graph.',
+    readOnly: true,
+    inputSchema: TaskLookupSchema,
+    run: async (service, { taskId, runtimeId }) => found(taskId, await service.getTaskGraph(taskId, selectorForRuntime(runtimeId))),
+  }),
+  tool({
+    name: 'plato.get_task_graph_results',
+    description: 'Inspect collected worker results and parent synthesis for a graph.',
+    readOnly: true,
+    inputSchema: TaskLookupSchema,
+    run: async (service, { taskId, runtimeId }) => found(taskId, await service.getTaskGraphResults(taskId, selectorForRuntime(runtimeId))),
+  }),
+  tool({
+    name: 'plato.list_tasks',
+    description: 'List orchestration tasks, optionally filtered by runtime or state.',
+    readOnly: true,
+    inputSchema: OrchestrationTaskListFilterSchema.extend({ runtimeId: RuntimeIdField }),
+    run: (service, { runtimeId, ...filter }) => service.listTasks(filter, selectorForRuntime(runtimeId)),
+  }),
+  tool({
+    name: 'plato.list_task_events',
+    description: 'List events for one orchestration task.',
+    readOnly: true,
+    inputSchema: TaskLookupSchema.extend({ afterSeq: z.number().int().min(0).optional().describe('Only events after this sequence number') }),
+    run: (service, { taskId, runtimeId, afterSeq }) =>
+      service.listEvents(taskId, afterSeq === undefined ? {} : { afterSeq }, selectorForRuntime(runtimeId)),
+  }),
+  tool({
+    name: 'plato.interrupt_task',
+    description: 'Interrupt one orchestration task.',
+    readOnly: false,
+    inputSchema: TaskLookupSchema.extend({ reason: z.string().optional() }),
+    run: async (service, { taskId, runtimeId, reason }) => {
+      await service.interruptTask(taskId, reason ? { reason } : {}, selectorForRuntime(runtimeId));
+      return { taskId, interrupted: true };
+    },
+  }),
+  tool({
+    name: 'plato.resume_task',
+    description: 'Resume one interrupted orchestration task.',
+    readOnly: false,
+    inputSchema: TaskLookupSchema.extend({ message: z.string().optional().describe('Instruction for the resumed turn') }),
+    run: (service, { taskId, runtimeId, message }) => service.resumeTask(taskId, message ? { message } : {}, selectorForRuntime(runtimeId)),
+  }),
+  tool({
+    name: 'plato.approve_task_action',
+    description: 'Approve a pending task action.',
+    readOnly: false,
+    inputSchema: TaskLookupSchema.extend({ by: z.string().optional(), comment: z.string().optional() }),
+    run: (service, { taskId, runtimeId, by, comment }) =>
+      service.approveTaskAction(taskId, { ...(by ? { by } : {}), ...(comment ? { comment } : {}) }, selectorForRuntime(runtimeId)),
+  }),
+  tool({
+    name: 'plato.reject_task_action',
+    description: 'Reject a pending task action with a reason.',
+    readOnly: false,
+    inputSchema: TaskLookupSchema.extend({ reason: z.string().trim().min(1, 'reason must not be empty'), by: z.string().optional() }),
+    run: (service, { taskId, runtimeId, reason, by }) => service.rejectTaskAction(taskId, reason, by ? { by } : {}, selectorForRuntime(runtimeId)),
+  }),
+];

@@ -1,0 +1,131 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { OrchestrationTaskGraphResultSnapshot, OrchestrationTaskGraphSnapshot, OrchestrationTaskRecord } from '../../src/orchestration/contracts';
+import { CLI_ENTRY, eventually, useRunnerHarness } from '../support/runner-harness';
+import { exec, say } from '../support/scripted-model-server';
+
+const harness = useRunnerHarness();
+let mcp: Client;
+let serverLog = '';
+
+beforeAll(async () => {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI_ENTRY, 'mcp'], env: harness().env(), stderr: 'pipe' });
+  transport.stderr?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
+  mcp = new Client({ name: 'codex-runner-test', version: '1.0.0' });
+  await mcp.connect(transport);
+});
+afterAll(async () => {
+  await mcp?.close();
+});
+
+async function call(name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+  return (await mcp.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+/** Calls a tool that must succeed and returns its JSON result. */
+async function ok<T>(name: string, args: Record<string, unknown>): Promise<T> {
+  const result = await call(name, args);
+  const text = (result.content[0] as { text: string }).text;
+  if (result.isError) throw new Error(`${name} failed: ${text}\n${serverLog}`);
+  return JSON.parse(text) as T;
+}
+
+async function errorText(name: string, args: Record<string, unknown>): Promise<string> {
+  const result = await call(name, args);
+  expect(result.isError).toBe(true);
+  return (result.content[0] as { text: string }).text;
+}
+
+async function readJson<T>(uri: string): Promise<T> {
+  const { contents } = await mcp.readResource({ uri });
+  return JSON.parse((contents[0] as { text: string }).text) as T;
+}
+
+describe('codex-runner mcp, driven by an MCP client over stdio', () => {
+  it('lists the eleven plato.* tools with input schemas and read-only hints', async () => {
+    const { tools } = await mcp.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(
+      [
+        'plato.approve_task_action',
+        'plato.create_task_graph',
+        'plato.get_task',
+        'plato.get_task_graph',
+        'plato.get_task_graph_results',
+        'plato.interrupt_task',
+        'plato.list_task_events',
+        'plato.list_tasks',
+        'plato.reject_task_action',
+        'plato.resume_task',
+        'plato.start_task',
+      ].sort(),
+    );
+    const start = tools.find((tool) => tool.name === 'plato.start_task')!;
+    expect(start.inputSchema.required).toEqual(expect.arrayContaining(['workspacePath', 'prompt']));
+    expect(tools.find((tool) => tool.name === 'plato.get_task')?.annotations?.readOnlyHint).toBe(true);
+    expect(start.annotations?.readOnlyHint).toBe(false);
+  });
+
+  it('starts a graph, approves its gated child through the approvals resource, and follows it to completion', async () => {
+    const workspacePath = await harness().makeRepo();
+    harness().model.script({ when: 'mcp-build-marker', steps: [exec('echo built > built.txt'), say('build done')] });
+    harness().model.script({ when: 'mcp-review-marker', steps: [exec('echo reviewed > reviewed.txt'), say('ready for review')] });
+
+    const graph = await ok<OrchestrationTaskGraphSnapshot>('plato.create_task_graph', {
+      parent: { taskId: 'mcp-graph', workspacePath, prompt: 'Build, then review' },
+      children: [
+        { taskId: 'mcp-build', prompt: 'Build (mcp-build-marker)' },
+        { taskId: 'mcp-review', prompt: 'Review (mcp-review-marker)', dependencyTaskIds: ['mcp-build'], requireApproval: true },
+      ],
+    });
+    expect(graph.parent).toMatchObject({ taskId: 'mcp-graph', workspacePath, state: 'queued', execution: { runtimeId: 'codex', backend: 'codex', backendTaskId: 'mcp-graph' } });
+    expect(graph.children.map((child) => child.taskId)).toEqual(['mcp-build', 'mcp-review']);
+
+    await eventually(async () => (await ok<OrchestrationTaskRecord>('plato.get_task', { taskId: 'mcp-review' })).state === 'awaiting_approval', 90_000, 'mcp-review to await approval');
+    const approvals = await eventually(async () => {
+      const tasks = await readJson<OrchestrationTaskRecord[]>('plato://approvals');
+      return tasks.some((task) => task.taskId === 'mcp-review') && tasks;
+    }, 30_000, 'mcp-review in plato://approvals');
+    expect(approvals.find((task) => task.taskId === 'mcp-review')).toMatchObject({
+      state: 'awaiting_approval',
+      approval: { summary: 'ready for review', diffStat: expect.stringContaining('reviewed.txt') },
+      decomposition: { kind: 'subtask', parentTaskId: 'mcp-graph', dependencyTaskIds: ['mcp-build'] },
+    });
+
+    const approved = await ok<OrchestrationTaskRecord>('plato.approve_task_action', { taskId: 'mcp-review', by: 'mcp-agent', comment: 'fine' });
+    expect(approved).toMatchObject({ state: 'completed', approval: { decision: { kind: 'approved', by: 'mcp-agent', message: 'fine' } } });
+
+    const done = await eventually(async () => {
+      const snapshot = await ok<OrchestrationTaskGraphSnapshot>('plato.get_task_graph', { taskId: 'mcp-graph' });
+      return snapshot.parent.state === 'completed' && snapshot;
+    }, 60_000, 'mcp-graph to complete');
+    expect(done.state).toBe('completed');
+
+    const results = await ok<OrchestrationTaskGraphResultSnapshot>('plato.get_task_graph_results', { taskId: 'mcp-review' });
+    expect(results.synthesis).toMatchObject({ parentTaskId: 'mcp-graph', classification: 'completed', childTaskCount: 2 });
+    expect(await readJson<OrchestrationTaskGraphResultSnapshot>('plato://graphs/mcp-graph/results')).toEqual(results);
+
+    const eventList = await ok<{ type: string; execution: unknown }[]>('plato.list_task_events', { taskId: 'mcp-review' });
+    expect(eventList.map((event) => event.type)).toEqual(expect.arrayContaining(['task.awaiting_approval', 'task.approval.granted', 'task.completed']));
+    expect(new Set(eventList.map((event) => JSON.stringify(event.execution)))).toEqual(
+      new Set([JSON.stringify({ runtimeId: 'codex', backend: 'codex', backendTaskId: 'mcp-review' })]),
+    );
+    expect(await readJson<OrchestrationTaskRecord>('plato://tasks/mcp-build')).toMatchObject({ state: 'completed', finalMessage: 'build done' });
+    expect(await readJson<OrchestrationTaskRecord[]>('plato://approvals')).not.toContainEqual(expect.objectContaining({ taskId: 'mcp-review' }));
+  });
+
+  it('answers errors an agent can act on: the code, the problem and the next step', async () => {
+    expect(await errorText('plato.get_task', { taskId: 'no-such-task' })).toBe(
+      'TASK_NOT_FOUND: Task no-such-task was not found. Check the task id; plato.list_tasks lists the tasks that exist.',
+    );
+    expect(await errorText('plato.approve_task_action', { taskId: 'mcp-build' })).toMatch(
+      /^TASK_WRONG_STATE: Task mcp-build is not awaiting approval: it is completed\. Read the task with plato.get_task/,
+    );
+    expect(await errorText('plato.start_task', { workspacePath: '/not/a/repo', prompt: 'x' })).toMatch(/^VALIDATION_FAILED: .*\/not\/a\/repo.*Fix the named field/);
+    expect(await errorText('plato.start_task', { workspacePath: '/tmp', prompt: 'x', runtimeId: 'elsewhere' })).toMatch(
+      /^AGENT_RUNTIME_NOT_REGISTERED: Agent runtime 'elsewhere' is not registered \(registered: codex\)/,
+    );
+    expect(await errorText('plato.start_task', { workspacePath: '/tmp' })).toMatch(/prompt/);
+    await expect(mcp.readResource({ uri: 'plato://tasks/no-such-task' })).rejects.toThrow(/TASK_NOT_FOUND: Task no-such-task was not found/);
+  });
+});
