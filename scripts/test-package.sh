@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# `npm run test:package`: packs codex-runner as a user would get it, installs the tarball into a
+# fresh TypeScript project in a temp folder, and proves that an ES module and a CommonJS module
+# both import the client library and the orchestration contracts with types (tsc --noEmit with
+# `module: nodenext`), run, and get the typed errors; and that the `codex-runner` bin runs.
+# Slow-ish (the tarball brings @openai/codex, ~400 MB, from the npm cache), hence its own script.
+set -euo pipefail
+cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+started=$SECONDS
+
+[ -d node_modules/@temporalio/worker ] || npm ci --no-audit --no-fund
+npm run build --silent
+
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/codex-runner-package-XXXXXX")
+trap 'rm -rf "$SCRATCH"' EXIT
+TARBALL=$(npm pack --silent --pack-destination "$SCRATCH" | tail -n 1)
+echo "packed $TARBALL ($(du -h "$SCRATCH/$TARBALL" | cut -f1))"
+
+version() { node -p "require('$ROOT/package.json').$1['$2']"; }
+cd "$SCRATCH"
+cat > package.json <<'JSON'
+{ "name": "codex-runner-consumer", "version": "1.0.0", "private": true }
+JSON
+npm install --prefer-offline --no-audit --no-fund --loglevel=error \
+  "./$TARBALL" \
+  "@temporalio/client@$(version dependencies @temporalio/client)" \
+  "typescript@$(version devDependencies typescript)" \
+  "@types/node@$(version devDependencies @types/node)"
+
+# skipLibCheck as `tsc --init` sets it: @temporalio/common's own .d.ts files need @types/ms
+# otherwise. Our declarations are still what the imports below are checked against.
+cat > tsconfig.json <<'JSON'
+{
+  "compilerOptions": {
+    "module": "nodenext",
+    "moduleResolution": "nodenext",
+    "target": "ES2022",
+    "strict": true,
+    "noEmit": true,
+    "skipLibCheck": true,
+    "types": ["node"]
+  },
+  "files": ["consumer.mts", "consumer.cts"]
+}
+JSON
+
+# One body for both module systems; only the import line differs.
+body() {
+  cat <<'TS'
+async function main(label: string): Promise<void> {
+  const client = new CodexRunnerClient(new Client({ namespace: 'default' }));
+  const page: ListTasksPageOptions = { state: 'queued', pageSize: 10 };
+  // @ts-expect-error the package's types are real: a task state is one of the known states
+  const wrong: ListTasksPageOptions = { state: 'sleeping' };
+  void wrong;
+  const runtime = new CodexRunnerAgentRuntime({ client });
+  const service = new TaskOrchestrationService({ defaultRuntimeId: runtime.runtimeId, runtimes: [runtime] });
+  const parsed = StartOrchestrationTaskInputSchema.safeParse({ workspacePath: '/repo', prompt: 'hello' });
+  const start: StartOrchestrationTaskInput = { workspacePath: '/repo', prompt: 'hi', agent: { runtimeId: 'codex' } };
+  void start;
+  if (!parsed.success || service.listRuntimes()[0]?.backend !== 'codex' || typeof client.listTasksPage !== 'function' || page.pageSize !== 10) {
+    throw new Error(`${label}: the package's exports do not behave`);
+  }
+  try {
+    await CodexRunnerClient.connect();
+    throw new Error(`${label}: connect should fail without a Temporal server`);
+  } catch (error) {
+    if (!(error instanceof TemporalUnavailableError) || error.code !== 'TEMPORAL_UNAVAILABLE') throw error;
+  }
+  console.log(`${label}: imported CodexRunnerClient, the orchestration service and the typed errors`);
+}
+TS
+}
+{
+  echo "import { Client } from '@temporalio/client';"
+  echo "import { CodexRunnerAgentRuntime, CodexRunnerClient, StartOrchestrationTaskInputSchema, TaskOrchestrationService, TemporalUnavailableError, type ListTasksPageOptions, type StartOrchestrationTaskInput } from 'codex-runner';"
+  body
+  echo "await main('ESM');"
+} > consumer.mts
+{
+  echo "import { Client } from '@temporalio/client';"
+  echo "import { CodexRunnerAgentRuntime, CodexRunnerClient, StartOrchestrationTaskInputSchema, TaskOrchestrationService, TemporalUnavailableError, type ListTasksPageOptions, type StartOrchestrationTaskInput } from 'codex-runner';"
+  body
+  echo "main('CommonJS').catch((error) => { console.error(error); process.exitCode = 1; });"
+} > consumer.cts
+
+npx tsc -p tsconfig.json
+echo "tsc: both modules type-check against the installed package"
+# Node runs the same sources once tsc has stripped the types (emit JavaScript next to them).
+npx tsc -p tsconfig.json --noEmit false --outDir out
+export TEMPORAL_ADDRESS=127.0.0.1:1
+node out/consumer.mjs
+node out/consumer.cjs
+node -e "const m = require('codex-runner'); if (typeof m.CodexRunnerClient !== 'function') process.exit(1)"
+npx codex-runner --help | grep -q '^  mcp ' && echo "bin: codex-runner --help lists mcp"
+echo "package test passed in $((SECONDS - started)) s"
