@@ -119,6 +119,10 @@ function truncateUtf8(text: string, maxBytes: number): string {
  * as Temporal raised them.
  */
 export class CodexRunnerClient {
+  /**
+   * Wraps a Temporal client the caller connected (any namespace, TLS or API key); the caller
+   * owns its connection. Nothing is contacted until the first call.
+   */
   constructor(readonly temporal: Client) {}
 
   /**
@@ -130,7 +134,10 @@ export class CodexRunnerClient {
     return new CodexRunnerClient(await connectTemporalClient(loadTemporalTarget()));
   }
 
-  /** Closes the connection this client was connected with. */
+  /**
+   * Closes the Temporal connection this client uses (also one injected through the
+   * constructor). Calls after it fail with Temporal's connection error.
+   */
   async close(): Promise<void> {
     await this.temporal.connection.close();
   }
@@ -141,6 +148,7 @@ export class CodexRunnerClient {
    * @returns the task's record as admitted (`queued`).
    * @throws ValidationError for a bad field (the message names it and the fix).
    * @throws TaskAlreadyExistsError when a running or completed task has this id (a failed task's id may be reused).
+   * Connection failures propagate as Temporal raised them (nothing was started then).
    */
   async startTask(input: StartTaskInput): Promise<TaskRecord> {
     const parsed = StartTaskInputSchema.safeParse(input);
@@ -178,6 +186,7 @@ export class CodexRunnerClient {
    * @returns the graph as admitted: every task `queued`.
    * @throws ValidationError for a bad graph (the message names the problem and the fix).
    * @throws TaskAlreadyExistsError when the parent's or a child's id is taken.
+   * Connection failures propagate as Temporal raised them.
    */
   async createTaskGraph(input: CreateTaskGraphInput): Promise<TaskGraphSnapshot> {
     const parsed = CreateTaskGraphInputSchema.safeParse(input);
@@ -269,7 +278,7 @@ export class CodexRunnerClient {
 
   /**
    * The worker results of a graph's finished children and, once every child is terminal, the
-   * synthesis; by the parent's id or any child's id.
+   * synthesis; by the parent's id or any child's id. A task outside any graph has no results.
    * @throws TaskNotFoundError when no task has this id.
    */
   async getTaskGraphResults(taskId: string): Promise<TaskGraphResults> {
@@ -283,8 +292,9 @@ export class CodexRunnerClient {
 
   /**
    * The task's full record. A finished task is read from its workflow's result (no worker
-   * needed); a live one is queried.
-   * @throws TaskNotFoundError when no task has this id.
+   * needed); a live one is queried (which needs a running worker to answer).
+   * @throws TaskNotFoundError when no task has this id (or the id is not a valid task id).
+   * @throws CodexRunnerError with the failure's type as `code` when a workflow ended without a task record (terminated by hand, say).
    */
   async getTask(taskId: string): Promise<TaskRecord> {
     const handle = this.handle(taskId);
@@ -294,8 +304,10 @@ export class CodexRunnerClient {
   }
 
   /**
-   * Waits until the task is finished and returns its final record (`completed` or `failed`).
+   * Waits until the task is finished and returns its final record (`completed`, `failed` or
+   * `cancelled`); a task that is awaiting approval or interrupted is not finished, so this waits on.
    * @throws TaskNotFoundError when no task has this id.
+   * @throws CodexRunnerError with the failure's type as `code` when the workflow ended without a task record.
    */
   async waitForTask(taskId: string): Promise<TaskRecord> {
     await this.workflowStatus(taskId);
@@ -440,6 +452,7 @@ export class CodexRunnerClient {
    * `message` as the instruction (default: continue where you left off). On a graph's parent it
    * resumes its interrupted children and releases children again. A signal: an uninterrupted
    * task ignores it.
+   * @throws WrongStateError when the task has already ended.
    * @throws TaskNotFoundError when no task has this id.
    */
   async resume(taskId: string, options: { message?: string } = {}): Promise<void> {
@@ -450,7 +463,7 @@ export class CodexRunnerClient {
   /**
    * Approves a task that is `awaiting_approval`; it ends `completed`.
    * @returns the task's record after the decision.
-   * @throws WrongStateError (`TASK_WRONG_STATE`) when the task is not awaiting approval; nothing is recorded.
+   * @throws WrongStateError (`TASK_WRONG_STATE`) when the task is not awaiting approval (also once it has ended); nothing is recorded.
    * @throws TaskNotFoundError when no task has this id.
    */
   async approve(taskId: string, options: ApproveRequest = {}): Promise<TaskRecord> {
@@ -480,7 +493,9 @@ export class CodexRunnerClient {
   /**
    * Cancels a task (Temporal's workflow cancellation): its session is aborted, the worktree
    * stays, it ends `cancelled`, and in a graph its dependents fail as blocked. On a graph's
-   * parent every child that has not ended is cancelled too.
+   * parent every child that has not ended is cancelled too. It returns once the cancellation is
+   * requested; read the task (or {@link waitForTask}) to see it take effect.
+   * @throws WrongStateError when the task has already ended.
    * @throws TaskNotFoundError when no task has this id.
    */
   async cancel(taskId: string): Promise<void> {
@@ -490,8 +505,9 @@ export class CodexRunnerClient {
 
   /**
    * The task's events as they happen, from `afterSeq` on; the iteration ends once the task has
-   * ended (`completed`, `failed` or `cancelled`) and every event has been yielded.
-   * @throws TaskNotFoundError when no task has this id.
+   * ended (`completed`, `failed` or `cancelled`) and every event has been yielded. It polls every
+   * `pollIntervalMs` (default 500); a live task's events are queried, so a worker must be running.
+   * @throws TaskNotFoundError when no task has this id (at the first poll).
    */
   async *watchEvents(taskId: string, options: { afterSeq?: number; pollIntervalMs?: number } = {}): AsyncIterable<TaskEvent> {
     let afterSeq = options.afterSeq ?? 0;
