@@ -145,16 +145,10 @@ function parseOrThrow<T>(result: { success: true; data: T } | { success: false; 
   return result.data;
 }
 
-/** Context packages reach the runner once it accepts them; until then one is refused rather than dropped. */
-function refuseContextPackage(where: string, contextPackage: unknown): void {
-  if (contextPackage !== undefined) throw new ValidationError(`${where}.contextPackage is not supported by this codex-runner version; remove it`);
-}
-
 export function toStartTaskInput(input: StartOrchestrationTaskInput): StartTaskInput {
   const { taskId, workspacePath, prompt, priority, contextPackage, requireApproval, approvalTimeout } = parseOrThrow(
     StartOrchestrationTaskInputSchema.safeParse(input),
   );
-  refuseContextPackage('task', contextPackage);
   return {
     repoPath: workspacePath,
     prompt,
@@ -162,24 +156,25 @@ export function toStartTaskInput(input: StartOrchestrationTaskInput): StartTaskI
     ...(priority !== undefined ? { priority } : {}),
     ...(requireApproval ? { requireApproval } : {}),
     ...(approvalTimeout ? { approvalTimeout } : {}),
+    ...(contextPackage ? { contextPackage } : {}),
   };
 }
 
 /**
  * A graph for the runner. A child without `workspacePath` works in the parent's repository; one
  * that names another is refused by the runner. The parent's `requireApproval` gates every child
- * (the parent coordinates and runs no turn of its own).
+ * (the parent coordinates and runs no turn of its own); its `contextPackage` goes to every child
+ * that brings none of its own.
  */
 export function toCreateTaskGraphInput(input: CreateOrchestrationGraphInput): CreateTaskGraphInput {
   const { parent, children, maxConcurrentTasks } = parseOrThrow(CreateOrchestrationGraphInputSchema.safeParse(input));
-  refuseContextPackage('parent', parent.contextPackage);
-  for (const child of children) refuseContextPackage(`children.${child.taskId}`, child.contextPackage);
   return {
     parent: {
       repoPath: parent.workspacePath,
       prompt: parent.prompt,
       ...(parent.taskId ? { taskId: parent.taskId } : {}),
       ...(parent.priority !== undefined ? { priority: parent.priority } : {}),
+      ...(parent.contextPackage ? { contextPackage: parent.contextPackage } : {}),
     },
     children: children.map((child) => ({
       taskId: child.taskId,
@@ -188,6 +183,7 @@ export function toCreateTaskGraphInput(input: CreateOrchestrationGraphInput): Cr
       ...(child.priority !== undefined ? { priority: child.priority } : {}),
       ...(child.dependencyTaskIds ? { dependencyTaskIds: child.dependencyTaskIds } : {}),
       ...(child.requireApproval ? { requireApproval: child.requireApproval } : {}),
+      ...(child.contextPackage ? { contextPackage: child.contextPackage } : {}),
     })),
     ...(maxConcurrentTasks ? { maxConcurrentTasks } : {}),
     ...(parent.requireApproval ? { requireApproval: parent.requireApproval } : {}),

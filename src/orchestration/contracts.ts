@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ContextArtifactSchema, ContextPackageSchema, ContextSourceSchema } from '../contracts/context-package';
 import { RESULT_CLASSIFICATIONS } from '../contracts/graph';
 import { DurationSchema, PrioritySchema, TASK_STATES, TaskIdSchema } from '../contracts/task';
 
@@ -36,41 +37,13 @@ export const OrchestrationTaskExecutionSchema = z
   .strict();
 export type OrchestrationTaskExecution = z.infer<typeof OrchestrationTaskExecutionSchema>;
 
-// Context packages, field for field the reference's. Their size limits are the backend's to
-// enforce (codex-runner bounds them so workflow history stays bounded).
-export const ORCHESTRATION_CONTEXT_SOURCE_KINDS = ['repo_file', 'git_diff', 'task_brief', 'session_summary'] as const;
-export const ORCHESTRATION_CONTEXT_ARTIFACT_KINDS = ['summary', 'file_excerpt', 'patch'] as const;
-
-export const OrchestrationContextSourceSchema = z
-  .object({
-    sourceId: z.string().min(1),
-    kind: z.enum(ORCHESTRATION_CONTEXT_SOURCE_KINDS),
-    label: z.string().min(1),
-    uri: z.string().min(1),
-    summary: z.string().optional(),
-  })
-  .strict();
+// Context packages are the reference's, field for field, and the runner's own schemas serve
+// here too, so a package that is too large (it travels in workflow history) is refused up front.
+export const OrchestrationContextSourceSchema = ContextSourceSchema;
 export type OrchestrationContextSource = z.infer<typeof OrchestrationContextSourceSchema>;
-
-export const OrchestrationContextArtifactSchema = z
-  .object({
-    artifactId: z.string().min(1),
-    kind: z.enum(ORCHESTRATION_CONTEXT_ARTIFACT_KINDS),
-    label: z.string().min(1),
-    mimeType: z.string().min(1),
-    content: z.string(),
-    summary: z.string().optional(),
-  })
-  .strict();
+export const OrchestrationContextArtifactSchema = ContextArtifactSchema;
 export type OrchestrationContextArtifact = z.infer<typeof OrchestrationContextArtifactSchema>;
-
-export const OrchestrationContextPackageInputSchema = z
-  .object({
-    summary: z.string().optional(),
-    sources: z.array(OrchestrationContextSourceSchema).default([]),
-    artifacts: z.array(OrchestrationContextArtifactSchema).default([]),
-  })
-  .strict();
+export const OrchestrationContextPackageInputSchema = ContextPackageSchema;
 export type OrchestrationContextPackageInput = z.input<typeof OrchestrationContextPackageInputSchema>;
 
 const PromptSchema = z.string().trim().min(1, 'prompt must not be empty');

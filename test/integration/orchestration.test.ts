@@ -13,12 +13,17 @@ function orchestration() {
 }
 
 describe('the orchestration service over the codex-runner adapter and the real client', () => {
-  it('runs a task given by workspacePath and reports records and events with the execution identity', async () => {
+  it('runs a task given by workspacePath, hands its context package to the agent, and reports records and events with the execution identity', async () => {
     const service = orchestration();
     const workspacePath = await harness().makeRepo();
     harness().model.script({ when: 'orch-single-marker', steps: [exec('echo hi > hi.txt'), say('single done')] });
 
-    const started = await service.startTask({ taskId: 'orch-single', workspacePath, prompt: 'Say hi (orch-single-marker)' });
+    const started = await service.startTask({
+      taskId: 'orch-single',
+      workspacePath,
+      prompt: 'Say hi (orch-single-marker)',
+      contextPackage: { summary: 'orch-context-summary: greet politely', sources: [], artifacts: [] },
+    });
     expect(started).toMatchObject({ taskId: 'orch-single', workspacePath, state: 'queued', execution: codexIdentity('orch-single') });
 
     const finished = await eventually(async () => {
@@ -28,6 +33,7 @@ describe('the orchestration service over the codex-runner adapter and the real c
     expect(OrchestrationTaskRecordSchema.parse(finished)).toEqual(finished);
     expect(finished).toMatchObject({ workspacePath, finalMessage: 'single done', activeSessionId: expect.any(String), execution: codexIdentity('orch-single') });
     expect(finished).not.toHaveProperty('repoPath');
+    expect(harness().model.requests.some((request) => request.userText.includes('orch-context-summary: greet politely'))).toBe(true);
 
     const events = await service.listEvents('orch-single');
     expect(events.map((event) => event.type)).toEqual(expect.arrayContaining(['task.queued', 'task.started', 'task.completed']));

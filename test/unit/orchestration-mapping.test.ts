@@ -58,6 +58,22 @@ describe('the codex adapter maps the neutral contracts onto the runner', () => {
     });
   });
 
+  it('passes the task, parent and child context packages through', () => {
+    const contextPackage = { summary: 'why', sources: [{ sourceId: 's1', kind: 'repo_file' as const, label: 'spec', uri: 'docs/spec.md' }], artifacts: [] };
+    expect(toStartTaskInput({ workspacePath: '/r', prompt: 'x', contextPackage }).contextPackage).toEqual(contextPackage);
+    const graph = toCreateTaskGraphInput({
+      parent: { workspacePath: '/r', prompt: 'Goal', contextPackage },
+      children: [{ taskId: 'a', prompt: 'A', contextPackage: { summary: 'own', sources: [], artifacts: [] } }],
+    });
+    expect(graph.parent.contextPackage).toEqual(contextPackage);
+    expect(graph.children[0]?.contextPackage).toEqual({ summary: 'own', sources: [], artifacts: [] });
+  });
+
+  it('refuses a context package over the limits before anything starts', () => {
+    const artifact = { artifactId: 'big', kind: 'file_excerpt' as const, label: 'big', mimeType: 'text/plain', content: 'x'.repeat(70 * 1024) };
+    expect(() => toStartTaskInput({ workspacePath: '/r', prompt: 'x', contextPackage: { artifacts: [artifact] } })).toThrow(ValidationError);
+  });
+
   it('refuses bad input with a ValidationError naming the field', () => {
     expect(() => toStartTaskInput({ workspacePath: '', prompt: 'x' })).toThrow(new ValidationError('workspacePath: workspacePath must not be empty'));
     expect(() => toStartTaskInput({ workspacePath: '/r', prompt: 'x', repoPath: '/r' } as never)).toThrow(/unknown field repoPath/);
