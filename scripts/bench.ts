@@ -1,0 +1,153 @@
+/**
+ * `npm run bench`: how much codex-runner costs over a plain script doing the same work.
+ *
+ * Everything is real and local: a Temporal dev server on free ports, the scripted model server,
+ * worker processes from dist/, the real codex binary. Each shape (scripts/bench/shapes.ts) runs
+ * as a task graph on a worker with the shape's slots, then — for the baseline — as a plain
+ * script (scripts/bench/baseline.ts). Prints one table; the raw figures go to bench-results.json.
+ *
+ *   npm run bench                     every shape but N = 500 (about 15 minutes on 2 cores)
+ *   npm run bench -- --quick          the reference shape only (about a minute)
+ *   npm run bench -- --all            every shape, N = 500 too (10+ minutes more)
+ *   npm run bench -- --shapes ref,n500-s8
+ */
+import { cpus, totalmem } from 'node:os';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { RunnerHarness } from '../test/support/runner-harness';
+import { runBaselineShape } from './bench/baseline-run';
+import { derive, formatTable, otherCpu, phaseMedians, workflowTaskSummary, type ShapeResult } from './bench/report';
+import { runRunnerShape, type Stoppable } from './bench/runner-run';
+import { QUICK_SHAPES, SHAPES, type Shape } from './bench/shapes';
+
+const RESULTS_FILE = path.resolve(__dirname, '..', 'bench-results.json');
+const WARM_UP: Shape = { name: 'warmup', tasks: 2, slots: 2, modelDelayMs: 0, baseline: true };
+
+function selectedShapes(argv: string[]): Shape[] {
+  const names = SHAPES.map((shape) => shape.name).join(',');
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(`usage: npm run bench [-- --quick | --all | --shapes ${names}]`);
+    console.log('  default: every shape but n500-s8; --quick: ref only; --all: every shape (n500-s8 alone takes 10+ minutes on 2 cores)');
+    process.exit(0);
+  }
+  if (argv.includes('--quick')) return SHAPES.filter((shape) => QUICK_SHAPES.includes(shape.name));
+  if (argv.includes('--all')) return [...SHAPES];
+  if (!argv.includes('--shapes')) return SHAPES.filter((shape) => !shape.optIn);
+  const wanted = argv[argv.indexOf('--shapes') + 1]?.split(',') ?? [];
+  const unknown = wanted.filter((name) => !SHAPES.some((shape) => shape.name === name));
+  if (wanted.length === 0 || unknown.length > 0) {
+    console.error(`Unknown shape ${unknown.join(', ') || '(none given)'}; shapes are ${names}`);
+    process.exit(1);
+  }
+  return SHAPES.filter((shape) => wanted.includes(shape.name));
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const ms = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(0));
+
+function cpuLine(cpu: ShapeResult['runner']['cpu']): string {
+  return `self=${cpu.work.self.toFixed(1)} children=${cpu.work.children.toFixed(1)} dev-server=${cpu.devServer.toFixed(1)} bench=${cpu.benchProcess.toFixed(1)} other-processes=${otherCpu(cpu).toFixed(1)}`;
+}
+
+/** Progress lines with the details behind the table: where each task's time and the CPU went. */
+function reportRun(which: 'runner' | 'baseline', result: ShapeResult): void {
+  const phases = phaseMedians(result);
+  const pick = (prefix: boolean) =>
+    Object.entries(phases)
+      .filter(([name]) => name.startsWith('baseline') === prefix)
+      .map(([name, value]) => `${name.replace(/^baseline/, '').replace(/Ms$/, '')}=${ms(value)}`)
+      .join(' ');
+  if (which === 'baseline') {
+    const { wallMs, cpu } = result.baseline!;
+    console.log(`  baseline ${seconds(wallMs)}; medians per task, ms: ${pick(true)}`);
+    console.log(`  CPU s: ${cpuLine(cpu)}`);
+    return;
+  }
+  console.log(`  runner ${seconds(result.runner.wallMs)}; medians per task, ms: ${pick(false)}`);
+  console.log(`  CPU s: ${cpuLine(result.runner.cpu)}`);
+  for (const [who, wt] of Object.entries(workflowTaskSummary(result))) {
+    console.log(
+      `  workflow tasks, ${who}: ${wt.count} done, schedule->start p50/p95 ${ms(wt.scheduleToStartP50Ms)}/${ms(wt.scheduleToStartP95Ms)} ms, ` +
+        `start->complete p50/p95 ${ms(wt.startToCompleteP50Ms)}/${ms(wt.startToCompleteP95Ms)} ms, timed out ${wt.timedOut}, failed ${wt.failed}`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const shapes = selectedShapes(process.argv.slice(2));
+  const began = performance.now();
+  const live = new Set<Stoppable>();
+  const track = (stop: Stoppable) => live.add(stop);
+  const stopAll = async () => {
+    await Promise.all([...live].map((stop) => stop().catch(() => undefined)));
+    live.clear();
+  };
+
+  console.log(`Starting the Temporal dev server and the scripted model server (${cpus().length} cores)…`);
+  const harness = await RunnerHarness.start();
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error('\nInterrupted: stopping workers and servers…');
+    void stopAll()
+      .then(() => harness.stop())
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const results: ShapeResult[] = [];
+  try {
+    // Cold caches (the codex binary, the worker's first workflow tasks) would otherwise be
+    // charged to whichever shape runs first.
+    console.log('Warming up (a 2-task graph and a 2-task baseline, not reported)…');
+    await runRunnerShape(harness, WARM_UP, track);
+    await runBaselineShape(harness, WARM_UP, track);
+
+    for (const shape of shapes) {
+      const label = `${shape.name} (${shape.tasks} tasks, ${shape.slots} slots, model ${shape.modelDelayMs / 1000} s)`;
+      console.log(`\n${label}: runner…`);
+      const runner = await runRunnerShape(harness, shape, track);
+      reportRun('runner', { shape, runner });
+      let baseline: ShapeResult['baseline'];
+      if (shape.baseline) {
+        console.log(`${label}: baseline…`);
+        baseline = await runBaselineShape(harness, shape, track);
+        reportRun('baseline', { shape, runner, baseline });
+      }
+      live.clear();
+      results.push({ shape, runner, ...(baseline ? { baseline } : {}) });
+    }
+  } finally {
+    await stopAll();
+    await harness.stop();
+  }
+
+  const totalMs = performance.now() - began;
+  await writeFile(
+    RESULTS_FILE,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine: { cores: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+        benchSeconds: Math.round(totalMs / 1000),
+        results: results.map((result) => ({
+          ...result,
+          figures: derive(result),
+          phaseMedians: phaseMedians(result),
+          workflowTasks: workflowTaskSummary(result),
+        })),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`\nRaw figures: ${path.relative(process.cwd(), RESULTS_FILE)}; bench took ${seconds(totalMs)}.\n`);
+  console.log(formatTable(results));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+/**
+ * One shape on the plain-script baseline (./baseline.ts), run as its own process with a fresh
+ * CODEX_HOME, its process tree sampled for memory like the worker's.
+ */
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { simpleGit } from 'simple-git';
+import { createCodexTestEnv } from '../../test/support/codex-env';
+import type { RunnerHarness } from '../../test/support/runner-harness';
+import type { BaselineResult, BaselineSpec } from './baseline';
+import { sampleProcessTreeRss, type RssPeaks } from './process-tree-rss';
+import { GRAPH_GOAL, measureSharedCpu, removeCodexEnv, type BenchCpu, type Stoppable } from './runner-run';
+import { graphChildren, scriptChildren, type Shape } from './shapes';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BASELINE_ENTRY = path.join(__dirname, 'baseline.ts');
+
+export interface BaselineFigures extends Omit<BaselineResult, 'cpu' | 'machineCpu'> {
+  /** The baseline process (node) and its codex and git children. */
+  tree: RssPeaks;
+  cpu: BenchCpu;
+}
+
+export async function runBaselineShape(harness: RunnerHarness, shape: Shape, track: (stop: Stoppable) => void): Promise<BaselineFigures> {
+  const codexEnv = await createCodexTestEnv();
+  try {
+    const repoPath = await harness.makeRepo();
+    const children = graphChildren(shape, `${shape.name}-b`);
+    scriptChildren(harness.model, shape, children);
+    const spec: BaselineSpec = {
+      repoPath,
+      baseSha: (await simpleGit(repoPath).revparse(['HEAD'])).trim(),
+      slots: shape.slots,
+      goal: GRAPH_GOAL,
+      children,
+      codexConfig: harness.model.codexConfig(),
+    };
+    const specPath = path.join(codexEnv.root, 'baseline-spec.json');
+    await writeFile(specPath, JSON.stringify(spec));
+
+    const child = spawn(process.execPath, ['--import', 'tsx', BASELINE_ENTRY, specPath], { cwd: ROOT, env: codexEnv.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    track(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const sampler = sampleProcessTreeRss(child.pid!);
+    const sharedCpu = measureSharedCpu(harness);
+    const code = await exited;
+    const tree = sampler.stop();
+    const shared = sharedCpu();
+    const unmatched = harness.model.unmatchedRequests.length;
+    harness.model.reset();
+    if (code !== 0) throw new Error(`baseline exited with ${code}:\n${stderr}`);
+    if (unmatched > 0) throw new Error(`${unmatched} model requests matched no script`);
+    const { cpu, machineCpu, ...result } = JSON.parse(stdout.trim().split('\n').at(-1)!) as BaselineResult;
+    return { ...result, tree, cpu: { work: cpu, ...shared, machine: machineCpu } };
+  } finally {
+    await removeCodexEnv(codexEnv);
+  }
+}

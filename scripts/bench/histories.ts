@@ -1,0 +1,120 @@
+/**
+ * What the benchmark reads from workflow histories: their size (events, and bytes as the
+ * protobuf-encoded `temporal.api.history.v1.History`, which is what Temporal's 50 MB limit
+ * counts), the task events (`eventsFromHistory`), and where a child's time went between its
+ * release and its end (activity scheduled/started/completed times).
+ */
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { eventsFromHistory } from '../../src/client/history-events';
+import type { TaskEvent } from '../../src/contracts/events';
+import { taskWorkflowId } from '../../src/contracts/ids';
+
+type History = temporal.api.history.v1.IHistory;
+const EventType = temporal.api.enums.v1.EventType;
+
+export interface HistorySize {
+  taskId: string;
+  events: number;
+  bytes: number;
+}
+
+/** Milliseconds of one child's life, from its release signal to its workflow's completion. */
+export interface ChildTimeline {
+  /** Release signal received → workflow completed. */
+  totalMs: number;
+  /** Per activity type: scheduled → started (queue wait; for the Codex turn, waiting for a slot). */
+  queuedMs: Record<string, number>;
+  /** Per activity type: started → completed. */
+  ranMs: Record<string, number>;
+  /** Everything else: workflow tasks between the steps. */
+  workflowMs: number;
+}
+
+/** The workflow tasks of one history: how long each waited for a worker and how long the worker took. */
+export interface WorkflowTaskTimes {
+  /** WorkflowTaskScheduled → WorkflowTaskStarted, ms, one per completed workflow task. */
+  scheduleToStartMs: number[];
+  /** WorkflowTaskStarted → WorkflowTaskCompleted, ms. */
+  startToCompleteMs: number[];
+  /** Workflow tasks the worker did not complete in time (10 s by default) or that failed. */
+  timedOut: number;
+  failed: number;
+}
+
+export interface FetchedHistory {
+  size: HistorySize;
+  events: TaskEvent[];
+  timeline?: ChildTimeline;
+  workflowTasks: WorkflowTaskTimes;
+}
+
+function ms(ts: temporal.api.history.v1.IHistoryEvent['eventTime']): number {
+  return Number(ts?.seconds?.toString() ?? 0) * 1000 + (ts?.nanos ?? 0) / 1e6;
+}
+
+export function workflowTaskTimes(history: History): WorkflowTaskTimes {
+  const times: WorkflowTaskTimes = { scheduleToStartMs: [], startToCompleteMs: [], timedOut: 0, failed: 0 };
+  const at = new Map<string, number>();
+  for (const event of history.events ?? []) {
+    at.set(String(event.eventId), ms(event.eventTime));
+    const started = event.workflowTaskStartedEventAttributes;
+    if (started) times.scheduleToStartMs.push(ms(event.eventTime) - at.get(String(started.scheduledEventId))!);
+    const completed = event.workflowTaskCompletedEventAttributes;
+    if (completed) times.startToCompleteMs.push(ms(event.eventTime) - at.get(String(completed.startedEventId))!);
+    if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) times.timedOut++;
+    if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) times.failed++;
+  }
+  return times;
+}
+
+/** Where a child's time went, or undefined when it never got released and ran every activity. */
+export function childTimeline(history: History): ChildTimeline | undefined {
+  const events = history.events ?? [];
+  const release = events.find((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'graphRelease');
+  const end = events.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+  if (!release || !end) return undefined;
+  const scheduled = new Map<string, { type: string; at: number }>();
+  const started = new Map<string, number>();
+  const queuedMs: Record<string, number> = {};
+  const ranMs: Record<string, number> = {};
+  for (const event of events) {
+    const id = String(event.eventId);
+    const at = ms(event.eventTime);
+    const scheduledAttrs = event.activityTaskScheduledEventAttributes;
+    if (scheduledAttrs) scheduled.set(id, { type: scheduledAttrs.activityType?.name ?? '?', at });
+    const startedId = event.activityTaskStartedEventAttributes?.scheduledEventId;
+    if (startedId != null) started.set(String(startedId), at);
+    const completedId = event.activityTaskCompletedEventAttributes?.scheduledEventId;
+    if (completedId != null) {
+      const activity = scheduled.get(String(completedId))!;
+      const startedAt = started.get(String(completedId))!;
+      queuedMs[activity.type] = (queuedMs[activity.type] ?? 0) + (startedAt - activity.at);
+      ranMs[activity.type] = (ranMs[activity.type] ?? 0) + (at - startedAt);
+    }
+  }
+  const totalMs = ms(end.eventTime) - ms(release.eventTime);
+  const activityMs = [...Object.values(queuedMs), ...Object.values(ranMs)].reduce((sum, value) => sum + value, 0);
+  return { totalMs, queuedMs, ranMs, workflowMs: totalMs - activityMs };
+}
+
+/** Fetches the histories of these tasks' workflows, `concurrency` at a time. */
+export async function fetchHistories(client: Client, taskIds: readonly string[], concurrency = 8): Promise<Map<string, FetchedHistory>> {
+  const fetched = new Map<string, FetchedHistory>();
+  const queue = [...taskIds];
+  const fetchNext = async (): Promise<void> => {
+    for (let taskId = queue.shift(); taskId !== undefined; taskId = queue.shift()) {
+      const history = await client.workflow.getHandle(taskWorkflowId(taskId)).fetchHistory();
+      const bytes = temporal.api.history.v1.History.encode(history).finish().length;
+      const timeline = childTimeline(history);
+      fetched.set(taskId, {
+        size: { taskId, events: history.events?.length ?? 0, bytes },
+        events: eventsFromHistory(history),
+        ...(timeline ? { timeline } : {}),
+        workflowTasks: workflowTaskTimes(history),
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, fetchNext));
+  return fetched;
+}

@@ -1,0 +1,189 @@
+/** The benchmark's figures from the raw measurements, and the table it prints. */
+import type { BaselineFigures } from './baseline-run';
+import type { RunnerFigures } from './runner-run';
+import { cpus } from 'node:os';
+import type { Shape } from './shapes';
+
+export const TARGETS = { referenceRatio: 1.1, n200Ratio: 1.25, dependencyP50Ms: 200 } as const;
+
+/** Temporal's per-workflow history limits (hard: the workflow is terminated beyond them). */
+export const HISTORY_LIMITS = { events: 51_200, bytes: 50 * 1024 * 1024 } as const;
+
+export interface ShapeResult {
+  shape: Shape;
+  runner: RunnerFigures;
+  baseline?: BaselineFigures;
+}
+
+/** Nearest-rank percentile (`p` in 0..100); undefined for no samples. */
+export function percentile(values: readonly number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export const median = (values: readonly number[]) => percentile(values, 50);
+
+export interface DerivedFigures {
+  wallS: number;
+  baselineWallS?: number;
+  ratio?: number;
+  tasksPerMin: number;
+  overheadPerTaskMs?: number;
+  dependencyP50Ms?: number;
+  dependencyP95Ms?: number;
+  dependencySamples: number;
+  eventsPerTask: number;
+  bytesPerTask: number;
+  /** CPU seconds per task, all processes (worker or baseline script and children, dev server, bench process). */
+  cpuPerTaskS: number;
+  baselineCpuPerTaskS?: number;
+  /** Share of the machine's CPU that other processes took during the runner's (and the baseline's) run. */
+  otherLoad: number;
+  baselineOtherLoad?: number;
+}
+
+export const totalCpu = (cpu: RunnerFigures['cpu']) => cpu.work.self + cpu.work.children + cpu.devServer + cpu.benchProcess;
+/** CPU seconds that processes other than the bench's used during a run (other work on the machine). */
+export const otherCpu = (cpu: RunnerFigures['cpu']) => Math.max(0, cpu.machine - totalCpu(cpu));
+
+export function derive({ shape, runner, baseline }: ShapeResult): DerivedFigures {
+  const wallS = runner.wallMs / 1000;
+  return {
+    wallS,
+    ...(baseline
+      ? {
+          baselineWallS: baseline.wallMs / 1000,
+          ratio: runner.wallMs / baseline.wallMs,
+          overheadPerTaskMs: (runner.wallMs - baseline.wallMs) / shape.tasks,
+          baselineCpuPerTaskS: totalCpu(baseline.cpu) / shape.tasks,
+          baselineOtherLoad: otherCpu(baseline.cpu) / ((baseline.wallMs / 1000) * cpus().length),
+        }
+      : {}),
+    tasksPerMin: shape.tasks / (wallS / 60),
+    dependencyP50Ms: median(runner.dependencyLatencyMs),
+    dependencyP95Ms: percentile(runner.dependencyLatencyMs, 95),
+    dependencySamples: runner.dependencyLatencyMs.length,
+    eventsPerTask: runner.history.events / shape.tasks,
+    bytesPerTask: runner.history.bytes / shape.tasks,
+    cpuPerTaskS: totalCpu(runner.cpu) / shape.tasks,
+    otherLoad: otherCpu(runner.cpu) / (wallS * cpus().length),
+  };
+}
+
+/** Medians per task of where the time went, for the runner (from histories) and the baseline. */
+export function phaseMedians({ runner, baseline }: ShapeResult): Record<string, number | undefined> {
+  const pick = (get: (t: RunnerFigures['timelines'][number]) => number | undefined) =>
+    median(runner.timelines.map(get).filter((value): value is number => value !== undefined));
+  return {
+    runtimeCheckMs: pick((t) => (t.queuedMs.checkCodexRuntime ?? 0) + (t.ranMs.checkCodexRuntime ?? 0)),
+    provisionMs: pick((t) => (t.queuedMs.provisionWorktree ?? 0) + (t.ranMs.provisionWorktree ?? 0)),
+    codexSlotWaitMs: pick((t) => t.queuedMs.runCodexTurn),
+    codexTurnMs: pick((t) => t.ranMs.runCodexTurn),
+    commitMs: pick((t) => (t.queuedMs.commitTaskWork ?? 0) + (t.ranMs.commitTaskWork ?? 0)),
+    workflowTasksMs: pick((t) => t.workflowMs),
+    releasedToDoneMs: pick((t) => t.totalMs),
+    graphTailMs: runner.tailMs,
+    ...(baseline
+      ? {
+          baselineWorktreeMs: median(baseline.tasks.map((t) => t.worktreeMs)),
+          baselineCodexMs: median(baseline.tasks.map((t) => t.codexMs)),
+          baselineCommitMs: median(baseline.tasks.map((t) => t.commitMs)),
+        }
+      : {}),
+  };
+}
+
+/** p50/p95 of workflow task latencies and the timeouts, for the parent and for the children. */
+export function workflowTaskSummary({ runner }: ShapeResult): Record<'parent' | 'children', Record<string, number | undefined>> {
+  const summary = (times: RunnerFigures['workflowTasks']['parent']) => ({
+    scheduleToStartP50Ms: median(times.scheduleToStartMs),
+    scheduleToStartP95Ms: percentile(times.scheduleToStartMs, 95),
+    startToCompleteP50Ms: median(times.startToCompleteMs),
+    startToCompleteP95Ms: percentile(times.startToCompleteMs, 95),
+    count: times.startToCompleteMs.length,
+    timedOut: times.timedOut,
+    failed: times.failed,
+  });
+  return { parent: summary(runner.workflowTasks.parent), children: summary(runner.workflowTasks.children) };
+}
+
+const fixed = (digits: number) => (value: number | undefined) => (value === undefined ? '-' : value.toFixed(digits));
+const mb = (bytes: number | undefined) => (bytes === undefined ? '-' : (bytes / 1024 / 1024).toFixed(0));
+const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+
+interface Column {
+  header: string;
+  cell: (result: ShapeResult, figures: DerivedFigures) => string;
+  left?: boolean;
+}
+
+const COLUMNS: Column[] = [
+  { header: 'shape', cell: (r) => r.shape.name, left: true },
+  { header: 'tasks', cell: (r) => String(r.shape.tasks) },
+  { header: 'slots', cell: (r) => String(r.shape.slots) },
+  { header: 'model', cell: (r) => `${r.shape.modelDelayMs / 1000}s` },
+  { header: 'wall s', cell: (r, f) => (r.shape.historyOnly ? '-' : fixed(1)(f.wallS)) },
+  { header: 'base s', cell: (_, f) => fixed(1)(f.baselineWallS) },
+  { header: 'ratio', cell: (_, f) => fixed(2)(f.ratio) },
+  { header: 'tasks/min', cell: (r, f) => (r.shape.historyOnly ? '-' : fixed(0)(f.tasksPerMin)) },
+  { header: 'ovh ms/task', cell: (_, f) => fixed(0)(f.overheadPerTaskMs) },
+  { header: 'dep p50 ms', cell: (r, f) => (r.shape.historyOnly ? '-' : fixed(0)(f.dependencyP50Ms)) },
+  { header: 'dep p95 ms', cell: (r, f) => (r.shape.historyOnly ? '-' : `${fixed(0)(f.dependencyP95Ms)} (${f.dependencySamples})`) },
+  { header: 'CPU s/task', cell: (r, f) => (r.shape.historyOnly ? '-' : `${fixed(2)(f.cpuPerTaskS)}/${fixed(2)(f.baselineCpuPerTaskS)}`) },
+  { header: 'ev/task', cell: (_, f) => fixed(1)(f.eventsPerTask) },
+  { header: 'KB/task', cell: (_, f) => kb(f.bytesPerTask) },
+  { header: 'parent ev/KB', cell: (r) => `${r.runner.history.parent.events}/${kb(r.runner.history.parent.bytes)}` },
+  { header: 'max child ev/KB', cell: (r) => `${r.runner.history.largestChild.events}/${kb(r.runner.history.largestChild.bytes)}` },
+  { header: 'worker MB', cell: (r) => (r.shape.historyOnly ? '-' : mb(r.runner.worker.rootPeakBytes)) },
+  { header: 'tree MB', cell: (r) => (r.shape.historyOnly ? '-' : mb(r.runner.worker.treePeakBytes)) },
+  { header: 'base tree MB', cell: (r) => mb(r.baseline?.tree.treePeakBytes) },
+  { header: 'other load %', cell: (_, f) => `${(100 * f.otherLoad).toFixed(0)}/${f.baselineOtherLoad === undefined ? '-' : (100 * f.baselineOtherLoad).toFixed(0)}` },
+];
+
+/** The fixed-width table of every shape, then each target and whether it was met. */
+export function formatTable(results: readonly ShapeResult[]): string {
+  const rows = results.map((result) => {
+    const figures = derive(result);
+    return COLUMNS.map((column) => column.cell(result, figures));
+  });
+  const widths = COLUMNS.map((column, i) => Math.max(column.header.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (COLUMNS[i]!.left ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const out = [line(COLUMNS.map((column) => column.header)), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
+
+  out.push(
+    '',
+    'ratio = runner wall / baseline wall; ovh = (runner - baseline) / tasks; dep = prerequisite task.completed -> dependent',
+    'task.graph.worker.started (samples); CPU = all processes of a run incl. the dev server; KB = protobuf-encoded history;',
+    'MB = peak VmRSS (tree: summed over the worker or baseline and their children); other load = share of the machine',
+    'other processes took during the run (runner/baseline): figures from a busy machine are not comparable.',
+  );
+  out.push('', 'Targets:');
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  for (const result of results) {
+    const figures = derive(result);
+    const { name, tasks } = result.shape;
+    if (name === 'ref' && figures.ratio !== undefined) {
+      out.push(`  ratio ${name} <= ${TARGETS.referenceRatio.toFixed(2)}: ${figures.ratio.toFixed(2)} ${verdict(figures.ratio <= TARGETS.referenceRatio)}`);
+    }
+    if (tasks === 200 && figures.ratio !== undefined) {
+      out.push(`  ratio ${name} <= ${TARGETS.n200Ratio.toFixed(2)}: ${figures.ratio.toFixed(2)} ${verdict(figures.ratio <= TARGETS.n200Ratio)}`);
+    }
+    if (!result.shape.historyOnly && figures.dependencyP50Ms !== undefined) {
+      out.push(`  dep p50 ${name} <= ${TARGETS.dependencyP50Ms} ms: ${figures.dependencyP50Ms.toFixed(0)} ms ${verdict(figures.dependencyP50Ms <= TARGETS.dependencyP50Ms)}`);
+    }
+    if (result.shape.historyOnly) {
+      const { parent, largestChild } = result.runner.history;
+      const share = (value: number, limit: number) => `${((100 * value) / limit).toFixed(1)}%`;
+      out.push(
+        `  history ${name}: parent ${parent.events} events (${share(parent.events, HISTORY_LIMITS.events)} of 51,200), ${kb(parent.bytes)} KB (${share(parent.bytes, HISTORY_LIMITS.bytes)} of 50 MB); ` +
+          `largest child ${largestChild.events} events, ${kb(largestChild.bytes)} KB`,
+      );
+    }
+  }
+  return out.join('\n');
+}

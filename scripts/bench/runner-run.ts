@@ -1,0 +1,170 @@
+/**
+ * One shape on codex-runner: a worker process with the shape's slots (and a fresh CODEX_HOME),
+ * a graph started with `createTaskGraph` and waited for, the worker's process tree sampled for
+ * memory meanwhile, then every workflow's history read for sizes, events and timings.
+ */
+import { spawn } from 'node:child_process';
+import { createCodexTestEnv, type CodexTestEnv } from '../../test/support/codex-env';
+import { CLI_ENTRY, WorkerProcess, type RunnerHarness } from '../../test/support/runner-harness';
+import { cpuDelta, machineBusySeconds, processCpuSeconds, type CpuSeconds } from './cpu-time';
+import { fetchHistories, type ChildTimeline, type HistorySize, type WorkflowTaskTimes } from './histories';
+import { sampleProcessTreeRss, type RssPeaks } from './process-tree-rss';
+import { graphChildren, scriptChildren, type Shape } from './shapes';
+
+export const GRAPH_GOAL = 'Benchmark graph: every child writes one file named after its task id.';
+
+export interface RunnerFigures {
+  parentTaskId: string;
+  wallMs: number;
+  /** Prerequisite's `task.completed` → dependent's `task.graph.worker.started`, one per dependency. */
+  dependencyLatencyMs: number[];
+  history: {
+    workflows: number;
+    events: number;
+    bytes: number;
+    parent: HistorySize;
+    largestChild: HistorySize;
+  };
+  worker: RssPeaks;
+  /** CPU seconds used during the run: the worker and its codex/git children, the dev server, the bench process (client and model server). */
+  cpu: BenchCpu;
+  /** One per child that ran. */
+  timelines: ChildTimeline[];
+  /** Workflow task latencies of the parent, and of all children together. */
+  workflowTasks: { parent: WorkflowTaskTimes; children: WorkflowTaskTimes };
+  /** Last child finished → parent finished (merging every branch into the graph branch). */
+  tailMs: number;
+}
+
+export interface BenchCpu {
+  /** The worker (`self`) or the baseline script, and their reaped children (codex, git). */
+  work: CpuSeconds;
+  devServer: number;
+  benchProcess: number;
+  /** Every process on the machine, ours included. */
+  machine: number;
+}
+
+/** Measures the CPU the dev server and this bench process use between this call and the returned function's call. */
+export function measureSharedCpu(harness: RunnerHarness): () => Pick<BenchCpu, 'devServer' | 'benchProcess'> {
+  const server0 = processCpuSeconds(harness.server.pid!);
+  const bench0 = processCpuSeconds(process.pid);
+  return () => {
+    const server = cpuDelta(server0, processCpuSeconds(harness.server.pid!));
+    return { devServer: server.self + server.children, benchProcess: cpuDelta(bench0, processCpuSeconds(process.pid)).self };
+  };
+}
+
+function at(events: { type: string; at: string }[], type: string): number {
+  const event = events.find((candidate) => candidate.type === type);
+  if (!event) throw new Error(`no ${type} event`);
+  return Date.parse(event.at);
+}
+
+/** Something the bench started and must stop, even when a run fails half-way. */
+export type Stoppable = () => Promise<void>;
+
+/**
+ * Removes a throw-away codex environment. codex's sandbox helper can still be writing its lock
+ * files there for a moment after a turn ended (seen as ENOTEMPTY), so try a few times, and never
+ * fail a run over it.
+ */
+export async function removeCodexEnv(env: CodexTestEnv): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await env.cleanup();
+    } catch (error) {
+      if (attempt === 5) return console.warn(`Could not remove ${env.root}: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
+/**
+ * Starts a worker with `slots` session slots and a CODEX_HOME of its own (codex keeps a state
+ * database and a trust entry per worktree there; a fresh one keeps runs from slowing each other).
+ * `track` gets a function that stops the worker and removes that CODEX_HOME.
+ */
+export async function startBenchWorker(harness: RunnerHarness, slots: number, track: (stop: Stoppable) => void): Promise<{ worker: WorkerProcess; stop: Stoppable }> {
+  const codexEnv = await createCodexTestEnv();
+  const child = spawn(process.execPath, [CLI_ENTRY, 'worker', '--config-path', harness.configPath, '--max-concurrent-tasks', String(slots)], {
+    env: harness.env({ CODEX_HOME: codexEnv.codexHome, HOME: codexEnv.home, TMPDIR: codexEnv.tmpDir }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const worker = new WorkerProcess(child);
+  const stop = async () => {
+    await worker.stop('SIGTERM');
+    await removeCodexEnv(codexEnv);
+  };
+  track(stop);
+  await worker.ready();
+  return { worker, stop };
+}
+
+export async function runRunnerShape(harness: RunnerHarness, shape: Shape, track: (stop: Stoppable) => void): Promise<RunnerFigures> {
+  const { worker, stop } = await startBenchWorker(harness, shape.slots, track);
+  const repoPath = await harness.makeRepo();
+  const parentTaskId = `${shape.name}-graph`;
+  const children = graphChildren(shape, `${shape.name}-r`);
+  scriptChildren(harness.model, shape, children);
+
+  const workerPid = worker.child.pid!;
+  const sampler = sampleProcessTreeRss(workerPid);
+  const sharedCpu = measureSharedCpu(harness);
+  const worker0 = processCpuSeconds(workerPid);
+  const machine0 = machineBusySeconds();
+  const t0 = performance.now();
+  let wallMs: number;
+  let workerPeaks: RssPeaks;
+  let cpu: BenchCpu;
+  try {
+    await harness.client.createTaskGraph({ parent: { taskId: parentTaskId, repoPath, prompt: GRAPH_GOAL }, children });
+    const parent = await harness.client.waitForTask(parentTaskId);
+    wallMs = performance.now() - t0;
+    cpu = { work: cpuDelta(worker0, processCpuSeconds(workerPid)), ...sharedCpu(), machine: machineBusySeconds() - machine0 };
+    if (parent.state !== 'completed') throw new Error(`graph ${parentTaskId} ended ${parent.state}: ${parent.failure?.message ?? ''}`);
+  } finally {
+    workerPeaks = sampler.stop();
+    await stop();
+  }
+  const unmatched = harness.model.unmatchedRequests.length;
+  harness.model.reset();
+  if (unmatched > 0) throw new Error(`${unmatched} model requests matched no script`);
+
+  const histories = await fetchHistories(harness.client.temporal, [parentTaskId, ...children.map((child) => child.taskId)]);
+  const childSizes = children.map((child) => histories.get(child.taskId)!.size);
+  const all = [...histories.values()].map((fetched) => fetched.size);
+  const dependencyLatencyMs = children.flatMap((child) =>
+    child.dependencyTaskIds.map(
+      (id) => at(histories.get(child.taskId)!.events, 'task.graph.worker.started') - at(histories.get(id)!.events, 'task.completed'),
+    ),
+  );
+  const lastChildDone = Math.max(...children.map((child) => at(histories.get(child.taskId)!.events, 'task.completed')));
+  return {
+    parentTaskId,
+    wallMs,
+    dependencyLatencyMs,
+    history: {
+      workflows: all.length,
+      events: all.reduce((sum, size) => sum + size.events, 0),
+      bytes: all.reduce((sum, size) => sum + size.bytes, 0),
+      parent: histories.get(parentTaskId)!.size,
+      largestChild: childSizes.reduce((max, size) => (size.bytes > max.bytes ? size : max)),
+    },
+    worker: workerPeaks,
+    cpu,
+    timelines: children.map((child) => histories.get(child.taskId)!.timeline!),
+    workflowTasks: {
+      parent: histories.get(parentTaskId)!.workflowTasks,
+      children: children
+        .map((child) => histories.get(child.taskId)!.workflowTasks)
+        .reduce((all, one) => ({
+          scheduleToStartMs: [...all.scheduleToStartMs, ...one.scheduleToStartMs],
+          startToCompleteMs: [...all.startToCompleteMs, ...one.startToCompleteMs],
+          timedOut: all.timedOut + one.timedOut,
+          failed: all.failed + one.failed,
+        })),
+    },
+    tailMs: at(histories.get(parentTaskId)!.events, 'task.completed') - lastChildDone,
+  };
+}

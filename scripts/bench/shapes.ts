@@ -1,0 +1,75 @@
+/**
+ * The graphs the benchmark runs and the scripted model's part in them.
+ *
+ * Mix: the reference shape is a chain of 5 plus 15 independent children. Larger graphs keep that
+ * mix: one chain of 5 per 20 children (a quarter of the work in chains, the critical path still 5
+ * tasks) and the rest independent, so N = 200 has 10 chains of 5 and 150 independent children.
+ * Chains are listed first in the graph input, link by link.
+ */
+import { delay, exec, say, type ScriptedModelServer } from '../../test/support/scripted-model-server';
+
+export interface Shape {
+  /** Short name, used in the table, in task ids and in `--shapes`. */
+  name: string;
+  /** Child tasks (the parent task comes on top). */
+  tasks: number;
+  /** `worker --max-concurrent-tasks`. */
+  slots: number;
+  /** How long the scripted model waits before each answer. */
+  modelDelayMs: number;
+  /** Run the plain-script baseline beside the runner. */
+  baseline: boolean;
+  /** Only the history figures matter (the N = 500 run). */
+  historyOnly?: boolean;
+  /** Not in the default run (too slow for it): `--all` or `--shapes` selects it. */
+  optIn?: boolean;
+}
+
+export const CHAIN_LENGTH = 5;
+const TASKS_PER_CHAIN = 20;
+
+export const SHAPES: readonly Shape[] = [
+  { name: 'ref', tasks: 20, slots: 4, modelDelayMs: 0, baseline: true },
+  { name: 'ref-1s', tasks: 20, slots: 4, modelDelayMs: 1_000, baseline: true },
+  { name: 'n50-s4', tasks: 50, slots: 4, modelDelayMs: 0, baseline: true },
+  { name: 'n50-s8', tasks: 50, slots: 8, modelDelayMs: 0, baseline: true },
+  { name: 'n200-s4', tasks: 200, slots: 4, modelDelayMs: 0, baseline: true },
+  { name: 'n200-s8', tasks: 200, slots: 8, modelDelayMs: 0, baseline: true },
+  { name: 'n500-s8', tasks: 500, slots: 8, modelDelayMs: 0, baseline: false, historyOnly: true, optIn: true },
+];
+
+export const QUICK_SHAPES = ['ref'];
+
+export interface BenchChild {
+  taskId: string;
+  /** Carries a marker that selects this child's model script. */
+  prompt: string;
+  dependencyTaskIds: string[];
+}
+
+/** The children of `shape`, with ids prefixed by `prefix` (unique per run: the runner and the baseline get their own). */
+export function graphChildren(shape: Shape, prefix: string): BenchChild[] {
+  const chains = Math.max(1, Math.floor(shape.tasks / TASKS_PER_CHAIN));
+  const children: BenchChild[] = [];
+  const child = (taskId: string, dependencyTaskIds: string[]): BenchChild => ({
+    taskId,
+    // The marker is bracketed so that no path (worktrees are named after task ids) contains it.
+    prompt: `Write ${taskId}.txt holding the task id [bench:${taskId}]`,
+    dependencyTaskIds,
+  });
+  for (let c = 1; c <= chains; c++) {
+    for (let link = 1; link <= CHAIN_LENGTH; link++) {
+      children.push(child(`${prefix}-c${c}-${link}`, link === 1 ? [] : [`${prefix}-c${c}-${link - 1}`]));
+    }
+  }
+  for (let i = 1; children.length < shape.tasks; i++) children.push(child(`${prefix}-i${i}`, []));
+  return children;
+}
+
+/** What the model does for every child: one `exec` writing a file, then "done"; at once or after `modelDelayMs`. */
+export function scriptChildren(model: ScriptedModelServer, shape: Shape, children: readonly BenchChild[]): void {
+  const timed = <S extends Parameters<typeof delay>[1]>(step: S): S => (shape.modelDelayMs > 0 ? delay(shape.modelDelayMs, step) : step);
+  for (const { taskId } of children) {
+    model.script({ when: `[bench:${taskId}]`, name: taskId, steps: [timed(exec(`echo ${taskId} > ${taskId}.txt`)), timed(say('done'))] });
+  }
+}
