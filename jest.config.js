@@ -1,6 +1,6 @@
 /**
  * One jest config for unit and integration tests. Integration tests start their own Temporal dev
- * server, git repositories and scripted model server, so they run in band (2-core machines) and
+ * server, git repositories and scripted model server on free ports, so two can run side by side, and
  * get generous timeouts; the worker under test runs from `dist/` as its own process.
  * @type {import('jest').Config}
  */
@@ -12,5 +12,6 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: { warnOnly: false } }],
   },
   testTimeout: 120_000,
-  maxWorkers: 1,
+  // Two suites at a time: each spends most of its time waiting on codex, git and Temporal, not on CPU.
+  maxWorkers: 2,
 };
