@@ -313,7 +313,9 @@ describe('kill -9 at varied moments', () => {
       expect(task.state).toBe('completed');
       const events = await eventsOf(taskId);
       expect(ofType(events, 'session.started').map((event) => event.threadId)).toEqual([task.threadId]);
-      expect(ofType(events, 'session.recovered')).toEqual([expect.objectContaining({ attempt: 2, threadId: task.threadId })]);
+      expect(ofType(events, 'session.recovered')).toEqual([
+        expect.objectContaining({ attempt: 2, threadId: task.threadId, message: expect.stringContaining('stopped orphaned codex process') }),
+      ]);
       expect(await simpleGit(repo).show([`plato/task-${taskId}:started.txt`])).toBe('started\n');
       expect(script.requests.at(-1)?.userText).toContain(RECOVERY_TEXT);
     });
