@@ -18,7 +18,7 @@ import { RunnerHarness } from '../test/support/runner-harness';
 import { runBaselineShape } from './bench/baseline-run';
 import { derive, formatTable, otherCpu, phaseMedians, workflowTaskSummary, type ShapeResult } from './bench/report';
 import { runRunnerShape, type Stoppable } from './bench/runner-run';
-import { QUICK_SHAPES, SHAPES, type Shape } from './bench/shapes';
+import { CHAIN_LENGTH, QUICK_SHAPES, SHAPES, type Shape } from './bench/shapes';
 
 const RESULTS_FILE = path.resolve(__dirname, '..', 'bench-results.json');
 const WARM_UP: Shape = { name: 'warmup', tasks: 2, slots: 2, modelDelayMs: 0, baseline: true };
@@ -65,6 +65,14 @@ function reportRun(which: 'runner' | 'baseline', result: ShapeResult): void {
   }
   console.log(`  runner ${seconds(result.runner.wallMs)}; medians per task, ms: ${pick(false)}`);
   console.log(`  CPU s: ${cpuLine(result.runner.cpu)}`);
+  const first = result.runner.firstReleases;
+  const firstLinks = result.runner.dependencyLatencyMs.filter((_, i) => i % (CHAIN_LENGTH - 1) === 0);
+  if (first) {
+    console.log(
+      `  parent: first ${first.signals} release signals all acknowledged after ${ms(first.lastAckMs)} ms; ` +
+        `first chain links' dependents waited ${firstLinks.map(ms).join(', ')} ms`,
+    );
+  }
   for (const [who, wt] of Object.entries(workflowTaskSummary(result))) {
     console.log(
       `  workflow tasks, ${who}: ${wt.count} done, schedule->start p50/p95 ${ms(wt.scheduleToStartP50Ms)}/${ms(wt.scheduleToStartP95Ms)} ms, ` +

@@ -42,11 +42,19 @@ export interface WorkflowTaskTimes {
   failed: number;
 }
 
+/** A graph parent's first batch of release signals: how many, and how long until the last was acknowledged. */
+export interface FirstReleases {
+  signals: number;
+  /** First SignalExternalWorkflowExecutionInitiated → last ExternalWorkflowExecutionSignaled of the batch. */
+  lastAckMs: number;
+}
+
 export interface FetchedHistory {
   size: HistorySize;
   events: TaskEvent[];
   timeline?: ChildTimeline;
   workflowTasks: WorkflowTaskTimes;
+  firstReleases?: FirstReleases;
 }
 
 function ms(ts: temporal.api.history.v1.IHistoryEvent['eventTime']): number {
@@ -66,6 +74,26 @@ export function workflowTaskTimes(history: History): WorkflowTaskTimes {
     if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) times.failed++;
   }
   return times;
+}
+
+/**
+ * The parent's first release batch (every child without prerequisites, signalled in one workflow
+ * task). The parent awaits all of their acknowledgements before it collects any child that
+ * finished meanwhile, so this is how long the first completions wait to be seen.
+ */
+export function firstReleases(history: History): FirstReleases | undefined {
+  const events = history.events ?? [];
+  const first = events.find((event) => event.signalExternalWorkflowExecutionInitiatedEventAttributes);
+  if (!first) return undefined;
+  const batch = first.signalExternalWorkflowExecutionInitiatedEventAttributes!.workflowTaskCompletedEventId?.toString();
+  const initiated = new Set(
+    events
+      .filter((event) => event.signalExternalWorkflowExecutionInitiatedEventAttributes?.workflowTaskCompletedEventId?.toString() === batch)
+      .map((event) => String(event.eventId)),
+  );
+  const acks = events.filter((event) => initiated.has(String(event.externalWorkflowExecutionSignaledEventAttributes?.initiatedEventId)));
+  if (acks.length === 0) return undefined;
+  return { signals: initiated.size, lastAckMs: Math.max(...acks.map((event) => ms(event.eventTime))) - ms(first.eventTime) };
 }
 
 /** Where a child's time went, or undefined when it never got released and ran every activity. */
@@ -112,6 +140,7 @@ export async function fetchHistories(client: Client, taskIds: readonly string[],
         events: eventsFromHistory(history),
         ...(timeline ? { timeline } : {}),
         workflowTasks: workflowTaskTimes(history),
+        ...(firstReleases(history) ? { firstReleases: firstReleases(history)! } : {}),
       });
     }
   };

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createCodexTestEnv, type CodexTestEnv } from '../../test/support/codex-env';
 import { CLI_ENTRY, WorkerProcess, type RunnerHarness } from '../../test/support/runner-harness';
 import { cpuDelta, machineBusySeconds, processCpuSeconds, type CpuSeconds } from './cpu-time';
-import { fetchHistories, type ChildTimeline, type HistorySize, type WorkflowTaskTimes } from './histories';
+import { fetchHistories, type ChildTimeline, type FirstReleases, type HistorySize, type WorkflowTaskTimes } from './histories';
 import { sampleProcessTreeRss, type RssPeaks } from './process-tree-rss';
 import { graphChildren, scriptChildren, type Shape } from './shapes';
 
@@ -34,6 +34,8 @@ export interface RunnerFigures {
   workflowTasks: { parent: WorkflowTaskTimes; children: WorkflowTaskTimes };
   /** Last child finished → parent finished (merging every branch into the graph branch). */
   tailMs: number;
+  /** The parent's first batch of release signals and when the last was acknowledged. */
+  firstReleases?: FirstReleases;
 }
 
 export interface BenchCpu {
@@ -166,5 +168,6 @@ export async function runRunnerShape(harness: RunnerHarness, shape: Shape, track
         })),
     },
     tailMs: at(histories.get(parentTaskId)!.events, 'task.completed') - lastChildDone,
+    ...(histories.get(parentTaskId)!.firstReleases ? { firstReleases: histories.get(parentTaskId)!.firstReleases! } : {}),
   };
 }
