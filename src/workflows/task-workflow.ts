@@ -54,6 +54,8 @@ const MAX_APPROVAL_WAIT = '3650d';
 
 const now = () => new Date().toISOString();
 
+const KNOWN_ERROR_CODES = new Set<string>(Object.values(ErrorCode));
+
 // A broken codex install does not heal by retrying; the activity marks its failures non-retryable.
 // It may install codex from npm (about 400 MB on a first download), heartbeating meanwhile.
 const { checkCodexRuntime } = proxyActivities<Activities>({
@@ -92,7 +94,9 @@ async function step<T>(defaultCode: string, run: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (isCancellation(error)) throw error;
     const cause = error instanceof ActivityFailure ? error.cause : error;
-    if (cause instanceof ApplicationFailure && cause.type && cause.type !== 'Error') {
+    // Only our own codes become the task's code: a plain error thrown by a library carries its
+    // (possibly minified) class name as its type, which means nothing to a user.
+    if (cause instanceof ApplicationFailure && cause.type && KNOWN_ERROR_CODES.has(cause.type)) {
       throw new StepFailure({ code: cause.type, message: cause.message });
     }
     throw new StepFailure({ code: defaultCode, message: cause instanceof Error ? cause.message : String(cause) });

@@ -90,7 +90,14 @@ export class RunnerHarness {
   ) {}
 
   static async start(): Promise<RunnerHarness> {
-    const [server, model] = await Promise.all([startTemporalDevServer(), ScriptedModelServer.start({ log: false })]);
+    const [serverStart, modelStart] = await Promise.allSettled([startTemporalDevServer(), ScriptedModelServer.start({ log: false })]);
+    if (serverStart.status === 'rejected' || modelStart.status === 'rejected') {
+      // Stop whichever did start, or it keeps jest from exiting.
+      if (serverStart.status === 'fulfilled') await serverStart.value.dispose();
+      if (modelStart.status === 'fulfilled') await modelStart.value.stop();
+      throw serverStart.status === 'rejected' ? serverStart.reason : (modelStart as PromiseRejectedResult).reason;
+    }
+    const [server, model] = [serverStart.value, modelStart.value];
     const codexEnv = await createCodexTestEnv();
     const configPath = path.join(codexEnv.root, 'runner-config.json');
     await writeFile(configPath, JSON.stringify({ codex: { config: model.codexConfig() } }, null, 2));

@@ -140,6 +140,18 @@ process.once('exit', () => {
 });
 
 export async function startTemporalDevServer(options: TemporalDevServerOptions = {}): Promise<TemporalDevServer> {
+  // Suites run side by side: another server may take a port between our free-port pick and the
+  // server's bind (the dev server also binds ports of its own). Pick again and retry then.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTemporalDevServerOnce(options);
+    } catch (error) {
+      if (attempt >= 4 || !(error instanceof Error) || !/address already in use/i.test(error.message)) throw error;
+    }
+  }
+}
+
+async function startTemporalDevServerOnce(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const cliPath = await resolveTemporalCli();
   const host = '127.0.0.1';
   const port = await getFreePort(host);
