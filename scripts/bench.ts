@@ -42,6 +42,9 @@ function selectedShapes(argv: string[]): Shape[] {
   return SHAPES.filter((shape) => wanted.includes(shape.name));
 }
 
+/** Set on Ctrl-C: what fails after it (calls cut off by the closed connection) is expected. */
+let interrupted = false;
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const ms = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(0));
 
@@ -93,13 +96,16 @@ async function main(): Promise<void> {
 
   console.log(`Starting the Temporal dev server and the scripted model server (${cpus().length} cores)…`);
   const harness = await RunnerHarness.start();
-  let interrupted = false;
   const onSignal = () => {
     if (interrupted) return;
     interrupted = true;
     console.error('\nInterrupted: stopping workers and servers…');
+    // Calls in flight (waiting for the graph) fail once the connection closes: expected now.
+    process.on('uncaughtException', () => undefined);
+    process.on('unhandledRejection', () => undefined);
     void stopAll()
       .then(() => harness.stop())
+      .catch((error: unknown) => console.error(error))
       .finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
@@ -156,6 +162,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  if (!interrupted) console.error(error);
+  process.exit(interrupted ? 130 : 1);
 });

@@ -39,10 +39,22 @@ export async function runBaselineShape(harness: RunnerHarness, shape: Shape, tra
     const specPath = path.join(codexEnv.root, 'baseline-spec.json');
     await writeFile(specPath, JSON.stringify(spec));
 
-    const child = spawn(process.execPath, ['--import', 'tsx', BASELINE_ENTRY, specPath], { cwd: ROOT, env: codexEnv.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so that stopping it (Ctrl-C, a failed run) takes its codex processes along.
+    const child = spawn(process.execPath, ['--import', 'tsx', BASELINE_ENTRY, specPath], {
+      cwd: ROOT,
+      env: codexEnv.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     track(async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // the group is gone already
+        }
+      }
       await exited;
     });
     let stdout = '';

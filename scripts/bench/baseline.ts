@@ -67,6 +67,7 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineResult> {
   const commits = new Map<string, string>();
   const tasks: BaselineTask[] = [];
   let worktreeLock: Promise<unknown> = Promise.resolve();
+  const abortTurns = new AbortController();
 
   const runTask = async (child: BenchChild): Promise<void> => {
     const startedAt = since();
@@ -85,7 +86,7 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineResult> {
       sandboxMode: 'workspace-write',
       networkAccessEnabled: false,
     });
-    await thread.run(`Overall goal:\n${spec.goal}\n\nYour part (task ${child.taskId}):\n${child.prompt}`);
+    await thread.run(`Overall goal:\n${spec.goal}\n\nYour part (task ${child.taskId}):\n${child.prompt}`, { signal: abortTurns.signal });
     const codexDone = since();
     await git(worktree, ['add', '-A']);
     await git(worktree, ['commit', '-q', '--no-verify', '-m', `baseline: ${child.taskId}`]);
@@ -105,20 +106,35 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineResult> {
   const ready = spec.children.filter((child) => child.dependencyTaskIds.length === 0);
   const waiting = spec.children.filter((child) => child.dependencyTaskIds.length > 0);
   if (waiting.some((child) => child.dependencyTaskIds.length > 1)) throw new Error('the baseline handles one prerequisite per task');
+  // A failed task ends the run, but not before the other turns are aborted and their codex
+  // processes gone: exiting under them would leave codex running, orphaned, in the worktrees.
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
   await new Promise<void>((resolve, reject) => {
-    let running = 0;
     const pump = () => {
+      if (failure !== undefined) return;
       if (commits.size === spec.children.length) return resolve();
-      while (running < spec.slots && ready.length > 0) {
+      while (inFlight.size < spec.slots && ready.length > 0) {
         const child = ready.shift()!;
-        running++;
-        runTask(child).then(() => {
-          running--;
-          const nowReady = waiting.filter((dependent) => dependent.dependencyTaskIds.every((id) => commits.has(id)));
-          for (const dependent of nowReady) waiting.splice(waiting.indexOf(dependent), 1);
-          ready.push(...nowReady);
-          pump();
-        }, reject);
+        const run: Promise<void> = runTask(child).then(
+          () => {
+            inFlight.delete(run);
+            const nowReady = waiting.filter((dependent) => dependent.dependencyTaskIds.every((id) => commits.has(id)));
+            for (const dependent of nowReady) waiting.splice(waiting.indexOf(dependent), 1);
+            ready.push(...nowReady);
+            pump();
+          },
+          (error: unknown) => {
+            inFlight.delete(run);
+            if (failure !== undefined) return;
+            failure = error;
+            // Said first: aborting makes the SDK's codex child processes emit errors of their own.
+            console.error(`baseline task ${child.taskId} failed:`, error);
+            abortTurns.abort();
+            void Promise.allSettled([...inFlight]).then(() => reject(error instanceof Error ? error : new Error(String(error))));
+          },
+        );
+        inFlight.add(run);
       }
     };
     pump();
