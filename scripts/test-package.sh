@@ -9,8 +9,7 @@ cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 started=$SECONDS
 
-[ -d node_modules/@temporalio/worker ] || npm ci --no-audit --no-fund
-npm run build --silent
+bash scripts/prepare.sh
 
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/codex-runner-package-XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT

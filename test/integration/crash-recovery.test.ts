@@ -22,6 +22,7 @@ import { simpleGit } from 'simple-git';
 import { findCodexProcessesIn } from '../../src/activities/orphaned-codex';
 import type { TaskEvent } from '../../src/contracts/events';
 import { runGit } from '../../src/host/git';
+import { descendantsOf } from '../support/process-tree';
 import { eventually, RunnerHarness, type WorkerProcess } from '../support/runner-harness';
 import { exec, hang, say, type ScriptHandle, type Step } from '../support/scripted-model-server';
 
@@ -44,38 +45,6 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Processes
 // ---------------------------------------------------------------------------------------------
-
-/** pid → parent pid of every process, from /proc. */
-async function parentPids(): Promise<Map<number, number>> {
-  const parents = new Map<number, number>();
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      // "pid (comm) state ppid …"; comm may hold spaces and parentheses.
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return parents;
-}
-
-async function descendantsOf(pid: number): Promise<number[]> {
-  const parents = await parentPids();
-  const found: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    const parent = queue.shift()!;
-    for (const [child, ppid] of parents) {
-      if (ppid === parent) {
-        found.push(child);
-        queue.push(child);
-      }
-    }
-  }
-  return found;
-}
 
 const isAlive = (pid: number) => existsSync(`/proc/${pid}`);
 
@@ -104,7 +73,7 @@ async function killWorker(): Promise<void> {
 async function crashHost(): Promise<void> {
   const pid = worker.child.pid!;
   process.kill(pid, 'SIGSTOP'); // nothing new is spawned while the tree is collected
-  const tree = await descendantsOf(pid);
+  const tree = descendantsOf(pid);
   process.kill(pid, 'SIGKILL');
   for (const child of tree) {
     try {
