@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
 import type { GraphConflict } from '../contracts/graph';
-import { gitIn, mergeCommits, resolveCommit, runGit } from '../host/git';
+import { commitOf, git, mergeCommits } from '../host/git';
 
 export interface ResolveGraphBaseInput {
   repoPath: string;
@@ -13,7 +13,7 @@ export interface ResolveGraphBaseInput {
  * prerequisites starts from the same commit even if the repository's HEAD moves meanwhile.
  */
 export async function resolveGraphBase(input: ResolveGraphBaseInput): Promise<string> {
-  const sha = await resolveCommit(gitIn(input.repoPath), input.baseRef ?? 'HEAD');
+  const sha = await commitOf(input.repoPath, input.baseRef ?? 'HEAD');
   if (sha === undefined) {
     throw ApplicationFailure.nonRetryable(
       `${input.baseRef ?? 'HEAD'} names no commit in ${input.repoPath}`,
@@ -64,7 +64,6 @@ export async function mergeGraphBranch(input: MergeGraphBranchInput): Promise<Gr
     }
   }
   const branchName = graphBranchName(input.parentTaskId);
-  const updated = await runGit(input.repoPath, ['update-ref', `refs/heads/${branchName}`, head]);
-  if (updated.code !== 0) throw new Error(`git update-ref ${branchName} failed: ${updated.stderr.trim()}`);
+  await git(input.repoPath, ['update-ref', `refs/heads/${branchName}`, head]);
   return { branchName, commitSha: head, mergedTaskIds, conflicts };
 }
