@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import { CheckRepoActions } from 'simple-git';
 import { ErrorCode } from '../contracts/errors';
 import { taskBranchName, taskWorktreeRelativePath } from '../contracts/ids';
-import { gitIn, mergeCommits, resolveCommit } from '../host/git';
+import { commitOf, git, gitDirPointedAt, gitDirsOf, mergeCommits, runGit } from '../host/git';
 
 export interface ProvisionWorktreeInput {
   taskId: string;
@@ -33,49 +32,25 @@ function provisioningFailure(message: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, ErrorCode.worktreeProvisioningFailed);
 }
 
-/** Keeps `.plato/` out of the user's `git status`: worktrees live inside the repository. */
+/** A full commit id (SHA-1, or SHA-256 repositories), as git prints it. */
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/**
+ * Keeps `.plato/` out of the user's `git status`: worktrees live inside the repository. Reads
+ * files only (no git command), so it runs on every call: a repository cloned again at the same
+ * path gets its line again.
+ */
 async function excludePlatoDir(repoPath: string): Promise<void> {
-  const git = gitIn(repoPath);
-  const commonDir = path.resolve(repoPath, (await git.raw(['rev-parse', '--git-common-dir'])).trim());
-  const excludeFile = path.join(commonDir, 'info', 'exclude');
+  const excludeFile = path.join((await gitDirsOf(repoPath)).commonDir, 'info', 'exclude');
   const current = existsSync(excludeFile) ? await readFile(excludeFile, 'utf8') : '';
   if (current.split('\n').some((line) => line.trim() === '.plato/' || line.trim() === '/.plato/')) return;
   await mkdir(path.dirname(excludeFile), { recursive: true });
   await appendFile(excludeFile, `${current === '' || current.endsWith('\n') ? '' : '\n'}/.plato/\n`);
 }
 
-async function registeredWorktrees(repoPath: string): Promise<Map<string, string | undefined>> {
-  const porcelain = await gitIn(repoPath).raw(['worktree', 'list', '--porcelain']);
-  const worktrees = new Map<string, string | undefined>();
-  for (const block of porcelain.split('\n\n')) {
-    const dir = /^worktree (.+)$/m.exec(block)?.[1];
-    if (dir !== undefined) worktrees.set(path.resolve(dir), /^branch refs\/heads\/(.+)$/m.exec(block)?.[1]);
-  }
-  return worktrees;
-}
-
-/**
- * Gives a task its branch `plato/task-<taskId>` and worktree `<repo>/.plato/worktrees/<taskId>`.
- *
- * Idempotent, because Temporal retries it and a worker may die at any instant: a branch or a
- * worktree left by an earlier attempt is reused, and a directory left half-made by an interrupted
- * `git worktree add` is pruned and made again.
- */
-export async function provisionWorktree(input: ProvisionWorktreeInput): Promise<WorktreeAllocation> {
-  const repoPath = path.resolve(input.repoPath);
-  const git = gitIn(repoPath);
-  if (!existsSync(repoPath) || !(await git.checkIsRepo(CheckRepoActions.IS_REPO_ROOT))) {
-    throw provisioningFailure(`${repoPath} is not the root of a git repository`);
-  }
-  const baseRef = input.baseRef ?? 'HEAD';
-  let baseSha = await resolveCommit(git, baseRef);
-  if (baseSha === undefined) {
-    throw provisioningFailure(
-      input.baseRef === undefined
-        ? `${repoPath} has no commits yet; commit something first or pass a base ref`
-        : `Unknown base ref ${input.baseRef} in ${repoPath}`,
-    );
-  }
+/** `startSha` with the task's prerequisites merged in (their merge commit, or `startSha` when there are none). */
+async function mergePrerequisites(repoPath: string, startSha: string, input: ProvisionWorktreeInput): Promise<string> {
+  let baseSha = startSha;
   for (const mergeRef of input.mergeRefs ?? []) {
     const outcome = await mergeCommits(repoPath, baseSha, mergeRef, `codex-runner: prerequisites of ${input.taskId}`, input.mergeDate ?? '1970-01-01T00:00:00Z');
     if (!outcome.merged) {
@@ -87,10 +62,92 @@ export async function provisionWorktree(input: ProvisionWorktreeInput): Promise<
     }
     baseSha = outcome.sha;
   }
+  return baseSha;
+}
+
+async function registeredWorktrees(repoPath: string): Promise<Map<string, string | undefined>> {
+  const porcelain = await git(repoPath, ['worktree', 'list', '--porcelain']);
+  const worktrees = new Map<string, string | undefined>();
+  for (const block of porcelain.split('\n\n')) {
+    const dir = /^worktree (.+)$/m.exec(block)?.[1];
+    if (dir !== undefined) worktrees.set(path.resolve(dir), /^branch refs\/heads\/(.+)$/m.exec(block)?.[1]);
+  }
+  return worktrees;
+}
+
+/** Where a task's branch and worktree go. */
+interface TaskPlace {
+  repoPath: string;
+  branchName: string;
+  worktreePath: string;
+}
+
+function isDirectory(file: string): boolean {
+  return existsSync(file) && statSync(file).isDirectory();
+}
+
+/**
+ * Gives a task its branch `plato/task-<taskId>` and worktree `<repo>/.plato/worktrees/<taskId>`.
+ *
+ * Idempotent, because Temporal retries it and a worker may die at any instant: a branch or a
+ * worktree left by an earlier attempt is reused, and a directory left half-made by an interrupted
+ * `git worktree add` is pruned and made again.
+ *
+ * Every git command forks the worker (13–25 ms of CPU at a few hundred MB), so a first attempt,
+ * which finds no worktree directory, makes the worktree with one `git worktree add -b` (and one
+ * `rev-parse` unless the base is already a commit id) and inspects nothing first. Whatever makes
+ * that fail (a branch or a lock left by a killed attempt, an unknown base, not a repository) is
+ * then sorted out by the careful path, which looks at everything before it acts.
+ */
+export async function provisionWorktree(input: ProvisionWorktreeInput): Promise<WorktreeAllocation> {
+  const repoPath = path.resolve(input.repoPath);
+  const task: TaskPlace = { repoPath, branchName: taskBranchName(input.taskId), worktreePath: path.join(repoPath, taskWorktreeRelativePath(input.taskId)) };
+  if (!existsSync(task.worktreePath) && isDirectory(path.join(repoPath, '.git'))) {
+    const made = await addFreshWorktree(input, task);
+    if (made !== undefined) return made;
+  }
+  return provisionCarefully(input, task);
+}
+
+/**
+ * The first attempt: no worktree directory yet, and `<repo>/.git` is a directory (the root of
+ * a repository, which is what the careful path's root check accepts). Returns undefined when the
+ * base names no commit or `git worktree add` fails; a branch it made before failing is one the
+ * careful path reuses. A merge conflict among the prerequisites fails the task here, as it would there.
+ */
+async function addFreshWorktree(input: ProvisionWorktreeInput, { repoPath, branchName, worktreePath }: TaskPlace): Promise<WorktreeAllocation | undefined> {
+  const baseRef = input.baseRef ?? 'HEAD';
+  // An unknown commit id fails `git worktree add`, and the careful path then says it is unknown.
+  const startSha = FULL_SHA.test(baseRef) && !input.mergeRefs?.length ? baseRef : await commitOf(repoPath, baseRef);
+  if (startSha === undefined) return undefined;
+  const baseSha = await mergePrerequisites(repoPath, startSha, input);
+  await excludePlatoDir(repoPath);
+  await mkdir(path.dirname(worktreePath), { recursive: true });
+  const added = await runGit(repoPath, ['worktree', 'add', '-b', branchName, worktreePath, baseSha]);
+  return added.code === 0 ? { worktreePath, branchName, baseSha, reused: false } : undefined;
+}
+
+/** simple-git's "root of a repository" test, which the client's repository check also applies. */
+async function isRepositoryRoot(repoPath: string): Promise<boolean> {
+  const gitDir = await runGit(repoPath, ['rev-parse', '--git-dir']);
+  return gitDir.code === 0 && /^\.(git)?$/.test(gitDir.stdout.trim());
+}
+
+async function provisionCarefully(input: ProvisionWorktreeInput, { repoPath, branchName, worktreePath }: TaskPlace): Promise<WorktreeAllocation> {
+  if (!existsSync(repoPath) || !(await isRepositoryRoot(repoPath))) {
+    throw provisioningFailure(`${repoPath} is not the root of a git repository`);
+  }
+  const startSha = await commitOf(repoPath, input.baseRef ?? 'HEAD');
+  if (startSha === undefined) {
+    throw provisioningFailure(
+      input.baseRef === undefined
+        ? `${repoPath} has no commits yet; commit something first or pass a base ref`
+        : `Unknown base ref ${input.baseRef} in ${repoPath}`,
+    );
+  }
+  const baseSha = await mergePrerequisites(repoPath, startSha, input);
   await excludePlatoDir(repoPath);
 
-  const branchName = taskBranchName(input.taskId);
-  const worktreePath = path.join(repoPath, taskWorktreeRelativePath(input.taskId));
   let worktrees = await registeredWorktrees(repoPath);
   const existing = worktrees.get(worktreePath);
   if (worktrees.has(worktreePath) && !(await checkoutFinished(worktreePath))) {
@@ -98,14 +155,16 @@ export async function provisionWorktree(input: ProvisionWorktreeInput): Promise<
     // missing, locked "initializing"): reused as is, its commit would delete the missing files.
     // The folder is ours; it goes with its registration, and is made again from the branch.
     await rm(worktreePath, { recursive: true, force: true });
-    await git.raw(['worktree', 'remove', '--force', '--force', worktreePath]).catch(() => git.raw(['worktree', 'prune']));
+    if ((await runGit(repoPath, ['worktree', 'remove', '--force', '--force', worktreePath])).code !== 0) {
+      await git(repoPath, ['worktree', 'prune']);
+    }
     worktrees = await registeredWorktrees(repoPath);
   }
   if (worktrees.has(worktreePath)) {
     if (existing !== branchName) {
       throw provisioningFailure(`${worktreePath} is a worktree of ${existing ?? 'a detached HEAD'}, not of ${branchName}`);
     }
-    return { worktreePath, branchName, baseSha: await branchBase(git, branchName, baseSha), reused: true };
+    return { worktreePath, branchName, baseSha: await branchBase(repoPath, branchName, baseSha), reused: true };
   }
   if (existsSync(worktreePath)) {
     // Not registered with git, so not a worktree: the remains of an attempt killed inside
@@ -115,43 +174,28 @@ export async function provisionWorktree(input: ProvisionWorktreeInput): Promise<
   await mkdir(path.dirname(worktreePath), { recursive: true });
   // A git process killed while it held the task branch's lock leaves the lock file behind, and
   // every later `worktree add` fails on it. Only this task's activities write its branch.
-  const commonDir = path.resolve(repoPath, (await git.raw(['rev-parse', '--git-common-dir'])).trim());
+  const { commonDir } = await gitDirsOf(repoPath);
   await rm(path.join(commonDir, 'refs', 'heads', `${branchName}.lock`), { force: true });
-  const branchExists = (await resolveCommit(git, `refs/heads/${branchName}`)) !== undefined;
-  try {
-    if (branchExists) {
-      await git.raw(['worktree', 'add', worktreePath, branchName]);
-    } else {
-      await git.raw(['worktree', 'add', '-b', branchName, worktreePath, baseSha]);
-    }
-  } catch (error) {
-    throw ApplicationFailure.retryable(
-      `git worktree add failed for ${branchName}: ${(error as Error).message.trim()}`,
-      ErrorCode.worktreeProvisioningFailed,
-    );
+  const branchExists = (await commitOf(repoPath, `refs/heads/${branchName}`)) !== undefined;
+  const added = await runGit(repoPath, branchExists ? ['worktree', 'add', worktreePath, branchName] : ['worktree', 'add', '-b', branchName, worktreePath, baseSha]);
+  if (added.code !== 0) {
+    throw ApplicationFailure.retryable(`git worktree add failed for ${branchName}: ${added.stderr.trim()}`, ErrorCode.worktreeProvisioningFailed);
   }
   return {
     worktreePath,
     branchName,
-    baseSha: branchExists ? await branchBase(git, branchName, baseSha) : baseSha,
+    baseSha: branchExists ? await branchBase(repoPath, branchName, baseSha) : baseSha,
     reused: branchExists,
   };
 }
 
 /** Whether `git worktree add` finished here: the checkout writes the worktree's index last. */
 async function checkoutFinished(worktreePath: string): Promise<boolean> {
-  try {
-    const gitDir = /^gitdir: (.+)$/m.exec(await readFile(path.join(worktreePath, '.git'), 'utf8'))?.[1];
-    return gitDir !== undefined && existsSync(path.join(path.resolve(worktreePath, gitDir.trim()), 'index'));
-  } catch {
-    return false;
-  }
+  const gitDir = await gitDirPointedAt(worktreePath);
+  return gitDir !== undefined && existsSync(path.join(gitDir, 'index'));
 }
 
-async function branchBase(git: ReturnType<typeof gitIn>, branchName: string, baseSha: string): Promise<string> {
-  try {
-    return (await git.raw(['merge-base', branchName, baseSha])).trim() || baseSha;
-  } catch {
-    return baseSha;
-  }
+async function branchBase(repoPath: string, branchName: string, baseSha: string): Promise<string> {
+  const base = await runGit(repoPath, ['merge-base', branchName, baseSha]);
+  return (base.code === 0 && base.stdout.trim()) || baseSha;
 }

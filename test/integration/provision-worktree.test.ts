@@ -1,21 +1,16 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { provisionWorktree } from '../../src/activities/provision-worktree';
+import { logGitCommands, type GitCommandLog } from '../support/git-command-log';
+import { makeTestRepo } from '../support/test-repo';
 
 let repo: string;
 
 beforeEach(async () => {
-  repo = await mkdtemp(path.join(tmpdir(), 'provision-worktree-'));
-  const git = simpleGit(repo);
-  await git.init(['--initial-branch=main']);
-  await git.addConfig('user.name', 'Test');
-  await git.addConfig('user.email', 'test@example.invalid');
-  await writeFile(path.join(repo, 'README.md'), 'base\n');
-  await git.add('.');
-  await git.commit('base');
+  repo = await makeTestRepo('provision-worktree-', { 'README.md': 'base\n' });
 });
 
 afterEach(async () => {
@@ -83,5 +78,50 @@ describe('provisionWorktree', () => {
       type: 'WORKTREE_PROVISIONING_FAILED',
       message: expect.stringContaining('Unknown base ref nope'),
     });
+  });
+
+  it('makes the worktree of a task whose branch ref was left locked (killed while git created the branch)', async () => {
+    await mkdir(path.join(repo, '.git/refs/heads/plato'), { recursive: true });
+    await writeFile(path.join(repo, '.git/refs/heads/plato/task-t7.lock'), '');
+    const allocation = await provisionWorktree({ taskId: 't7', repoPath: repo });
+    expect(allocation).toMatchObject({ branchName: 'plato/task-t7', reused: false });
+    expect(existsSync(path.join(allocation.worktreePath, 'README.md'))).toBe(true);
+    expect(existsSync(path.join(repo, '.git/refs/heads/plato/task-t7.lock'))).toBe(false);
+  });
+
+  it('fails without retry on a base that looks like a commit id but is not one', async () => {
+    const unknown = 'f'.repeat(40);
+    await expect(provisionWorktree({ taskId: 't8', repoPath: repo, baseRef: unknown })).rejects.toMatchObject({
+      type: 'WORKTREE_PROVISIONING_FAILED',
+      nonRetryable: true,
+      message: expect.stringContaining(`Unknown base ref ${unknown}`),
+    });
+    expect(existsSync(path.join(repo, '.plato/worktrees/t8'))).toBe(false);
+  });
+});
+
+describe('git commands provisionWorktree starts', () => {
+  let log: GitCommandLog;
+
+  beforeEach(async () => {
+    log = await logGitCommands();
+  });
+
+  afterEach(async () => {
+    await log.restore();
+  });
+
+  it('one for a graph child starting from a commit: git worktree add', async () => {
+    const base = (await simpleGit(repo).revparse(['HEAD'])).trim();
+    await log.clear();
+    const allocation = await provisionWorktree({ taskId: 'c1', repoPath: repo, baseRef: base, mergeRefs: [] });
+    expect(allocation).toEqual({ worktreePath: path.join(repo, '.plato/worktrees/c1'), branchName: 'plato/task-c1', baseSha: base, reused: false });
+    expect(await log.commands()).toEqual([`worktree add -b plato/task-c1 ${allocation.worktreePath} ${base}`]);
+    expect(await readFile(path.join(repo, '.git/info/exclude'), 'utf8')).toContain('/.plato/');
+  });
+
+  it('two for a task starting from HEAD: the rev-parse of HEAD and git worktree add', async () => {
+    const allocation = await provisionWorktree({ taskId: 'c2', repoPath: repo });
+    expect(await log.commands()).toEqual(['rev-parse --verify --quiet HEAD^{commit}', `worktree add -b plato/task-c2 ${allocation.worktreePath} ${allocation.baseSha}`]);
   });
 });
