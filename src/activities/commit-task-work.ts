@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
 import { taskBranchName } from '../contracts/ids';
-import { gitIn } from '../host/git';
+import { git, gitDirsOf, runGit } from '../host/git';
 
 export interface CommitTaskWorkInput {
   taskId: string;
@@ -18,7 +18,11 @@ export interface TaskCommit {
   commitSha: string;
   /** Files that differ between the base and that commit. */
   filesChanged: string[];
-  /** `git diff --stat` between the base and that commit, for approvers. */
+  /**
+   * What changed between the base and that commit, for approvers: a line per file
+   * (`path | +added -deleted`, or `path | bin`), then git's summary line
+   * (`2 files changed, 3 insertions(+), 1 deletion(-)`); empty when nothing changed.
+   */
   diffStat: string;
 }
 
@@ -29,6 +33,9 @@ export interface TaskCommit {
  * HEAD; `filesChanged` is computed against the base, not from what this attempt staged. The lock
  * files a git process killed mid-commit leaves (index, HEAD, branch) are removed first (the
  * worktree and its branch are the task's own, so no other git process can be working in them).
+ *
+ * Each git command forks the worker, so the git directories are read from files, and one
+ * `git diff --numstat` gives both the file list and the approvers' summary.
  */
 export async function commitTaskWork(input: CommitTaskWorkInput): Promise<TaskCommit> {
   if (!existsSync(input.worktreePath)) {
@@ -37,28 +44,63 @@ export async function commitTaskWork(input: CommitTaskWorkInput): Promise<TaskCo
   try {
     return await commit(input);
   } catch (error) {
-    // simple-git's errors would otherwise reach the task record with its (minified) class
-    // name as their error code.
-    throw ApplicationFailure.retryable(`git commit failed: ${(error as Error).message.trim()}`, ErrorCode.commitFailed);
+    // Without a code of its own, the error's class name would reach the task record as its code.
+    throw ApplicationFailure.retryable(`Committing the work in ${input.worktreePath} failed: ${(error as Error).message.trim()}`, ErrorCode.commitFailed);
   }
 }
 
 async function commit(input: CommitTaskWorkInput): Promise<TaskCommit> {
-  const git = gitIn(input.worktreePath);
-  const gitDir = path.resolve(input.worktreePath, (await git.raw(['rev-parse', '--git-dir'])).trim());
-  const commonDir = path.resolve(input.worktreePath, (await git.raw(['rev-parse', '--git-common-dir'])).trim());
+  const worktree = input.worktreePath;
+  const { gitDir, commonDir } = await gitDirsOf(worktree);
   // A commit killed half-way holds the index, the worktree's HEAD and the branch ref locked.
   for (const lock of [path.join(gitDir, 'index.lock'), path.join(gitDir, 'HEAD.lock'), path.join(commonDir, 'refs', 'heads', `${taskBranchName(input.taskId)}.lock`)]) {
     await rm(lock, { force: true });
   }
 
-  await git.raw(['add', '--all']);
-  const staged = (await git.raw(['diff', '--cached', '--name-only'])).trim();
-  if (staged !== '') {
-    await git.raw(['commit', '--no-verify', '--quiet', '-m', input.message]);
+  await git(worktree, ['add', '--all']);
+  const staged = await runGit(worktree, ['diff', '--cached', '--quiet']);
+  if (staged.code !== 0 && staged.code !== 1) throw new Error(`git diff --cached failed: ${staged.stderr.trim()}`);
+  if (staged.code === 1) {
+    await git(worktree, ['commit', '--no-verify', '--quiet', '-m', input.message]);
   }
-  const commitSha = (await git.raw(['rev-parse', 'HEAD'])).trim();
-  const diff = (await git.raw(['diff', '--name-only', input.baseSha, commitSha])).trim();
-  const diffStat = (await git.raw(['diff', '--stat', input.baseSha, commitSha])).trimEnd();
-  return { commitSha, filesChanged: diff === '' ? [] : diff.split('\n'), diffStat };
+  const commitSha = await git(worktree, ['rev-parse', 'HEAD']);
+  // -z: paths exactly as they are (no quoting of unusual names); --no-renames: a rename is its
+  // two paths, whatever the user's diff.renames says.
+  const changes = parseNumstat(await git(worktree, ['diff', '--numstat', '-z', '--no-renames', input.baseSha, commitSha]));
+  return { commitSha, filesChanged: changes.map((change) => change.path), diffStat: describeChanges(changes) };
+}
+
+/** One file of `git diff --numstat`: line counts, or none for a binary file. */
+interface FileChange {
+  path: string;
+  lines?: { added: number; deleted: number };
+}
+
+function parseNumstat(output: string): FileChange[] {
+  return output
+    .split('\0')
+    .filter((record) => record !== '')
+    .map((record) => {
+      const [added = '-', deleted = '-', ...name] = record.split('\t');
+      const file = name.join('\t');
+      return added === '-' ? { path: file } : { path: file, lines: { added: Number(added), deleted: Number(deleted) } };
+    });
+}
+
+function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** The approvers' diffStat (see {@link TaskCommit.diffStat}); the summary follows git's wording. */
+function describeChanges(changes: FileChange[]): string {
+  if (changes.length === 0) return '';
+  const added = changes.reduce((sum, change) => sum + (change.lines?.added ?? 0), 0);
+  const deleted = changes.reduce((sum, change) => sum + (change.lines?.deleted ?? 0), 0);
+  const summary = [
+    `${plural(changes.length, 'file', 'files')} changed`,
+    ...(added > 0 || deleted === 0 ? [`${plural(added, 'insertion', 'insertions')}(+)`] : []),
+    ...(deleted > 0 || added === 0 ? [`${plural(deleted, 'deletion', 'deletions')}(-)`] : []),
+  ].join(', ');
+  const files = changes.map((change) => `${change.path} | ${change.lines ? `+${change.lines.added} -${change.lines.deleted}` : 'bin'}`);
+  return [...files, summary].join('\n');
 }
