@@ -5,7 +5,7 @@ import type { TaskEventInput } from '../contracts/events';
 import type { CodexTaskOptions, TokenUsage } from '../contracts/task';
 import { taskQuery } from '../workflows/messages';
 import { codexProcessEnv, resolveCodexBinary } from '../host/codex-binary';
-import { gitIn } from '../host/git';
+import { git } from '../host/git';
 import { readSessionCheckpoint, type SessionCheckpointV1 } from './heartbeat-details';
 import type { HostSettings } from './host-settings';
 import { normalizeCodexItem, normalizeUsage } from './normalize-codex-item';
@@ -19,6 +19,8 @@ export interface CodexTurnInput {
   prompt: string;
   /** The thread to continue; a new thread is started when absent. */
   threadId?: string;
+  /** The commit the worktree is at, when the workflow knows it (saves a `git rev-parse HEAD`). */
+  worktreeHead?: string;
   codex?: CodexTaskOptions;
 }
 
@@ -101,7 +103,7 @@ export function createRunCodexTurn(settings: HostSettings) {
     const checkpoint: SessionCheckpointV1 = {
       v: 1,
       itemsCompleted: 0,
-      worktreeHead: (await gitIn(input.worktreePath).raw(['rev-parse', 'HEAD'])).trim(),
+      worktreeHead: input.worktreeHead ?? (await git(input.worktreePath, ['rev-parse', 'HEAD'])),
       ...(threadId ? { threadId } : {}),
     };
     context.heartbeat(checkpoint);
