@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
 import {
@@ -38,11 +39,39 @@ async function installWhileHeartbeating(context: Context): Promise<CodexBinary> 
 }
 
 /**
+ * The binaries this worker process has verified, by path, with the file they were then (device,
+ * inode, size, mtime). `codex --version` forks the whole worker (13–25 ms of CPU at a few hundred
+ * MB) and its answer changes only when the file does, so each task does not need to ask again.
+ */
+const verifiedBinaries = new Map<string, { file: string; version: string }>();
+
+function fileIdentity(file: string): string | undefined {
+  try {
+    const { dev, ino, size, mtimeMs } = statSync(file);
+    return `${dev}:${ino}:${size}:${mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** {@link verifyCodexBinary}, run again only when the file at the binary's path has changed. */
+async function verifyCodexBinaryOnce(binary: CodexBinary): Promise<{ version: string }> {
+  const file = fileIdentity(binary.path);
+  const known = verifiedBinaries.get(binary.path);
+  if (file !== undefined && known?.file === file) return { version: known.version };
+  const { version } = await verifyCodexBinary(binary);
+  if (file !== undefined) verifiedBinaries.set(binary.path, { file, version });
+  return { version };
+}
+
+/**
  * Verifies the runtime this worker's sessions will use before a task gets a worktree: the codex
  * binary they will spawn (`codex.codexPath`, the bundled `@openai/codex`, or `$PLATO_HOME/runtime`)
  * exists, answers `--version` and is not older than the pinned minimum, and codex will find a
  * credential. When no codex is installed at all (and the config names none), it installs the
  * pinned `@openai/codex` into `$PLATO_HOME/runtime` first, heartbeating while npm runs.
+ * A binary that passed is not run again by this worker process until its file changes; the
+ * credential is checked every time (it reads files only).
  * A broken runtime does not heal by retrying, so failures are not retryable:
  * `CODEX_INSTALL_FAILED` when npm fails, `CODEX_VERIFY_FAILED` for everything else.
  */
@@ -55,7 +84,7 @@ export function createCheckCodexRuntime(settings: HostSettings) {
       let binary = codexPath === undefined ? (findBundledCodexBinary() ?? findRuntimeCodexBinary()) : resolveCodexBinary(codexPath);
       const installed = binary === undefined;
       binary ??= await installWhileHeartbeating(context);
-      const { version } = await verifyCodexBinary(binary);
+      const { version } = await verifyCodexBinaryOnce(binary);
       const credentials = checkCodexCredentials({
         config,
         apiKey: await settings.loadApiKey(),
