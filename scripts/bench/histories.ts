@@ -2,7 +2,8 @@
  * What the benchmark reads from workflow histories: their size (events, and bytes as the
  * protobuf-encoded `temporal.api.history.v1.History`, which is what Temporal's 50 MB limit
  * counts), the task events (`eventsFromHistory`), and where a child's time went between its
- * release and its end (activity scheduled/started/completed times).
+ * release and its end (the Codex turn's scheduled/started/completed times, and what came before
+ * and after it).
  */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -27,8 +28,13 @@ export interface ChildTimeline {
   queuedMs: Record<string, number>;
   /** Per activity type: started → completed. */
   ranMs: Record<string, number>;
-  /** Everything else: workflow tasks between the steps. */
-  workflowMs: number;
+  /**
+   * Release signal → Codex turn scheduled: the runtime check and the worktree (local activities,
+   * which leave no timing of their own in history) and the workflow tasks around them.
+   */
+  beforeTurnMs: number;
+  /** Codex turn completed → workflow completed: the commit (a local activity) and the last workflow tasks. */
+  afterTurnMs: number;
 }
 
 /** The workflow tasks of one history: how long each waited for a worker and how long the worker took. */
@@ -106,11 +112,14 @@ export function childTimeline(history: History): ChildTimeline | undefined {
   const started = new Map<string, number>();
   const queuedMs: Record<string, number> = {};
   const ranMs: Record<string, number> = {};
+  let turnScheduledAt: number | undefined;
+  let turnCompletedAt: number | undefined;
   for (const event of events) {
     const id = String(event.eventId);
     const at = ms(event.eventTime);
     const scheduledAttrs = event.activityTaskScheduledEventAttributes;
     if (scheduledAttrs) scheduled.set(id, { type: scheduledAttrs.activityType?.name ?? '?', at });
+    if (scheduledAttrs?.activityType?.name === 'runCodexTurn') turnScheduledAt ??= at;
     const startedId = event.activityTaskStartedEventAttributes?.scheduledEventId;
     if (startedId != null) started.set(String(startedId), at);
     const completedId = event.activityTaskCompletedEventAttributes?.scheduledEventId;
@@ -119,11 +128,19 @@ export function childTimeline(history: History): ChildTimeline | undefined {
       const startedAt = started.get(String(completedId))!;
       queuedMs[activity.type] = (queuedMs[activity.type] ?? 0) + (startedAt - activity.at);
       ranMs[activity.type] = (ranMs[activity.type] ?? 0) + (at - startedAt);
+      if (activity.type === 'runCodexTurn') turnCompletedAt = at;
     }
   }
-  const totalMs = ms(end.eventTime) - ms(release.eventTime);
-  const activityMs = [...Object.values(queuedMs), ...Object.values(ranMs)].reduce((sum, value) => sum + value, 0);
-  return { totalMs, queuedMs, ranMs, workflowMs: totalMs - activityMs };
+  const releasedAt = ms(release.eventTime);
+  const endedAt = ms(end.eventTime);
+  const totalMs = endedAt - releasedAt;
+  return {
+    totalMs,
+    queuedMs,
+    ranMs,
+    beforeTurnMs: (turnScheduledAt ?? releasedAt) - releasedAt,
+    afterTurnMs: endedAt - (turnCompletedAt ?? endedAt),
+  };
 }
 
 /** Fetches the histories of these tasks' workflows, `concurrency` at a time. */

@@ -76,12 +76,12 @@ export function phaseMedians({ runner, baseline }: ShapeResult): Record<string, 
   const pick = (get: (t: RunnerFigures['timelines'][number]) => number | undefined) =>
     median(runner.timelines.map(get).filter((value): value is number => value !== undefined));
   return {
-    runtimeCheckMs: pick((t) => (t.queuedMs.checkCodexRuntime ?? 0) + (t.ranMs.checkCodexRuntime ?? 0)),
-    provisionMs: pick((t) => (t.queuedMs.provisionWorktree ?? 0) + (t.ranMs.provisionWorktree ?? 0)),
+    // Runtime check and worktree (local activities) with the workflow tasks around them.
+    releaseToTurnMs: pick((t) => t.beforeTurnMs),
     codexSlotWaitMs: pick((t) => t.queuedMs.runCodexTurn),
     codexTurnMs: pick((t) => t.ranMs.runCodexTurn),
-    commitMs: pick((t) => (t.queuedMs.commitTaskWork ?? 0) + (t.ranMs.commitTaskWork ?? 0)),
-    workflowTasksMs: pick((t) => t.workflowMs),
+    // The commit (a local activity) and the last workflow tasks.
+    turnToDoneMs: pick((t) => t.afterTurnMs),
     releasedToDoneMs: pick((t) => t.totalMs),
     graphTailMs: runner.tailMs,
     ...(baseline

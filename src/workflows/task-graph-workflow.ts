@@ -6,6 +6,7 @@ import {
   ParentClosePolicy,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -129,7 +130,10 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   const problem = findGraphProblem(parent, children);
   if (problem) throw ApplicationFailure.nonRetryable(problem, ErrorCode.validation);
 
-  const journal = new TaskJournal(parent);
+  // See LEAN_TASK in task-workflow.ts. For a parent it batches the journal's memo upserts and
+  // merges each completed child into the graph branch as it completes (not all at the end).
+  const lean = patched('lean-task');
+  const journal = new TaskJournal(parent, { batched: lean });
   const graph: GraphRecord = {
     children: children.map(({ taskId, prompt, priority, dependencyTaskIds }) => ({ taskId, prompt, priority, dependencyTaskIds })),
     ...(maxConcurrentTasks ? { maxConcurrentTasks } : {}),
@@ -151,6 +155,11 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   const blocked = new Set<string>();
   const finished: ChildOutcome[] = [];
   const handles = new Map<string, ChildWorkflowHandle<typeof taskWorkflow>>();
+
+  // The graph branch grows while the graph runs: completed children are merged in the order they
+  // complete (a dependency order: a child completes after its prerequisites), one merge activity
+  // at a time, each taking every child that completed while the previous one ran.
+  const graphMerge = new GraphMerge(parent.taskId, parent.repoPath);
 
   const started = await Promise.all(
     children.map((child) =>
@@ -179,6 +188,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   });
 
   graph.baseSha = await resolveGraphBase({ repoPath: parent.repoPath, ...(parent.baseRef ? { baseRef: parent.baseRef } : {}) });
+  graphMerge.startFrom(graph.baseSha);
 
   // A child that has already ended (cancelled by an operator, say) cannot take a signal and
   // needs none: its outcome arrives through its result, so a failed signal is not an error.
@@ -263,7 +273,10 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
 
   const collect = (outcome: ChildOutcome) => {
     states.set(outcome.taskId, outcome.state);
-    if (outcome.state === 'completed' && outcome.record?.commitSha) commits.set(outcome.taskId, outcome.record.commitSha);
+    if (outcome.state === 'completed' && outcome.record?.commitSha) {
+      commits.set(outcome.taskId, outcome.record.commitSha);
+      if (lean) graphMerge.add(outcome.taskId, outcome.record.commitSha);
+    }
     const result = workerResult(parent.taskId, outcome);
     graph.results.push(result);
     journal.emit('task.graph.result.collected', {
@@ -324,13 +337,15 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   let branch: { branchName: string; commitSha: string } | undefined;
   let conflicts: GraphSynthesis['conflicts'] = [];
   if (completedCommits.length > 0) {
-    const merged = await mergeGraphBranch({
-      repoPath: parent.repoPath,
-      parentTaskId: parent.taskId,
-      baseSha: graph.baseSha,
-      commits: completedCommits,
-      date: new Date().toISOString(),
-    });
+    const merged = lean
+      ? await graphMerge.finished()
+      : await mergeGraphBranch({
+          repoPath: parent.repoPath,
+          parentTaskId: parent.taskId,
+          baseSha: graph.baseSha,
+          commits: completedCommits,
+          date: new Date().toISOString(),
+        });
     branch = { branchName: merged.branchName, commitSha: merged.commitSha };
     conflicts = merged.conflicts;
     journal.update({ branchName: merged.branchName, commitSha: merged.commitSha });
@@ -373,6 +388,72 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   journal.setState('failed');
   journal.emit('task.failed', { errorCode: failure.code, message: failure.message });
   throw ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: true, details: [journal.record] });
+}
+
+/**
+ * The graph branch, merged as children complete: `add` queues a completed child, and one merge
+ * activity at a time takes everything queued so far onto the branch's current head.
+ */
+type GraphBranch = Awaited<ReturnType<Activities['mergeGraphBranch']>>;
+
+class GraphMerge {
+  private head = '';
+  private readonly queued: { taskId: string; commitSha: string }[] = [];
+  private readonly merged: GraphBranch = { branchName: '', commitSha: '', mergedTaskIds: [], conflicts: [] };
+  private running: Promise<void> = Promise.resolve();
+  private scheduled = false;
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly parentTaskId: string,
+    private readonly repoPath: string,
+  ) {}
+
+  startFrom(baseSha: string): void {
+    this.head = baseSha;
+    this.drain();
+  }
+
+  add(taskId: string, commitSha: string): void {
+    this.queued.push({ taskId, commitSha });
+    this.drain();
+  }
+
+  /** Waits for the merges queued so far; throws the first merge activity's failure. */
+  async finished(): Promise<GraphBranch> {
+    await this.running;
+    if (this.failure !== undefined) throw this.failure;
+    return this.merged;
+  }
+
+  private drain(): void {
+    if (this.scheduled || this.head === '' || this.queued.length === 0) return;
+    this.scheduled = true;
+    this.running = this.running.then(async () => {
+      this.scheduled = false;
+      const commits = this.queued.splice(0);
+      if (commits.length === 0 || this.failure !== undefined) return;
+      try {
+        const merged = await mergeGraphBranch({
+          repoPath: this.repoPath,
+          parentTaskId: this.parentTaskId,
+          baseSha: this.head,
+          commits,
+          date: new Date().toISOString(),
+        });
+        this.head = merged.commitSha;
+        Object.assign(this.merged, {
+          branchName: merged.branchName,
+          commitSha: merged.commitSha,
+          mergedTaskIds: [...this.merged.mergedTaskIds, ...merged.mergedTaskIds],
+          conflicts: [...this.merged.conflicts, ...merged.conflicts],
+        });
+      } catch (error) {
+        this.failure = error instanceof Error ? error : new Error(String(error));
+      }
+      this.drain();
+    });
+  }
 }
 
 function childInput(

@@ -1,3 +1,4 @@
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { EVENTS_MEMO_KEY, type SessionEventBatch, type TaskEvent, type TaskEventInput, type TaskEventType } from '../contracts/events';
 import { describeEvent } from '../contracts/describe-event';
@@ -7,16 +8,25 @@ import type { TaskRecord, TaskState, ValidTaskWorkflowInput } from '../contracts
 /**
  * The task's record and its numbered event log, kept inside the workflow.
  *
- * Every event is also written into history the moment it is appended, as a memo upsert holding
- * just the new events (`WorkflowPropertiesModified` carries the upserted fields only, and the
- * memo itself keeps only the latest batch). So the full event log, with its sequence numbers and
- * timestamps, can be rebuilt from history alone (`eventsFromHistory`), with no worker running.
+ * Every event is also written into history, as a memo upsert holding just the new events
+ * (`WorkflowPropertiesModified` carries the upserted fields only, and the memo itself keeps only
+ * the latest batch). So the full event log, with its sequence numbers and timestamps, can be
+ * rebuilt from history alone (`eventsFromHistory`), with no worker running.
+ *
+ * With `batched`, the events appended during one workflow activation go into one upsert, made
+ * in a microtask once the activation's code has run (before the activation's commands are
+ * collected, and before a workflow's completion, which settles later); without it (histories
+ * recorded before the `lean-task` patch) each event is upserted as it is appended. Likewise the
+ * initial search attributes are upserted only where the workflow did not start with them.
  */
 export class TaskJournal {
   readonly record: TaskRecord;
   readonly events: TaskEvent[] = [];
+  private readonly batched: boolean;
+  private unwritten: TaskEvent[] = [];
 
-  constructor(input: ValidTaskWorkflowInput) {
+  constructor(input: ValidTaskWorkflowInput, { batched }: { batched: boolean }) {
+    this.batched = batched;
     const startedAt = workflowInfo().startTime.toISOString();
     this.record = {
       taskId: input.taskId,
@@ -30,12 +40,16 @@ export class TaskJournal {
       createdAt: startedAt,
       updatedAt: startedAt,
     };
-    upsertSearchAttributes([
+    const initial: SearchAttributeUpdatePair[] = [
       { key: CodexTaskState, value: 'queued' },
       { key: CodexRepoPath, value: input.repoPath },
       { key: CodexPriority, value: input.priority },
       ...(input.parentTaskId ? [{ key: CodexParentTaskId, value: input.parentTaskId }] : []),
-    ]);
+    ];
+    // The client and a graph parent start workflows with these set; `temporal workflow start` does not.
+    const startedWith = workflowInfo().typedSearchAttributes;
+    const missing = batched ? initial.filter(({ key, value }) => startedWith.get(key) !== value) : initial;
+    if (missing.length > 0) upsertSearchAttributes(missing);
   }
 
   /** Appends one event stamped with workflow time (deterministic on replay). */
@@ -68,9 +82,19 @@ export class TaskJournal {
     const first = this.events.length + 1;
     const appended = inputs.map((input, i) => ({ ...input, seq: first + i, taskId: this.record.taskId }));
     this.events.push(...appended);
-    upsertMemo({ [EVENTS_MEMO_KEY]: appended });
+    if (!this.batched) {
+      upsertMemo({ [EVENTS_MEMO_KEY]: appended });
+    } else {
+      if (this.unwritten.length === 0) void Promise.resolve().then(() => this.writeUnwritten());
+      this.unwritten.push(...appended);
+    }
     this.refreshDetails();
     return appended;
+  }
+
+  private writeUnwritten(): void {
+    upsertMemo({ [EVENTS_MEMO_KEY]: this.unwritten });
+    this.unwritten = [];
   }
 
   /** The Web UI's "current details": state and last event, in Markdown. */

@@ -8,6 +8,7 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -56,19 +57,46 @@ const now = () => new Date().toISOString();
 
 const KNOWN_ERROR_CODES = new Set<string>(Object.values(ErrorCode));
 
-// A broken codex install does not heal by retrying; the activity marks its failures non-retryable.
-// It may install codex from npm (about 400 MB on a first download), heartbeating meanwhile.
-const { checkCodexRuntime } = proxyActivities<Activities>({
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { maximumAttempts: 3 },
-});
+/**
+ * Patch id for changes made together (one marker per task instead of several):
+ * - The journal writes the events of one workflow activation in one memo upsert (TaskJournal).
+ * - The host steps around a session (the runtime check, the worktree, context files, the commit)
+ *   run as local activities.
+ * - A graph child does not tell its parent it is `running` when the parent released it (the
+ *   parent counted it running when it sent the release); later slot changes are still signalled.
+ *
+ * Histories recorded before this patch replay the earlier way (test/histories).
+ */
+const LEAN_TASK = 'lean-task';
 
+/**
+ * The host steps run as local activities: in the worker that runs the workflow task, recorded as one marker
+ * each, with no round trip through the task queue (a scheduled, a started and a completed event
+ * and a workflow task of their own each, before). They are idempotent and short, which is what
+ * local activities are for; a worker killed inside one fails its workflow task, and the next
+ * worker replays the workflow and runs the step again (after the 10 s workflow task timeout, not
+ * an activity's start-to-close timeout).
+ */
+// A broken codex install does not heal by retrying; the activity marks its failures non-retryable.
+// It may install codex from npm (about 400 MB on a first download).
+const runtimeCheckOptions = { startToCloseTimeout: '15 minutes', retry: { maximumAttempts: 3 } } as const;
 // Git bookkeeping is idempotent and quick; retry transient failures (locks, a busy disk) a few times.
-const { provisionWorktree, commitTaskWork, writeContextArtifacts } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumAttempts: 5 },
-});
+const gitStepOptions = { startToCloseTimeout: '2 minutes', retry: { initialInterval: '1 second', maximumAttempts: 5 } } as const;
+
+const hostSteps = {
+  local: {
+    ...pickHostSteps(proxyLocalActivities<Activities>(gitStepOptions)),
+    checkCodexRuntime: proxyLocalActivities<Activities>(runtimeCheckOptions).checkCodexRuntime,
+  },
+  remote: {
+    ...pickHostSteps(proxyActivities<Activities>(gitStepOptions)),
+    checkCodexRuntime: proxyActivities<Activities>({ ...runtimeCheckOptions, heartbeatTimeout: '1 minute' }).checkCodexRuntime,
+  },
+};
+
+function pickHostSteps({ provisionWorktree, commitTaskWork, writeContextArtifacts }: Activities) {
+  return { provisionWorktree, commitTaskWork, writeContextArtifacts };
+}
 
 // The Codex turn: long, heartbeating, on the session queue whose slots bound sessions per host.
 // A retry after a crash resumes the same thread, so it is safe; agent failures are non-retryable.
@@ -121,17 +149,23 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
     throw ApplicationFailure.nonRetryable(`Invalid task input: ${describeIssues(parsed.error)}`, ErrorCode.validation);
   }
   const input = parsed.data;
-  const journal = new TaskJournal(input);
+  const lean = patched(LEAN_TASK);
+  const { checkCodexRuntime, provisionWorktree, writeContextArtifacts, commitTaskWork } = lean ? hostSteps.local : hostSteps.remote;
+  const journal = new TaskJournal(input, { batched: lean });
   const record = journal.record;
   const parentHandle = input.parentTaskId ? getExternalWorkflowHandle(taskWorkflowId(input.parentTaskId)) : undefined;
+  let parentTold = false;
   const setState = (state: TaskState) => {
     const before = record.state;
     journal.setState(state);
     // A graph's parent counts its running children against the graph's limit: a child that
     // waits for approval or is interrupted runs nothing and must not hold a slot.
     const holdsSlotChange = state === 'running' || state === 'awaiting_approval' || state === 'interrupted' || state === 'queued';
+    // The parent marked a released child running itself: only later changes are news to it.
+    const parentKnows = lean && !parentTold && state === 'running';
     // Graph children recorded before this signal existed replay without it (test/histories).
-    if (parentHandle && before !== state && holdsSlotChange && patched('child-state-signal')) {
+    if (parentHandle && before !== state && holdsSlotChange && !parentKnows && patched('child-state-signal')) {
+      parentTold = true;
       void parentHandle.signal(childStateSignal, { taskId: input.taskId, state }).catch(() => undefined);
     }
   };
@@ -263,6 +297,8 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
               taskId: input.taskId,
               worktreePath: worktree.worktreePath,
               prompt,
+              // Where the runner left the worktree: spares the session a `git rev-parse HEAD`.
+              worktreeHead: record.commitSha ?? worktree.baseSha,
               ...(record.threadId ? { threadId: record.threadId } : {}),
               ...(input.codex ? { codex: input.codex } : {}),
             }),

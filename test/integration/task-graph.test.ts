@@ -193,8 +193,18 @@ describe('a child with two prerequisites', () => {
     expect(conflicted.failure?.message).toContain('shared.txt');
     expect((await harness().client.waitForTask('after-left')).state).toBe('completed');
     expect(await simpleGit(repo).show(['plato/task-after-left:seen.txt'])).toBe('left\n');
-    const { results } = await harness().client.getTaskGraphResults('diamond');
+    expect((await harness().client.waitForTask('diamond')).state).toBe('failed');
+    const { results, synthesis } = await harness().client.getTaskGraphResults('diamond');
     expect(results.find((result) => result.taskId === 'after-both')?.classification).toBe('conflicted');
+
+    // The graph branch takes children as they complete: whichever of left and right completed
+    // second conflicts there and is left out, the rest is merged.
+    expect(synthesis?.conflicts).toEqual([{ taskId: expect.stringMatching(/^(left|right)$/), files: ['shared.txt'] }]);
+    const second = synthesis!.conflicts[0]!.taskId;
+    const first = second === 'left' ? 'right' : 'left';
+    const graphBranch = simpleGit(repo);
+    expect(await graphBranch.show(['plato/graph-diamond:shared.txt'])).toBe(`${first}\n`);
+    expect(await graphBranch.show(['plato/graph-diamond:seen.txt'])).toBe('left\n');
   });
 
   it('sees both prerequisites when they do not conflict', async () => {

@@ -70,6 +70,16 @@ describe('a task whose agent writes a file', () => {
     await harness().recordHistory('task-completed', taskId);
   });
 
+  it('runs the host steps as local activities: the Codex turn is the only activity on a task queue', async () => {
+    const history = await harness().client.temporal.workflow.getHandle(taskWorkflowId(taskId)).fetchHistory();
+    const scheduled = (history.events ?? []).flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(scheduled).toEqual(['runCodexTurn']);
+    const localSteps = (history.events ?? [])
+      .filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+      .map((event) => (JSON.parse(Buffer.from(event.markerRecordedEventAttributes!.details!.data!.payloads![0]!.data!).toString()) as { activity_type: string }).activity_type);
+    expect(localSteps).toEqual(['checkCodexRuntime', 'provisionWorktree', 'commitTaskWork']);
+  });
+
   it('is found by its state, repository and priority through search attributes', async () => {
     const listed = await eventually(async () => {
       const tasks = await harness().client.listTasks({ state: 'completed', repoPath: repo });
