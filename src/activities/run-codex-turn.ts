@@ -1,7 +1,7 @@
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import type { ThreadOptions } from '@openai/codex-sdk' with { 'resolution-mode': 'import' };
 import { ErrorCode } from '../contracts/errors';
-import type { TaskEventInput } from '../contracts/events';
+import type { SessionEventBatch, TaskEventInput } from '../contracts/events';
 import type { CodexTaskOptions, TokenUsage } from '../contracts/task';
 import { taskQuery } from '../workflows/messages';
 import { codexProcessEnv, resolveCodexBinary } from '../host/codex-binary';
@@ -29,6 +29,8 @@ export interface CodexTurnResult {
   /** The agent's last message of the turn. */
   finalMessage: string;
   usage?: TokenUsage;
+  /** The turn's last events, not signalled yet: the workflow appends them when the turn completes. */
+  sessionEvents?: SessionEventBatch;
 }
 
 /**
@@ -178,13 +180,12 @@ export function createRunCodexTurn(settings: HostSettings) {
       exitCode: failure === undefined ? 0 : 1,
       ...(failure === undefined ? {} : { message: failure }),
     });
-    await publisher.close();
-    if (failure !== undefined) {
-      throw ApplicationFailure.nonRetryable(`Codex turn failed: ${failure}`, ErrorCode.codexTurnFailed);
-    }
-    if (threadId === undefined) {
+    if (failure !== undefined || threadId === undefined) {
+      // A failed turn's result is lost with the failure: its last events go by signal.
+      await publisher.close();
+      if (failure !== undefined) throw ApplicationFailure.nonRetryable(`Codex turn failed: ${failure}`, ErrorCode.codexTurnFailed);
       throw ApplicationFailure.nonRetryable('Codex finished the turn without reporting a thread id', ErrorCode.codexTurnFailed);
     }
-    return { threadId, finalMessage, ...(usage ? { usage } : {}) };
+    return { threadId, finalMessage, ...(usage ? { usage } : {}), sessionEvents: await publisher.handOver() };
   };
 }

@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { TaskEventInput } from '../contracts/events';
+import type { SessionEventBatch, TaskEventInput } from '../contracts/events';
 import { sessionEventsSignal } from '../workflows/messages';
 
 /** How often buffered session events are signalled to the workflow (each signal is a few history events). */
@@ -45,6 +45,20 @@ export class SessionEventPublisher {
       }
     });
     return this.inFlight;
+  }
+
+  /**
+   * Stops the timer, lets a signal already on its way arrive, and hands over what is left
+   * instead of signalling it: a turn that completes returns its last events in its result, which
+   * saves a signal and the workflow task it would cause.
+   */
+  async handOver(): Promise<SessionEventBatch> {
+    if (this.timer) clearInterval(this.timer);
+    // A failed signal puts its events back in the buffer: they are handed over with the rest.
+    await this.inFlight.catch(() => undefined);
+    const events = this.buffer;
+    this.buffer = [];
+    return { attempt: this.attempt, events };
   }
 
   /** Stops the timer and delivers what is left, retrying briefly: these are the turn's last events. */

@@ -79,6 +79,7 @@ export class TaskJournal {
   }
 
   private append(inputs: TaskEventInput[]): TaskEvent[] {
+    if (inputs.length === 0) return [];
     const first = this.events.length + 1;
     const appended = inputs.map((input, i) => ({ ...input, seq: first + i, taskId: this.record.taskId }));
     this.events.push(...appended);

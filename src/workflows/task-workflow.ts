@@ -312,6 +312,8 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
       } finally {
         turnScope = undefined;
       }
+      // A completed turn hands its last session events over in its result (older ones signalled them).
+      if (turn.sessionEvents) journal.appendSessionEvents(turn.sessionEvents);
       journal.update({ threadId: turn.threadId, finalMessage: turn.finalMessage, ...(turn.usage ? { usage: turn.usage } : {}) });
 
       const commit = await step(ErrorCode.commitFailed, () =>

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { simpleGit } from 'simple-git';
 import { eventsFromHistory } from '../../src/client/history-events';
-import type { TaskEvent } from '../../src/contracts/events';
+import type { SessionEventBatch, TaskEvent } from '../../src/contracts/events';
 import { taskWorkflowId } from '../../src/contracts/ids';
 import { eventsQuery } from '../../src/workflows/messages';
 import { eventually, useRunnerHarness } from '../support/runner-harness';
@@ -70,7 +70,7 @@ describe('a task whose agent writes a file', () => {
     await harness().recordHistory('task-completed', taskId);
   });
 
-  it('runs the host steps as local activities: the Codex turn is the only activity on a task queue', async () => {
+  it("runs the host steps as local activities and takes the turn's last events from its result", async () => {
     const history = await harness().client.temporal.workflow.getHandle(taskWorkflowId(taskId)).fetchHistory();
     const scheduled = (history.events ?? []).flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
     expect(scheduled).toEqual(['runCodexTurn']);
@@ -78,6 +78,14 @@ describe('a task whose agent writes a file', () => {
       .filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity')
       .map((event) => (JSON.parse(Buffer.from(event.markerRecordedEventAttributes!.details!.data!.payloads![0]!.data!).toString()) as { activity_type: string }).activity_type);
     expect(localSteps).toEqual(['checkCodexRuntime', 'provisionWorktree', 'commitTaskWork']);
+
+    // The turn's last events (session.exited among them) come back in its result, not by signal.
+    const signalled = (history.events ?? [])
+      .filter((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'sessionEvents')
+      .flatMap((event) => (JSON.parse(Buffer.from(event.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!).toString()) as SessionEventBatch).events);
+    expect(signalled.map((event) => event.type)).toContain('session.started');
+    expect(signalled.map((event) => event.type)).not.toContain('session.exited');
+    expect(eventsFromHistory(history).map((event) => event.type)).toContain('session.exited');
   });
 
   it('is found by its state, repository and priority through search attributes', async () => {
