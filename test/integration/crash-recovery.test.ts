@@ -265,8 +265,12 @@ describe('kill -9 at varied moments', () => {
     beforeAll(async () => {
       repo = await harness.makeRepo();
       worktree = path.join(repo, '.plato', 'worktrees', taskId);
+      // The marker comes a second into the command. A worker killed in the command's first
+      // moments, before codex has reported it (item.started) on its stdout, can take codex and the
+      // command down with it (seen: codex gone within 0.5 s of the kill), and there is then no
+      // orphan for the retry to stop; this kill is meant for codex waiting on a running command.
       script = writeScript('kill-mid-command-marker', '', [
-        exec('echo started > started.txt && sleep 25 && echo late > late.txt', { yieldTimeMs: 30_000 }),
+        exec('sleep 1 && echo started > started.txt && sleep 25 && echo late > late.txt', { yieldTimeMs: 30_000 }),
         say('command phase done'),
       ]);
       await harness.client.startTask({ taskId, repoPath: repo, prompt: 'Run the long command (kill-mid-command-marker)' });
