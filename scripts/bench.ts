@@ -95,7 +95,9 @@ async function main(): Promise<void> {
   };
 
   console.log(`Starting the Temporal dev server and the scripted model server (${cpus().length} cores)…`);
-  const harness = await RunnerHarness.start();
+  // The server as `temporal-dev.sh` runs it: the tests' harness also re-reads search attributes
+  // from the database on every use (tests register some while running), which costs server CPU.
+  const harness = await RunnerHarness.start({ dynamicConfig: { 'system.forceSearchAttributesCacheRefreshOnRead': false } });
   const onSignal = () => {
     if (interrupted) return;
     interrupted = true;

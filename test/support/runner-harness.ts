@@ -7,7 +7,7 @@ import { CodexRunnerClient } from '../../src/client/codex-runner-client';
 import { connectTemporalClient } from '../../src/client/connection';
 import { createCodexTestEnv, type CodexTestEnv } from './codex-env';
 import { ScriptedModelServer } from './scripted-model-server';
-import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server';
+import { startTemporalDevServer, type TemporalDevServer, type TemporalDevServerOptions } from './temporal-dev-server';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const CLI_ENTRY = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
@@ -89,8 +89,8 @@ export class RunnerHarness {
     readonly client: CodexRunnerClient,
   ) {}
 
-  static async start(): Promise<RunnerHarness> {
-    const [serverStart, modelStart] = await Promise.allSettled([startTemporalDevServer(), ScriptedModelServer.start({ log: false })]);
+  static async start(serverOptions: TemporalDevServerOptions = {}): Promise<RunnerHarness> {
+    const [serverStart, modelStart] = await Promise.allSettled([startTemporalDevServer(serverOptions), ScriptedModelServer.start({ log: false })]);
     if (serverStart.status === 'rejected' || modelStart.status === 'rejected') {
       // Stop whichever did start, or it keeps jest from exiting.
       if (serverStart.status === 'fulfilled') await serverStart.value.dispose();
