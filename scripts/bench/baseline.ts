@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { cpuDelta, machineBusySeconds, processCpuSeconds, type CpuSeconds } from './cpu-time';
+import { cpuDelta, machineBusySeconds, treeCpuSeconds, type CpuSeconds } from './cpu-time';
 import type { CodexConfigObject } from '../../test/support/scripted-model-server';
 import type { BenchChild } from './shapes';
 
@@ -60,7 +60,7 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineResult> {
   await appendFile(path.join(spec.repoPath, '.git', 'info', 'exclude'), '/.plato/\n');
   await mkdir(path.join(spec.repoPath, '.plato', 'worktrees'), { recursive: true });
 
-  const cpu0 = processCpuSeconds(process.pid);
+  const cpu0 = treeCpuSeconds(process.pid);
   const machine0 = machineBusySeconds();
   const t0 = performance.now();
   const since = () => performance.now() - t0;
@@ -139,7 +139,7 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineResult> {
     };
     pump();
   });
-  return { wallMs: since(), cpu: cpuDelta(cpu0, processCpuSeconds(process.pid)), machineCpu: machineBusySeconds() - machine0, tasks };
+  return { wallMs: since(), cpu: cpuDelta(cpu0, treeCpuSeconds(process.pid)), machineCpu: machineBusySeconds() - machine0, tasks };
 }
 
 if (require.main === module) {

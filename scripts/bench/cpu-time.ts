@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { descendantsOf } from '../../test/support/process-tree';
 
 let ticksPerSecond: number | undefined;
 
@@ -25,6 +26,25 @@ export function processCpuSeconds(pid: number): CpuSeconds {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const field = (n: number) => Number(fields[n - 3]);
   return { self: (field(14) + field(15)) / ticks(), children: (field(16) + field(17)) / ticks() };
+}
+
+/**
+ * CPU seconds of `pid` (self) and of everything under it (children): the descendants it has
+ * reaped, and those still running with what they have reaped (the worker's launcher process
+ * lives as long as the worker, and the git commands it runs are its children, not the worker's).
+ */
+export function treeCpuSeconds(pid: number): CpuSeconds {
+  const root = processCpuSeconds(pid);
+  let children = root.children;
+  for (const descendant of descendantsOf(pid)) {
+    try {
+      const cpu = processCpuSeconds(descendant);
+      children += cpu.self + cpu.children;
+    } catch {
+      // ended since the process table was read: its parent has it (or will) in its reaped time
+    }
+  }
+  return { self: root.self, children };
 }
 
 /**

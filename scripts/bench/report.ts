@@ -122,6 +122,7 @@ const COLUMNS: Column[] = [
   { header: 'shape', cell: (r) => r.shape.name, left: true },
   { header: 'tasks', cell: (r) => String(r.shape.tasks) },
   { header: 'slots', cell: (r) => String(r.shape.slots) },
+  { header: 'limit', cell: (r) => (r.shape.graphLimit ? String(r.shape.graphLimit) : '-') },
   { header: 'model', cell: (r) => `${r.shape.modelDelayMs / 1000}s` },
   { header: 'wall s', cell: (r, f) => (r.shape.historyOnly ? '-' : fixed(1)(f.wallS)) },
   { header: 'base s', cell: (_, f) => fixed(1)(f.baselineWallS) },

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createCodexTestEnv, type CodexTestEnv } from '../../test/support/codex-env';
 import { CLI_ENTRY, WorkerProcess, type RunnerHarness } from '../../test/support/runner-harness';
-import { cpuDelta, machineBusySeconds, processCpuSeconds, type CpuSeconds } from './cpu-time';
+import { cpuDelta, machineBusySeconds, processCpuSeconds, treeCpuSeconds, type CpuSeconds } from './cpu-time';
 import { fetchHistories, type ChildTimeline, type FirstReleases, type HistorySize, type WorkflowTaskTimes } from './histories';
 import { sampleProcessTreeRss, type RssPeaks } from './process-tree-rss';
 import { graphChildren, scriptChildren, type Shape } from './shapes';
@@ -113,17 +113,21 @@ export async function runRunnerShape(harness: RunnerHarness, shape: Shape, track
   const workerPid = worker.child.pid!;
   const sampler = sampleProcessTreeRss(workerPid);
   const sharedCpu = measureSharedCpu(harness);
-  const worker0 = processCpuSeconds(workerPid);
+  const worker0 = treeCpuSeconds(workerPid);
   const machine0 = machineBusySeconds();
   const t0 = performance.now();
   let wallMs: number;
   let workerPeaks: RssPeaks;
   let cpu: BenchCpu;
   try {
-    await harness.client.createTaskGraph({ parent: { taskId: parentTaskId, repoPath, prompt: GRAPH_GOAL }, children });
+    await harness.client.createTaskGraph({
+      parent: { taskId: parentTaskId, repoPath, prompt: GRAPH_GOAL },
+      children,
+      ...(shape.graphLimit ? { maxConcurrentTasks: shape.graphLimit } : {}),
+    });
     const parent = await harness.client.waitForTask(parentTaskId);
     wallMs = performance.now() - t0;
-    cpu = { work: cpuDelta(worker0, processCpuSeconds(workerPid)), ...sharedCpu(), machine: machineBusySeconds() - machine0 };
+    cpu = { work: cpuDelta(worker0, treeCpuSeconds(workerPid)), ...sharedCpu(), machine: machineBusySeconds() - machine0 };
     if (parent.state !== 'completed') throw new Error(`graph ${parentTaskId} ended ${parent.state}: ${parent.failure?.message ?? ''}`);
   } finally {
     workerPeaks = sampler.stop();

@@ -4,7 +4,7 @@
  * Mix: the reference shape is a chain of 5 plus 15 independent children. Larger graphs keep that
  * mix: one chain of 5 per 20 children (a quarter of the work in chains, the critical path still 5
  * tasks) and the rest independent, so N = 200 has 10 chains of 5 and 150 independent children.
- * Chains are listed first in the graph input, link by link.
+ * Chains are listed first in the graph input, link by link. No graph limit unless a shape sets one.
  */
 import { delay, exec, say, type ScriptedModelServer } from '../../test/support/scripted-model-server';
 
@@ -15,6 +15,8 @@ export interface Shape {
   tasks: number;
   /** `worker --max-concurrent-tasks`. */
   slots: number;
+  /** The graph's own `--max-concurrent-tasks` (none: every ready child is released at once). */
+  graphLimit?: number;
   /** How long the scripted model waits before each answer. */
   modelDelayMs: number;
   /** Run the plain-script baseline beside the runner. */
@@ -35,6 +37,8 @@ export const SHAPES: readonly Shape[] = [
   { name: 'n50-s8', tasks: 50, slots: 8, modelDelayMs: 0, baseline: true },
   { name: 'n200-s4', tasks: 200, slots: 4, modelDelayMs: 0, baseline: true },
   { name: 'n200-s8', tasks: 200, slots: 8, modelDelayMs: 0, baseline: true },
+  // The same with a graph limit: ready children are released as slots free up instead of all at once.
+  { name: 'n200-s8-g16', tasks: 200, slots: 8, graphLimit: 16, modelDelayMs: 0, baseline: true },
   { name: 'n500-s8', tasks: 500, slots: 8, modelDelayMs: 0, baseline: false, historyOnly: true, optIn: true },
 ];
 
