@@ -28,6 +28,9 @@ export const DEFAULT_MAX_CONCURRENT_TASKS = 4;
  */
 const SHUTDOWN_GRACE_TIME = '10 seconds';
 
+/** Workflow tasks one worker has open at once (see Worker.create below). */
+const WORKFLOW_TASK_SLOTS = 400;
+
 function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   const bundle = path.resolve(__dirname, '../workflow-bundle.js');
   if (existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
@@ -65,6 +68,13 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
       ...workflowSource(),
       activities: bookkeeping,
       shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+      // A graph child's workflow task holds its slot while its local activities (runtime check,
+      // worktree) run. With the default 40 slots, a graph releasing 160 children at once filled
+      // them all for seconds, and the parent's next workflow task waited out the 10 s sticky
+      // schedule-to-start timeout before it could release the next chain link (benchmark,
+      // N = 200). Slots that wait on local activities cost little; the local activity slots
+      // (100) still bound the git work running at once.
+      maxConcurrentWorkflowTaskExecutions: WORKFLOW_TASK_SLOTS,
     });
     const sessions = await Worker.create({
       connection,
