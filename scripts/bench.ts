@@ -6,9 +6,9 @@
  * as a task graph on a worker with the shape's slots, then — for the baseline — as a plain
  * script (scripts/bench/baseline.ts). Prints one table; the raw figures go to bench-results.json.
  *
- *   npm run bench                     every shape but N = 500 (about 15 minutes on 2 cores)
+ *   npm run bench                     every shape but N = 500 (about 9 minutes on 2 cores)
  *   npm run bench -- --quick          the reference shape only (about a minute)
- *   npm run bench -- --all            every shape, N = 500 too (10+ minutes more)
+ *   npm run bench -- --all            every shape, N = 500 too (about 4 minutes more)
  *   npm run bench -- --shapes ref,n500-s8
  */
 import { cpus, totalmem } from 'node:os';
@@ -27,7 +27,7 @@ function selectedShapes(argv: string[]): Shape[] {
   const names = SHAPES.map((shape) => shape.name).join(',');
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(`usage: npm run bench [-- --quick | --all | --shapes ${names}]`);
-    console.log('  default: every shape but n500-s8; --quick: ref only; --all: every shape (n500-s8 alone takes 10+ minutes on 2 cores)');
+    console.log('  default: every shape but n500-s8; --quick: ref only; --all: every shape (n500-s8 alone takes about 4 minutes on 2 cores)');
     process.exit(0);
   }
   if (argv.includes('--quick')) return SHAPES.filter((shape) => QUICK_SHAPES.includes(shape.name));
