@@ -4,8 +4,8 @@
  * process, codex is the real binary, the moments inside git are made deterministic with real git
  * hooks and a smudge filter in the test repositories.
  *
- * The kills, in order (the first one's retries wait out the git activities' start-to-close
- * timeout, so the other kills run meanwhile):
+ * The kills, in order (the first one's tasks are checked last, so the other kills run while
+ * they recover: the git steps are local activities, retried once their workflow task times out):
  * 1. A host crash (the worker and every process it started) while five tasks are each inside
  *    git: mid-checkout in `git worktree add`, between branch and worktree creation, while the
  *    branch ref is locked for its creation, mid-commit with the index and the branch locked, and
