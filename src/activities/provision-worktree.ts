@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
 import { taskBranchName, taskWorktreeRelativePath } from '../contracts/ids';
-import { commitOf, git, gitDirPointedAt, gitDirsOf, mergeCommits, runGit } from '../host/git';
+import { commitOf, git, gitDirPointedAt, gitDirsOf, isRepositoryRoot, mergeCommits, runGit } from '../host/git';
 
 export interface ProvisionWorktreeInput {
   taskId: string;
@@ -125,12 +125,6 @@ async function addFreshWorktree(input: ProvisionWorktreeInput, { repoPath, branc
   await mkdir(path.dirname(worktreePath), { recursive: true });
   const added = await runGit(repoPath, ['worktree', 'add', '-b', branchName, worktreePath, baseSha]);
   return added.code === 0 ? { worktreePath, branchName, baseSha, reused: false } : undefined;
-}
-
-/** simple-git's "root of a repository" test, which the client's repository check also applies. */
-async function isRepositoryRoot(repoPath: string): Promise<boolean> {
-  const gitDir = await runGit(repoPath, ['rev-parse', '--git-dir']);
-  return gitDir.code === 0 && /^\.(git)?$/.test(gitDir.stdout.trim());
 }
 
 async function provisionCarefully(input: ProvisionWorktreeInput, { repoPath, branchName, worktreePath }: TaskPlace): Promise<WorktreeAllocation> {

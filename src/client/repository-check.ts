@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { CheckRepoActions } from 'simple-git';
-import { gitIn, resolveCommit } from '../host/git';
+import { commitOf, isRepositoryRoot } from '../host/git';
 import { ValidationError } from './errors';
 
 /**
@@ -14,11 +13,10 @@ export async function checkRepository(repoPath: string, baseRef?: string): Promi
   if (!existsSync(absolute) || !statSync(absolute).isDirectory()) {
     throw new ValidationError(`repoPath: ${absolute} does not exist; pass the root of a git repository`);
   }
-  const git = gitIn(absolute);
-  if (!(await git.checkIsRepo(CheckRepoActions.IS_REPO_ROOT))) {
+  if (!(await isRepositoryRoot(absolute))) {
     throw new ValidationError(`repoPath: ${absolute} is not a git repository; pass the root of a git repository (or run \`git init\` there)`);
   }
-  const resolves = async (ref: string) => (await resolveCommit(git, ref)) !== undefined;
+  const resolves = async (ref: string) => (await commitOf(absolute, ref)) !== undefined;
   if (baseRef !== undefined && !(await resolves(baseRef))) {
     throw new ValidationError(`baseRef: ${baseRef} is not a branch, tag or commit in ${absolute}`);
   }

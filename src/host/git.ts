@@ -1,24 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import { launcher } from './launcher';
-
-/**
- * A simple-git handle with a fixed identity, for the client's repository check. Activities use
- * {@link runGit} instead: simple-git waits about 50 ms after a command that prints nothing.
- */
-export function gitIn(dir: string): SimpleGit {
-  return simpleGit(dir, { config: ['user.name=codex-runner', 'user.email=codex-runner@localhost'] });
-}
-
-/** `git rev-parse --verify <ref>^{commit}`, or `undefined` when the ref names no commit. */
-export async function resolveCommit(git: SimpleGit, ref: string): Promise<string | undefined> {
-  try {
-    return (await git.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export interface GitRun {
   code: number;
@@ -89,6 +71,15 @@ export async function git(cwd: string, args: string[], env: Record<string, strin
 export async function commitOf(cwd: string, ref: string): Promise<string | undefined> {
   const run = await runGit(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => undefined);
   return run?.code === 0 ? run.stdout.trim() || undefined : undefined;
+}
+
+/**
+ * Whether `dir` is the root of a git repository (its `.git`, or a bare repository itself): what
+ * the client checks before it creates a task and the worktree step checks again.
+ */
+export async function isRepositoryRoot(dir: string): Promise<boolean> {
+  const gitDir = await runGit(dir, ['rev-parse', '--git-dir']).catch(() => undefined);
+  return gitDir?.code === 0 && /^\.(git)?$/.test(gitDir.stdout.trim());
 }
 
 /** A checkout's own git directory (index, HEAD) and the directory it shares with its repository (refs, objects, info). */
