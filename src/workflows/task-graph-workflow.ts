@@ -133,7 +133,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   // See LEAN_TASK in task-workflow.ts. For a parent it batches the journal's memo upserts and
   // merges each completed child into the graph branch as it completes (not all at the end).
   const lean = patched('lean-task');
-  const journal = new TaskJournal(parent, { batched: lean });
+  const journal = new TaskJournal(parent, { lean });
   const graph: GraphRecord = {
     children: children.map(({ taskId, prompt, priority, dependencyTaskIds }) => ({ taskId, prompt, priority, dependencyTaskIds })),
     ...(maxConcurrentTasks ? { maxConcurrentTasks } : {}),
@@ -155,11 +155,6 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   const blocked = new Set<string>();
   const finished: ChildOutcome[] = [];
   const handles = new Map<string, ChildWorkflowHandle<typeof taskWorkflow>>();
-
-  // The graph branch grows while the graph runs: completed children are merged in the order they
-  // complete (a dependency order: a child completes after its prerequisites), one merge activity
-  // at a time, each taking every child that completed while the previous one ran.
-  const graphMerge = new GraphMerge(parent.taskId, parent.repoPath);
 
   const started = await Promise.all(
     children.map((child) =>
@@ -188,7 +183,10 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   });
 
   graph.baseSha = await resolveGraphBase({ repoPath: parent.repoPath, ...(parent.baseRef ? { baseRef: parent.baseRef } : {}) });
-  graphMerge.startFrom(graph.baseSha);
+  // The graph branch grows while the graph runs: completed children are merged in the order they
+  // complete (a dependency order: a child completes after its prerequisites), one merge activity
+  // at a time, each taking every child that completed while the previous one ran.
+  const graphMerge = new GraphMerge(parent.taskId, parent.repoPath, graph.baseSha);
 
   // A child that has already ended (cancelled by an operator, say) cannot take a signal and
   // needs none: its outcome arrives through its result, so a failed signal is not an error.
@@ -390,16 +388,15 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   throw ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: true, details: [journal.record] });
 }
 
+type GraphBranch = Awaited<ReturnType<Activities['mergeGraphBranch']>>;
+
 /**
  * The graph branch, merged as children complete: `add` queues a completed child, and one merge
  * activity at a time takes everything queued so far onto the branch's current head.
  */
-type GraphBranch = Awaited<ReturnType<Activities['mergeGraphBranch']>>;
-
 class GraphMerge {
-  private head = '';
   private readonly queued: { taskId: string; commitSha: string }[] = [];
-  private readonly merged: GraphBranch = { branchName: '', commitSha: '', mergedTaskIds: [], conflicts: [] };
+  private readonly merged: GraphBranch;
   private running: Promise<void> = Promise.resolve();
   private scheduled = false;
   private failure: Error | undefined;
@@ -407,11 +404,9 @@ class GraphMerge {
   constructor(
     private readonly parentTaskId: string,
     private readonly repoPath: string,
-  ) {}
-
-  startFrom(baseSha: string): void {
-    this.head = baseSha;
-    this.drain();
+    baseSha: string,
+  ) {
+    this.merged = { branchName: '', commitSha: baseSha, mergedTaskIds: [], conflicts: [] };
   }
 
   add(taskId: string, commitSha: string): void {
@@ -427,7 +422,7 @@ class GraphMerge {
   }
 
   private drain(): void {
-    if (this.scheduled || this.head === '' || this.queued.length === 0) return;
+    if (this.scheduled || this.queued.length === 0) return;
     this.scheduled = true;
     this.running = this.running.then(async () => {
       this.scheduled = false;
@@ -437,17 +432,14 @@ class GraphMerge {
         const merged = await mergeGraphBranch({
           repoPath: this.repoPath,
           parentTaskId: this.parentTaskId,
-          baseSha: this.head,
+          baseSha: this.merged.commitSha,
           commits,
           date: new Date().toISOString(),
         });
-        this.head = merged.commitSha;
-        Object.assign(this.merged, {
-          branchName: merged.branchName,
-          commitSha: merged.commitSha,
-          mergedTaskIds: [...this.merged.mergedTaskIds, ...merged.mergedTaskIds],
-          conflicts: [...this.merged.conflicts, ...merged.conflicts],
-        });
+        this.merged.branchName = merged.branchName;
+        this.merged.commitSha = merged.commitSha;
+        this.merged.mergedTaskIds.push(...merged.mergedTaskIds);
+        this.merged.conflicts.push(...merged.conflicts);
       } catch (error) {
         this.failure = error instanceof Error ? error : new Error(String(error));
       }

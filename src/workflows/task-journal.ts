@@ -13,20 +13,20 @@ import type { TaskRecord, TaskState, ValidTaskWorkflowInput } from '../contracts
  * the latest batch). So the full event log, with its sequence numbers and timestamps, can be
  * rebuilt from history alone (`eventsFromHistory`), with no worker running.
  *
- * With `batched`, the events appended during one workflow activation go into one upsert, made
- * in a microtask once the activation's code has run (before the activation's commands are
- * collected, and before a workflow's completion, which settles later); without it (histories
- * recorded before the `lean-task` patch) each event is upserted as it is appended. Likewise the
+ * With `lean` (the `lean-task` patch), the events appended during one workflow activation go into
+ * one upsert, made in a microtask once the activation's code has run (before the activation's
+ * commands are collected, and before a workflow's completion, which settles later), and the
  * initial search attributes are upserted only where the workflow did not start with them.
+ * Without it (histories recorded before the patch) each event is upserted as it is appended.
  */
 export class TaskJournal {
   readonly record: TaskRecord;
   readonly events: TaskEvent[] = [];
-  private readonly batched: boolean;
+  private readonly lean: boolean;
   private unwritten: TaskEvent[] = [];
 
-  constructor(input: ValidTaskWorkflowInput, { batched }: { batched: boolean }) {
-    this.batched = batched;
+  constructor(input: ValidTaskWorkflowInput, { lean }: { lean: boolean }) {
+    this.lean = lean;
     const startedAt = workflowInfo().startTime.toISOString();
     this.record = {
       taskId: input.taskId,
@@ -48,7 +48,7 @@ export class TaskJournal {
     ];
     // The client and a graph parent start workflows with these set; `temporal workflow start` does not.
     const startedWith = workflowInfo().typedSearchAttributes;
-    const missing = batched ? initial.filter(({ key, value }) => startedWith.get(key) !== value) : initial;
+    const missing = lean ? initial.filter(({ key, value }) => startedWith.get(key) !== value) : initial;
     if (missing.length > 0) upsertSearchAttributes(missing);
   }
 
@@ -83,7 +83,7 @@ export class TaskJournal {
     const first = this.events.length + 1;
     const appended = inputs.map((input, i) => ({ ...input, seq: first + i, taskId: this.record.taskId }));
     this.events.push(...appended);
-    if (!this.batched) {
+    if (!this.lean) {
       upsertMemo({ [EVENTS_MEMO_KEY]: appended });
     } else {
       if (this.unwritten.length === 0) void Promise.resolve().then(() => this.writeUnwritten());

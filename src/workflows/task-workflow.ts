@@ -69,20 +69,21 @@ const KNOWN_ERROR_CODES = new Set<string>(Object.values(ErrorCode));
  */
 const LEAN_TASK = 'lean-task';
 
-/**
- * The host steps run as local activities: in the worker that runs the workflow task, recorded as one marker
- * each, with no round trip through the task queue (a scheduled, a started and a completed event
- * and a workflow task of their own each, before). They are idempotent and short, which is what
- * local activities are for; a worker killed inside one fails its workflow task, and the next
- * worker replays the workflow and runs the step again (after the 10 s workflow task timeout, not
- * an activity's start-to-close timeout).
- */
 // A broken codex install does not heal by retrying; the activity marks its failures non-retryable.
 // It may install codex from npm (about 400 MB on a first download).
 const runtimeCheckOptions = { startToCloseTimeout: '15 minutes', retry: { maximumAttempts: 3 } } as const;
 // Git bookkeeping is idempotent and quick; retry transient failures (locks, a busy disk) a few times.
 const gitStepOptions = { startToCloseTimeout: '2 minutes', retry: { initialInterval: '1 second', maximumAttempts: 5 } } as const;
 
+/**
+ * The host steps, as local activities (`lean-task`) or as the ordinary activities they were. As
+ * local activities they run in the worker that runs the workflow task, recorded as one marker
+ * each, with no round trip through a task queue (before: a scheduled, a started and a completed
+ * event and a workflow task of their own each). They are idempotent and short, which is what
+ * local activities are for; a worker killed inside one fails its workflow task, and the next
+ * worker replays the workflow and runs the step again (after the 10 s workflow task timeout, not
+ * an activity's start-to-close timeout).
+ */
 const hostSteps = {
   local: {
     ...pickHostSteps(proxyLocalActivities<Activities>(gitStepOptions)),
@@ -151,7 +152,7 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
   const input = parsed.data;
   const lean = patched(LEAN_TASK);
   const { checkCodexRuntime, provisionWorktree, writeContextArtifacts, commitTaskWork } = lean ? hostSteps.local : hostSteps.remote;
-  const journal = new TaskJournal(input, { batched: lean });
+  const journal = new TaskJournal(input, { lean });
   const record = journal.record;
   const parentHandle = input.parentTaskId ? getExternalWorkflowHandle(taskWorkflowId(input.parentTaskId)) : undefined;
   let parentTold = false;

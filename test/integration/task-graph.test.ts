@@ -55,6 +55,10 @@ describe('a chain a -> b -> c', () => {
     expect(parentEvents.map((event) => event.type)).toEqual(
       expect.arrayContaining(['task.graph.created', 'task.graph.result.collected', 'task.graph.child.completed', 'task.graph.merged', 'task.graph.synthesized']),
     );
+    // A released child does not echo "running" back: nothing held or freed a slot here.
+    const parentHistory = await harness().client.temporal.workflow.getHandle(taskWorkflowId(parentId)).fetchHistory();
+    const signalNames = (parentHistory.events ?? []).flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName ?? []);
+    expect(signalNames).not.toContain('childState');
     await harness().recordHistory('graph-completed', parentId);
     await harness().recordHistory('graph-child-released', 'chain-b');
     const results = await harness().client.getTaskGraphResults('chain-b');

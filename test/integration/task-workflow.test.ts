@@ -230,6 +230,9 @@ describe('the plain temporal CLI (the README examples)', () => {
       return result.stdout.includes('codex-task-plain-cli') && result;
     });
     expect(listed.code).toBe(0);
+    // Started without search attributes, the workflow sets the ones a client would have set.
+    const byRepo = await eventually(async () => (await harness().client.listTasks({ repoPath: repo })).find((task) => task.taskId === 'plain-cli'));
+    expect(byRepo).toMatchObject({ state: 'completed', priority: 0 });
     const record = await harness().server.cli(['workflow', 'query', '--workflow-id', 'codex-task-plain-cli', '--type', 'task', '--output', 'json']);
     expect(record.stdout).toContain('"state": "completed"');
     const events = await harness().server.cli(['workflow', 'query', '--workflow-id', 'codex-task-plain-cli', '--type', 'events', '--input', '3', '--output', 'json']);
