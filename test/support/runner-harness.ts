@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { simpleGit } from 'simple-git';
 import { CodexRunnerClient } from '../../src/client/codex-runner-client';
 import { connectTemporalClient } from '../../src/client/connection';
 import { createCodexTestEnv, type CodexTestEnv } from './codex-env';
 import { ScriptedModelServer } from './scripted-model-server';
+import { makeTestRepo } from './test-repo';
 import { startTemporalDevServer, type TemporalDevServer, type TemporalDevServerOptions } from './temporal-dev-server';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -136,18 +135,8 @@ export class RunnerHarness {
 
   /** A fresh git repository with one commit holding `files`. */
   async makeRepo(files: Record<string, string> = { 'README.md': '# test repo\n' }): Promise<string> {
-    const repo = await mkdtemp(path.join(tmpdir(), 'codex-runner-repo-'));
+    const repo = await makeTestRepo('codex-runner-repo-', files);
     this.repos.push(repo);
-    const git = simpleGit(repo);
-    await git.init(['--initial-branch=main']);
-    await git.addConfig('user.name', 'Test');
-    await git.addConfig('user.email', 'test@example.invalid');
-    for (const [file, content] of Object.entries(files)) {
-      await mkdir(path.dirname(path.join(repo, file)), { recursive: true });
-      await writeFile(path.join(repo, file), content);
-    }
-    await git.add('.');
-    await git.commit('initial commit');
     return repo;
   }
 
