@@ -108,8 +108,41 @@ export function resolveTemporalCli(): Promise<string> {
   return cliPathPromise;
 }
 
-/** A port that was free a moment ago (the kernel picks it; it is released before returning). */
-export function getFreePort(host = '127.0.0.1'): Promise<number> {
+/**
+ * A port that was free a moment ago, below the kernel's ephemeral range: a port from that range
+ * (what `listen(0)` hands out) can be taken by anyone's outgoing connection or by another dev
+ * server's internal listeners between our pick and the server's bind. Below it, only a process
+ * that asks for that very number can collide.
+ */
+export async function getFreePort(host = '127.0.0.1'): Promise<number> {
+  const [low, high] = [10_000, ephemeralRangeStart() - 1];
+  for (let attempt = 0; high - low >= 1000 && attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (await canListen(port, host)) return port;
+  }
+  return kernelPickedPort(host);
+}
+
+function ephemeralRangeStart(): number {
+  try {
+    const first = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(first) && first > 0) return first;
+  } catch {
+    // not Linux: assume Linux's default, which is lower than the IANA range (49152)
+  }
+  return 32768;
+}
+
+function canListen(port: number, host: string): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolveFree(false));
+    srv.listen(port, host, () => srv.close(() => resolveFree(true)));
+  });
+}
+
+function kernelPickedPort(host: string): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const srv = createServer();
     srv.unref();
