@@ -102,10 +102,11 @@ export function firstReleases(history: History): FirstReleases | undefined {
   return { signals: initiated.size, lastAckMs: Math.max(...acks.map((event) => ms(event.eventTime))) - ms(first.eventTime) };
 }
 
-/** Where a child's time went, or undefined when it never got released and ran every activity. */
+/** Where a child's time went, or undefined when it never completed. */
 export function childTimeline(history: History): ChildTimeline | undefined {
   const events = history.events ?? [];
-  const release = events.find((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'graphRelease');
+  // A child ready when its graph started comes released: its release is its start.
+  const release = events.find((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'graphRelease') ?? events[0];
   const end = events.find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
   if (!release || !end) return undefined;
   const scheduled = new Map<string, { type: string; at: number }>();

@@ -159,7 +159,7 @@ export async function runRunnerShape(harness: RunnerHarness, shape: Shape, track
     },
     worker: workerPeaks,
     cpu,
-    timelines: children.map((child) => histories.get(child.taskId)!.timeline!),
+    timelines: children.flatMap((child) => histories.get(child.taskId)?.timeline ?? []),
     workflowTasks: {
       parent: histories.get(parentTaskId)!.workflowTasks,
       children: children

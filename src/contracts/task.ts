@@ -73,6 +73,21 @@ export type StartTaskInput = z.input<typeof StartTaskInputSchema>;
  * The task workflow's input, as found in its history (`WorkflowExecutionStarted`) and as typed by
  * someone starting a task with the plain `temporal workflow start`. `repoPath` is absolute.
  */
+/**
+ * What a graph parent tells a child whose prerequisites all completed: by the `graphRelease`
+ * signal, or in the child's input when it is ready when the graph starts.
+ */
+export const GraphReleaseSchema = z
+  .object({
+    /** The commit the child's branch starts from. */
+    baseSha: z.string().min(1),
+    /** Further prerequisite commits merged into the base (a child with several prerequisites). */
+    mergeShas: z.array(z.string().min(1)),
+    satisfied: z.array(z.object({ taskId: TaskIdSchema, commitSha: z.string().min(1) }).strict()),
+  })
+  .strict();
+export type GraphRelease = z.infer<typeof GraphReleaseSchema>;
+
 export const TaskWorkflowInputSchema = z
   .object({
     taskId: TaskIdSchema,
@@ -86,6 +101,8 @@ export const TaskWorkflowInputSchema = z
     /** A graph child's overall goal: the parent's prompt. */
     goal: z.string().optional(),
     dependencyTaskIds: z.array(TaskIdSchema).optional(),
+    /** A graph child started released (ready when its graph started): it does not wait for a release signal. */
+    release: GraphReleaseSchema.optional(),
     /** After its turn the task waits in `awaiting_approval` until approved, rejected or changes are requested. */
     requireApproval: z.boolean().optional(),
     /** Fails an unanswered approval after this long (`30m`, `2h`, `1d`). */

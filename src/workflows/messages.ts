@@ -1,6 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { SessionEventBatch, TaskEvent } from '../contracts/events';
-import type { TaskRecord, TaskState } from '../contracts/task';
+import type { GraphRelease, TaskRecord, TaskState } from '../contracts/task';
+
+export type { GraphRelease };
 
 /** The full task record. */
 export const taskQuery = defineQuery<TaskRecord>('task');
@@ -13,15 +15,6 @@ export const eventsQuery = defineQuery<TaskEvent[], [afterSeq?: number]>('events
  * `events --follow` show progress during the turn, not only after it.
  */
 export const sessionEventsSignal = defineSignal<[SessionEventBatch]>('sessionEvents');
-
-/** What a graph parent tells a child whose prerequisites all completed. */
-export interface GraphRelease {
-  /** The commit the child's branch starts from. */
-  baseSha: string;
-  /** Further prerequisite commits merged into the base (a child with several prerequisites). */
-  mergeShas: string[];
-  satisfied: { taskId: string; commitSha: string }[];
-}
 
 /** What a graph parent tells a child that can never run because a prerequisite failed. */
 export interface GraphBlock {

@@ -8,6 +8,7 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   type ChildWorkflowHandle,
@@ -32,16 +33,25 @@ import { taskWorkflowId } from '../contracts/ids';
 import { CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState } from '../contracts/search-attributes';
 import { isTerminalState, type TaskRecord, type TaskState, type TaskWorkflowInput } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
-import { childStateSignal, eventsQuery, graphBlockSignal, graphReleaseSignal, interruptSignal, resumeSignal, taskQuery } from './messages';
+import { childStateSignal, eventsQuery, graphBlockSignal, graphReleaseSignal, interruptSignal, resumeSignal, taskQuery, type GraphRelease } from './messages';
 import { TaskJournal } from './task-journal';
 import type { taskWorkflow } from './task-workflow';
 
 // Resolving the base and merging branches is quick, idempotent git work (merges happen in the
 // object database with fixed dates, so a retry makes the same commits).
-const { resolveGraphBase, mergeGraphBranch } = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1 second', maximumAttempts: 5 },
-});
+const graphGitOptions = { startToCloseTimeout: '5 minutes', retry: { initialInterval: '1 second', maximumAttempts: 5 } } as const;
+const { resolveGraphBase, mergeGraphBranch } = proxyActivities<Activities>(graphGitOptions);
+// One `git rev-parse`: a local activity (a marker in the workflow task that starts the children).
+const resolveGraphBaseHere = proxyLocalActivities<Activities>(graphGitOptions).resolveGraphBase;
+
+/**
+ * Patch id: the graph's base is resolved before the children are started, and children that are
+ * ready at the start (no prerequisites, within the graph's limit) are started released — their
+ * input carries the release — instead of each being sent a release signal. That saves a signal
+ * and a workflow task per such child, and a first wave of hundreds of release signals that later
+ * releases (a dependent's, after its prerequisite completed) used to queue behind.
+ */
+const RELEASE_AT_START = 'release-at-start';
 
 const SUMMARY_MAX_CHARS = 2_000;
 
@@ -149,40 +159,89 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   });
   journal.emit('task.queued');
 
+  const releaseAtStart = patched(RELEASE_AT_START);
   const states = new Map<string, TaskState>(children.map((child) => [child.taskId, 'queued']));
   const commits = new Map<string, string>();
   const released = new Set<string>();
   const blocked = new Set<string>();
   const finished: ChildOutcome[] = [];
   const handles = new Map<string, ChildWorkflowHandle<typeof taskWorkflow>>();
+  let paused = false;
 
-  const started = await Promise.all(
-    children.map((child) =>
-      startChild<typeof taskWorkflow>('taskWorkflow', {
-        workflowId: taskWorkflowId(child.taskId),
-        args: [childInput(parent, child, { requireApproval, approvalTimeout })],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-        typedSearchAttributes: [
-          { key: CodexTaskState, value: 'queued' },
-          { key: CodexParentTaskId, value: parent.taskId },
-          { key: CodexRepoPath, value: parent.repoPath },
-          { key: CodexPriority, value: child.priority },
-        ],
-        staticSummary: truncate(`${child.taskId} · part of ${parent.taskId} · ${child.prompt.replace(/\s+/g, ' ')}`, 190),
-      }),
-    ),
-  );
-  children.forEach((child, i) => {
-    const handle = started[i]!;
-    handles.set(child.taskId, handle);
-    void handle.result().then(
-      (record) => finished.push({ taskId: child.taskId, state: record.state, record }),
-      (error: unknown) => finished.push(outcomeOf(child.taskId, error)),
+  const runningCount = () => [...released].filter((id) => states.get(id) === 'running').length;
+  /**
+   * Marks the children that may run now released — every prerequisite completed, higher priority
+   * first, then input order, within the graph's limit — and says where each one's branch starts.
+   */
+  const takeReady = (): { child: ValidGraphChild; release: GraphRelease }[] => {
+    if (paused) return [];
+    const ready = children
+      .map((child, index) => ({ child, index }))
+      .filter(({ child }) => states.get(child.taskId) === 'queued' && !released.has(child.taskId) && !blocked.has(child.taskId))
+      .filter(({ child }) => child.dependencyTaskIds.every((id) => states.get(id) === 'completed'))
+      .sort((a, b) => b.child.priority - a.child.priority || a.index - b.index);
+    const taken: { child: ValidGraphChild; release: GraphRelease }[] = [];
+    for (const { child } of ready) {
+      if (maxConcurrentTasks !== undefined && runningCount() >= maxConcurrentTasks) break;
+      released.add(child.taskId);
+      states.set(child.taskId, 'running');
+      const [first, ...rest] = child.dependencyTaskIds.map((id) => ({ taskId: id, commitSha: commits.get(id)! }));
+      taken.push({
+        child,
+        release: {
+          baseSha: first?.commitSha ?? graph.baseSha!,
+          mergeShas: rest.map((dependency) => dependency.commitSha),
+          satisfied: first ? [first, ...rest] : [],
+        },
+      });
+    }
+    return taken;
+  };
+  const startedRunning = (releasedNow: number) => {
+    if (releasedNow > 0 && journal.record.state === 'queued') {
+      journal.setState('running');
+      journal.emit('task.started');
+    }
+  };
+
+  const startChildren = async (releases: ReadonlyMap<string, GraphRelease>): Promise<void> => {
+    const started = await Promise.all(
+      children.map((child) =>
+        startChild<typeof taskWorkflow>('taskWorkflow', {
+          workflowId: taskWorkflowId(child.taskId),
+          args: [childInput(parent, child, { requireApproval, approvalTimeout }, releases.get(child.taskId))],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          typedSearchAttributes: [
+            { key: CodexTaskState, value: 'queued' },
+            { key: CodexParentTaskId, value: parent.taskId },
+            { key: CodexRepoPath, value: parent.repoPath },
+            { key: CodexPriority, value: child.priority },
+          ],
+          staticSummary: truncate(`${child.taskId} · part of ${parent.taskId} · ${child.prompt.replace(/\s+/g, ' ')}`, 190),
+        }),
+      ),
     );
-  });
+    children.forEach((child, i) => {
+      const handle = started[i]!;
+      handles.set(child.taskId, handle);
+      void handle.result().then(
+        (record) => finished.push({ taskId: child.taskId, state: record.state, record }),
+        (error: unknown) => finished.push(outcomeOf(child.taskId, error)),
+      );
+    });
+  };
 
-  graph.baseSha = await resolveGraphBase({ repoPath: parent.repoPath, ...(parent.baseRef ? { baseRef: parent.baseRef } : {}) });
+  const base = { repoPath: parent.repoPath, ...(parent.baseRef ? { baseRef: parent.baseRef } : {}) };
+  if (releaseAtStart) {
+    graph.baseSha = await resolveGraphBaseHere(base);
+    const ready = takeReady();
+    await startChildren(new Map(ready.map(({ child, release }) => [child.taskId, release])));
+    startedRunning(ready.length);
+  } else {
+    await startChildren(new Map());
+    graph.baseSha = await resolveGraphBase(base);
+  }
   // The graph branch grows while the graph runs: completed children are merged in the order they
   // complete (a dependency order: a child completes after its prerequisites), one merge activity
   // at a time, each taking every child that completed while the previous one ran.
@@ -206,7 +265,6 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
 
   // Graph-level interrupt and resume: the parent stops releasing children and forwards the
   // message to each one that has not ended (children outlive the parent, so this is explicit).
-  let paused = false;
   setHandler(interruptSignal, async (request = {}) => {
     if (paused || isTerminalState(journal.record.state)) return;
     paused = true;
@@ -225,37 +283,14 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     await Promise.all(interrupted.map((id) => signalChild(id, resumeSignal, request)));
   });
 
-  const runningCount = () => [...released].filter((id) => states.get(id) === 'running').length;
   // Release and block signals are sent without waiting for their acknowledgement: with hundreds of
   // children, awaiting a batch kept finished children from being collected for tens of seconds
   // (measured by the benchmark). They are awaited once before the graph's final merge.
   const pendingSignals: Promise<void>[] = [];
   const releaseReady = () => {
-    if (paused) return;
-    const ready = children
-      .map((child, index) => ({ child, index }))
-      .filter(({ child }) => states.get(child.taskId) === 'queued' && !released.has(child.taskId) && !blocked.has(child.taskId))
-      .filter(({ child }) => child.dependencyTaskIds.every((id) => states.get(id) === 'completed'))
-      .sort((a, b) => b.child.priority - a.child.priority || a.index - b.index);
-    let releasedNow = 0;
-    for (const { child } of ready) {
-      if (maxConcurrentTasks !== undefined && runningCount() >= maxConcurrentTasks) break;
-      released.add(child.taskId);
-      states.set(child.taskId, 'running');
-      releasedNow++;
-      const [first, ...rest] = child.dependencyTaskIds.map((id) => ({ taskId: id, commitSha: commits.get(id)! }));
-      pendingSignals.push(
-        signalChild(child.taskId, graphReleaseSignal, {
-          baseSha: first?.commitSha ?? graph.baseSha!,
-          mergeShas: rest.map((dependency) => dependency.commitSha),
-          satisfied: first ? [first, ...rest] : [],
-        }),
-      );
-    }
-    if (releasedNow > 0 && journal.record.state === 'queued') {
-      journal.setState('running');
-      journal.emit('task.started');
-    }
+    const ready = takeReady();
+    for (const { child, release } of ready) pendingSignals.push(signalChild(child.taskId, graphReleaseSignal, release));
+    startedRunning(ready.length);
   };
 
   const blockDependents = (failed: ChildOutcome) => {
@@ -452,6 +487,7 @@ function childInput(
   parent: { taskId: string; repoPath: string; prompt: string; codex?: TaskWorkflowInput['codex']; contextPackage?: TaskWorkflowInput['contextPackage'] },
   child: ValidGraphChild,
   graph: { requireApproval?: boolean; approvalTimeout?: string },
+  release?: GraphRelease,
 ): TaskWorkflowInput {
   const codex = parent.codex || child.codex ? { ...parent.codex, ...child.codex } : undefined;
   const requireApproval = child.requireApproval ?? graph.requireApproval;
@@ -468,5 +504,6 @@ function childInput(
     ...(requireApproval ? { requireApproval } : {}),
     ...(contextPackage ? { contextPackage } : {}),
     ...(requireApproval && graph.approvalTimeout ? { approvalTimeout: graph.approvalTimeout } : {}),
+    ...(release ? { release } : {}),
   };
 }

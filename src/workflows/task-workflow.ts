@@ -171,7 +171,7 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
     }
   };
 
-  let gate: GraphRelease | GraphBlock | undefined;
+  let gate: GraphRelease | GraphBlock | undefined = input.release;
   let interruptRequest: { reason?: string } | undefined;
   let resumeRequest: { message?: string } | undefined;
   let decision: NonNullable<ApprovalRecord['decision']> | undefined;
@@ -249,7 +249,8 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
     let base: { baseRef?: string; mergeRefs?: string[]; mergeDate?: string } = input.baseRef ? { baseRef: input.baseRef } : {};
     if (input.parentTaskId) {
       // A graph child exists (listable, queryable) from the start, but runs only when its
-      // parent releases it: every prerequisite completed and the graph has a free slot.
+      // parent releases it: every prerequisite completed and the graph has a free slot. A child
+      // ready when the graph started comes released (input.release).
       while (gate === undefined) {
         await condition(() => gate !== undefined || interruptRequest !== undefined);
         await pauseIfInterrupted();

@@ -56,11 +56,17 @@ describe('a chain a -> b -> c', () => {
       expect.arrayContaining(['task.graph.created', 'task.graph.result.collected', 'task.graph.child.completed', 'task.graph.merged', 'task.graph.synthesized']),
     );
     // A released child does not echo "running" back: nothing held or freed a slot here.
-    const parentHistory = await harness().client.temporal.workflow.getHandle(taskWorkflowId(parentId)).fetchHistory();
-    const signalNames = (parentHistory.events ?? []).flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName ?? []);
-    expect(signalNames).not.toContain('childState');
+    const signalsOf = async (taskId: string) => {
+      const history = await harness().client.temporal.workflow.getHandle(taskWorkflowId(taskId)).fetchHistory();
+      return (history.events ?? []).flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName ?? []);
+    };
+    expect(await signalsOf(parentId)).not.toContain('childState');
+    // A child ready when the graph started comes released in its input; a dependent gets a signal.
+    expect(await signalsOf('chain-a')).not.toContain('graphRelease');
+    expect(await signalsOf('chain-b')).toContain('graphRelease');
     await harness().recordHistory('graph-completed', parentId);
     await harness().recordHistory('graph-child-released', 'chain-b');
+    await harness().recordHistory('graph-child-released-at-start', 'chain-a');
     const results = await harness().client.getTaskGraphResults('chain-b');
     expect(results.synthesis).toMatchObject({ classification: 'completed', branchName: `plato/graph-${parentId}`, conflicts: [] });
     expect(results.results.map((result) => result.taskId)).toEqual(['chain-a', 'chain-b', 'chain-c']);
