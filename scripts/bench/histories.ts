@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 /**
  * What the benchmark reads from workflow histories: their size (events, and bytes as the
  * protobuf-encoded `temporal.api.history.v1.History`, which is what Temporal's 50 MB limit
@@ -144,13 +146,19 @@ export function childTimeline(history: History): ChildTimeline | undefined {
   };
 }
 
-/** Fetches the histories of these tasks' workflows, `concurrency` at a time. */
+/**
+ * Fetches the histories of these tasks' workflows, `concurrency` at a time. With BENCH_DUMP=<dir>
+ * each one is also saved there as JSON, to trace a run afterwards.
+ */
 export async function fetchHistories(client: Client, taskIds: readonly string[], concurrency = 8): Promise<Map<string, FetchedHistory>> {
+  const dumpDir = process.env.BENCH_DUMP || undefined;
+  if (dumpDir !== undefined) await mkdir(dumpDir, { recursive: true });
   const fetched = new Map<string, FetchedHistory>();
   const queue = [...taskIds];
   const fetchNext = async (): Promise<void> => {
     for (let taskId = queue.shift(); taskId !== undefined; taskId = queue.shift()) {
       const history = await client.workflow.getHandle(taskWorkflowId(taskId)).fetchHistory();
+      if (dumpDir !== undefined) await writeFile(join(dumpDir, `${taskId}.json`), JSON.stringify(history));
       const bytes = temporal.api.history.v1.History.encode(history).finish().length;
       const timeline = childTimeline(history);
       fetched.set(taskId, {

@@ -138,6 +138,7 @@ export async function runRunnerShape(harness: RunnerHarness, shape: Shape, track
   if (unmatched > 0) throw new Error(`${unmatched} model requests matched no script`);
 
   const histories = await fetchHistories(harness.client.temporal, [parentTaskId, ...children.map((child) => child.taskId)]);
+
   const childSizes = children.map((child) => histories.get(child.taskId)!.size);
   const all = [...histories.values()].map((fetched) => fetched.size);
   const dependencyLatencyMs = children.flatMap((child) =>

@@ -165,6 +165,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   const released = new Set<string>();
   const blocked = new Set<string>();
   const finished: ChildOutcome[] = [];
+  const starting = new Map<string, Promise<ChildWorkflowHandle<typeof taskWorkflow>>>();
   const handles = new Map<string, ChildWorkflowHandle<typeof taskWorkflow>>();
   let paused = false;
 
@@ -204,42 +205,46 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     }
   };
 
-  const startChildren = async (releases: ReadonlyMap<string, GraphRelease>): Promise<void> => {
-    const started = await Promise.all(
-      children.map((child) =>
-        startChild<typeof taskWorkflow>('taskWorkflow', {
-          workflowId: taskWorkflowId(child.taskId),
-          args: [childInput(parent, child, { requireApproval, approvalTimeout }, releases.get(child.taskId))],
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-          typedSearchAttributes: [
-            { key: CodexTaskState, value: 'queued' },
-            { key: CodexParentTaskId, value: parent.taskId },
-            { key: CodexRepoPath, value: parent.repoPath },
-            { key: CodexPriority, value: child.priority },
-          ],
-          staticSummary: truncate(`${child.taskId} · part of ${parent.taskId} · ${child.prompt.replace(/\s+/g, ' ')}`, 190),
-        }),
-      ),
-    );
-    children.forEach((child, i) => {
-      const handle = started[i]!;
-      handles.set(child.taskId, handle);
-      void handle.result().then(
-        (record) => finished.push({ taskId: child.taskId, state: record.state, record }),
-        (error: unknown) => finished.push(outcomeOf(child.taskId, error)),
-      );
+  /** Starts every child; each one's outcome lands in `finished`, including a child that could not be started. */
+  const startChildren = (releases: ReadonlyMap<string, GraphRelease>) =>
+    children.map((child) => {
+      const started = startChild<typeof taskWorkflow>('taskWorkflow', {
+        workflowId: taskWorkflowId(child.taskId),
+        args: [childInput(parent, child, { requireApproval, approvalTimeout }, releases.get(child.taskId))],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        typedSearchAttributes: [
+          { key: CodexTaskState, value: 'queued' },
+          { key: CodexParentTaskId, value: parent.taskId },
+          { key: CodexRepoPath, value: parent.repoPath },
+          { key: CodexPriority, value: child.priority },
+        ],
+        staticSummary: truncate(`${child.taskId} · part of ${parent.taskId} · ${child.prompt.replace(/\s+/g, ' ')}`, 190),
+      });
+      starting.set(child.taskId, started);
+      void started
+        .then((handle) => {
+          handles.set(child.taskId, handle);
+          return handle.result();
+        })
+        .then(
+          (record) => finished.push({ taskId: child.taskId, state: record.state, record }),
+          (error: unknown) => finished.push(outcomeOf(child.taskId, error)),
+        );
+      return started;
     });
-  };
 
   const base = { repoPath: parent.repoPath, ...(parent.baseRef ? { baseRef: parent.baseRef } : {}) };
   if (releaseAtStart) {
+    // Nothing waits until every child is started: the server records the starts in this history
+    // one by one (at N = 200 over a minute, measured), and a released child may well have
+    // completed — and its dependents be due — before the last start is recorded.
     graph.baseSha = await resolveGraphBaseHere(base);
     const ready = takeReady();
-    await startChildren(new Map(ready.map(({ child, release }) => [child.taskId, release])));
+    void startChildren(new Map(ready.map(({ child, release }) => [child.taskId, release])));
     startedRunning(ready.length);
   } else {
-    await startChildren(new Map());
+    await Promise.all(startChildren(new Map()));
     graph.baseSha = await resolveGraphBase(base);
   }
   // The graph branch grows while the graph runs: completed children are merged in the order they
@@ -250,7 +255,9 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   // A child that has already ended (cancelled by an operator, say) cannot take a signal and
   // needs none: its outcome arrives through its result, so a failed signal is not an error.
   const signalChild = async <A extends unknown[]>(taskId: string, signal: SignalDefinition<A>, ...args: A): Promise<void> => {
-    await handles.get(taskId)?.signal(signal, ...args).catch(() => undefined);
+    // A child whose start is not recorded yet is signalled once it is (the signal would not find it).
+    const handle = handles.get(taskId) ?? (await starting.get(taskId)?.catch(() => undefined));
+    await handle?.signal(signal, ...args).catch(() => undefined);
   };
 
   // Children waiting for approval or interrupted hold no slot; they say so with childStateSignal.
