@@ -53,6 +53,9 @@ const resolveGraphBaseHere = proxyLocalActivities<Activities>(graphGitOptions).r
  */
 const RELEASE_AT_START = 'release-at-start';
 
+/** Ready children started together with the waiting ones; the rest follow (see releaseAtStart). */
+const FIRST_WAVE = 16;
+
 const SUMMARY_MAX_CHARS = 2_000;
 
 interface ChildOutcome {
@@ -205,46 +208,54 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     }
   };
 
-  /** Starts every child; each one's outcome lands in `finished`, including a child that could not be started. */
-  const startChildren = (releases: ReadonlyMap<string, GraphRelease>) =>
-    children.map((child) => {
-      const started = startChild<typeof taskWorkflow>('taskWorkflow', {
-        workflowId: taskWorkflowId(child.taskId),
-        args: [childInput(parent, child, { requireApproval, approvalTimeout }, releases.get(child.taskId))],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-        typedSearchAttributes: [
-          { key: CodexTaskState, value: 'queued' },
-          { key: CodexParentTaskId, value: parent.taskId },
-          { key: CodexRepoPath, value: parent.repoPath },
-          { key: CodexPriority, value: child.priority },
-        ],
-        staticSummary: truncate(`${child.taskId} · part of ${parent.taskId} · ${child.prompt.replace(/\s+/g, ' ')}`, 190),
-      });
-      starting.set(child.taskId, started);
-      void started
-        .then((handle) => {
-          handles.set(child.taskId, handle);
-          return handle.result();
-        })
-        .then(
-          (record) => finished.push({ taskId: child.taskId, state: record.state, record }),
-          (error: unknown) => finished.push(outcomeOf(child.taskId, error)),
-        );
-      return started;
+  /** Starts a child; its outcome lands in `finished` when it ends, also when it could not be started. */
+  const startOne = (child: ValidGraphChild, release?: GraphRelease) => {
+    const started = startChild<typeof taskWorkflow>('taskWorkflow', {
+      workflowId: taskWorkflowId(child.taskId),
+      args: [childInput(parent, child, { requireApproval, approvalTimeout }, release)],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      typedSearchAttributes: [
+        { key: CodexTaskState, value: 'queued' },
+        { key: CodexParentTaskId, value: parent.taskId },
+        { key: CodexRepoPath, value: parent.repoPath },
+        { key: CodexPriority, value: child.priority },
+      ],
+      staticSummary: truncate(`${child.taskId} · part of ${parent.taskId} · ${child.prompt.replace(/\s+/g, ' ')}`, 190),
     });
+    starting.set(child.taskId, started);
+    void started
+      .then((handle) => {
+        handles.set(child.taskId, handle);
+        return handle.result();
+      })
+      .then(
+        (record) => finished.push({ taskId: child.taskId, state: record.state, record }),
+        (error: unknown) => finished.push(outcomeOf(child.taskId, error)),
+      );
+    return started;
+  };
 
   const base = { repoPath: parent.repoPath, ...(parent.baseRef ? { baseRef: parent.baseRef } : {}) };
   if (releaseAtStart) {
     // Nothing waits until every child is started: the server records the starts in this history
-    // one by one (at N = 200 over a minute, measured), and a released child may well have
-    // completed — and its dependents be due — before the last start is recorded.
+    // one by one, in no particular order (at N = 200 over a minute under load, measured), and a
+    // released child may well have completed before the last start is recorded. The children
+    // that wait for prerequisites go first, with the first few ready ones, so that a dependent
+    // exists by the time its prerequisite completes; the other ready children are started once
+    // those starts are recorded.
     graph.baseSha = await resolveGraphBaseHere(base);
     const ready = takeReady();
-    void startChildren(new Map(ready.map(({ child, release }) => [child.taskId, release])));
+    const releases = new Map(ready.map(({ child, release }) => [child.taskId, release]));
+    const later = new Set(ready.slice(FIRST_WAVE).map(({ child }) => child.taskId));
+    const firstStarted = Promise.allSettled(children.filter((child) => !later.has(child.taskId)).map((child) => startOne(child, releases.get(child.taskId))));
+    for (const child of children.filter((c) => later.has(c.taskId))) {
+      // Stands for the start until it is made, so a signal meanwhile waits for it.
+      starting.set(child.taskId, firstStarted.then(() => startOne(child, releases.get(child.taskId))));
+    }
     startedRunning(ready.length);
   } else {
-    await Promise.all(startChildren(new Map()));
+    await Promise.all(children.map((child) => startOne(child)));
     graph.baseSha = await resolveGraphBase(base);
   }
   // The graph branch grows while the graph runs: completed children are merged in the order they
