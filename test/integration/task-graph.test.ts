@@ -323,6 +323,38 @@ describe('children exist before they run', () => {
   });
 });
 
+describe('a graph wider than its first wave', () => {
+  it('starts the waiting child and the first 16 ready ones first, the other ready ones after, all released', async () => {
+    const repo = await harness().makeRepo();
+    harness().model.script({ when: 'wide-marker', steps: [say('wide done')] });
+    const ready = Array.from({ length: 18 }, (_, i) => ({ taskId: `wide-${i + 1}`, prompt: `Part ${i + 1} (wide-marker)`, priority: i < 16 ? 1 : 0 }));
+    // The two lowest-priority ready children come first in the input: priority decides the wave.
+    const children = [...ready.slice(16), ...ready.slice(0, 16), { taskId: 'wide-after', prompt: 'After part 1 (wide-marker)', dependencyTaskIds: ['wide-1'] }];
+    await harness().client.createTaskGraph({ parent: { taskId: 'wide', repoPath: repo, prompt: 'A wide graph' }, children });
+    expect((await harness().client.waitForTask('wide')).state).toBe('completed');
+
+    const history = await harness().client.temporal.workflow.getHandle(taskWorkflowId('wide')).fetchHistory();
+    const waves = new Map<string, string[]>();
+    for (const event of history.events ?? []) {
+      const initiated = event.startChildWorkflowExecutionInitiatedEventAttributes;
+      if (!initiated) continue;
+      const wave = String(initiated.workflowTaskCompletedEventId);
+      waves.set(wave, [...(waves.get(wave) ?? []), initiated.workflowId!.replace(/^codex-task-/, '')]);
+    }
+    const [first, second, ...rest] = [...waves.values()];
+    expect(rest).toEqual([]);
+    expect(first!.sort()).toEqual([...ready.slice(0, 16).map((child) => child.taskId), 'wide-after'].sort());
+    expect(second!.sort()).toEqual(['wide-17', 'wide-18']);
+
+    const signals = async (taskId: string) => {
+      const child = await harness().client.temporal.workflow.getHandle(taskWorkflowId(taskId)).fetchHistory();
+      return (child.events ?? []).flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName ?? []);
+    };
+    expect(await signals('wide-18')).not.toContain('graphRelease');
+    expect(await signals('wide-after')).toContain('graphRelease');
+  });
+});
+
 describe('the plain temporal CLI', () => {
   it('starts a graph from the documented input JSON', async () => {
     const repo = await harness().makeRepo();
