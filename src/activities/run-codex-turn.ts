@@ -138,9 +138,10 @@ export function createRunCodexTurn(settings: HostSettings) {
             if (threadId !== event.thread_id) {
               threadId = event.thread_id;
               checkpoint.threadId = threadId;
+              // The heartbeat carries the thread to a retry; the workflow hears of it with the
+              // next batch (within a second), or in the result of a turn that ends sooner.
               context.heartbeat(checkpoint);
               record({ type: 'session.started', at: now(), threadId, worktreePath: input.worktreePath });
-              await publisher.flush();
             }
             break;
           case 'item.completed':

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { WrongStateError } from '../../src/client/errors';
 import { eventsFromHistory } from '../../src/client/history-events';
-import type { TaskEvent } from '../../src/contracts/events';
+import type { SessionEventBatch, TaskEvent } from '../../src/contracts/events';
 import { taskWorkflowId } from '../../src/contracts/ids';
 import { findCodexProcessesIn } from '../../src/activities/orphaned-codex';
 import { eventually, useRunnerHarness } from '../support/runner-harness';
@@ -276,6 +276,13 @@ describe('events --follow', () => {
     const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as TaskEvent);
     expect(events.map((event) => event.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events.at(-1)?.type).toBe('task.completed');
+    // The turn took over two seconds: its session events reached the workflow while it ran, in
+    // batches about a second apart (the thread id among the first), not only with its result.
+    const history = await harness().client.temporal.workflow.getHandle(taskWorkflowId('follow-me')).fetchHistory();
+    const signalled = (history.events ?? [])
+      .filter((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'sessionEvents')
+      .flatMap((event) => (JSON.parse(Buffer.from(event.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!).toString()) as SessionEventBatch).events);
+    expect(signalled.map((event) => event.type)).toEqual(expect.arrayContaining(['session.started', 'session.item']));
     const readable = await harness().cli(['events', 'follow-me', '--follow']);
     expect(readable.stdout).toMatch(/#\s+1 .* task\.queued/);
   });
