@@ -70,10 +70,6 @@ export const StartTaskInputSchema = z
 export type StartTaskInput = z.input<typeof StartTaskInputSchema>;
 
 /**
- * The task workflow's input, as found in its history (`WorkflowExecutionStarted`) and as typed by
- * someone starting a task with the plain `temporal workflow start`. `repoPath` is absolute.
- */
-/**
  * What a graph parent tells a child whose prerequisites all completed: by the `graphRelease`
  * signal, or in the child's input when it is ready when the graph starts.
  */
@@ -88,6 +84,10 @@ export const GraphReleaseSchema = z
   .strict();
 export type GraphRelease = z.infer<typeof GraphReleaseSchema>;
 
+/**
+ * The task workflow's input, as found in its history (`WorkflowExecutionStarted`) and as typed by
+ * someone starting a task with the plain `temporal workflow start`. `repoPath` is absolute.
+ */
 export const TaskWorkflowInputSchema = z
   .object({
     taskId: TaskIdSchema,

@@ -266,7 +266,9 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   // A child that has already ended (cancelled by an operator, say) cannot take a signal and
   // needs none: its outcome arrives through its result, so a failed signal is not an error.
   const signalChild = async <A extends unknown[]>(taskId: string, signal: SignalDefinition<A>, ...args: A): Promise<void> => {
-    // A child whose start is not recorded yet is signalled once it is (the signal would not find it).
+    // A child whose start is not recorded yet is signalled once it is (the signal would not find
+    // it). A started one is signalled at once, from `handles`: awaiting even a settled promise
+    // would move the signal behind commands made meanwhile, and recorded histories expect it first.
     const handle = handles.get(taskId) ?? (await starting.get(taskId)?.catch(() => undefined));
     await handle?.signal(signal, ...args).catch(() => undefined);
   };

@@ -6,7 +6,7 @@ import type { TaskEvent } from '../../src/contracts/events';
 import type { TaskGraphSnapshot } from '../../src/contracts/graph';
 import { taskWorkflowId } from '../../src/contracts/ids';
 import { eventually, useRunnerHarness, type RunnerHarness } from '../support/runner-harness';
-import { exec, httpError, say } from '../support/scripted-model-server';
+import { exec, hang, httpError, say } from '../support/scripted-model-server';
 
 const harness = useRunnerHarness();
 const WORKFLOW_BUNDLE = path.resolve(__dirname, '../../dist/workflow-bundle.js');
@@ -374,6 +374,37 @@ describe('the plain temporal CLI', () => {
     expect(started.code).toBe(0);
     expect((await harness().client.waitForTask('plain-graph')).state).toBe('completed');
     expect(await simpleGit(repo).show(['plato/graph-plain-graph:two.txt'])).toBe('one\n');
+  });
+
+  it('records a child that cannot be started as failed, blocks its dependent, and finishes the rest', async () => {
+    const repo = await harness().makeRepo();
+    // A task with the child's id is running: the graph's start of that child is refused by the server.
+    const holder = harness().model.script({ when: 'taken-holder-marker', steps: [hang()] });
+    harness().model.script({ when: 'taken-free-marker', steps: [exec('echo free > free.txt'), say('free done')] });
+    await harness().client.startTask({ taskId: 'taken', repoPath: repo, prompt: 'Hold the id (taken-holder-marker)' });
+    await holder.waitForRequests(1);
+    const input = {
+      parent: { taskId: 'taken-graph', repoPath: repo, prompt: 'A graph whose child id is taken' },
+      children: [
+        { taskId: 'taken', prompt: 'Cannot start' },
+        { taskId: 'taken-after', prompt: 'After the taken one', dependencyTaskIds: ['taken'] },
+        { taskId: 'taken-free', prompt: 'Independent (taken-free-marker)' },
+      ],
+    };
+    const started = await harness().server.cli([
+      'workflow', 'start', '--type', 'taskGraphWorkflow', '--task-queue', 'codex-runner', '--workflow-id', 'codex-task-taken-graph', '--input', JSON.stringify(input),
+    ]);
+    expect(started.code).toBe(0);
+    expect((await harness().client.waitForTask('taken-graph')).state).toBe('failed');
+    const { results, synthesis } = await harness().client.getTaskGraphResults('taken-graph');
+    const byId = Object.fromEntries(results.map((result) => [result.taskId, result]));
+    expect(byId['taken']).toMatchObject({ classification: 'failed', summary: expect.stringMatching(/already started/i) });
+    expect(byId['taken-after']).toMatchObject({ classification: 'failed', errorCode: 'TASK_GRAPH_DEPENDENCY_FAILED' });
+    expect(byId['taken-free']).toMatchObject({ classification: 'completed', filesChanged: ['free.txt'] });
+    expect(synthesis).toMatchObject({ classification: 'failed' });
+    // The task that held the id is untouched by the graph.
+    expect((await harness().client.getTask('taken')).state).toBe('running');
+    await harness().client.cancel('taken');
   });
 
   it('fails an invalid graph at once, before any child exists', async () => {
