@@ -66,8 +66,12 @@ async function commit(input: CommitTaskWorkInput): Promise<TaskCommit> {
   const commitSha = await git(worktree, ['rev-parse', 'HEAD']);
   // -z: paths exactly as they are (no quoting of unusual names); --no-renames: a rename is its
   // two paths, whatever the user's diff.renames says.
-  const changes = parseNumstat(await git(worktree, ['diff', '--numstat', '-z', '--no-renames', input.baseSha, commitSha]));
-  return { commitSha, filesChanged: changes.map((change) => change.path), diffStat: describeChanges(changes) };
+  // --shortstat adds git's own summary line after the NUL-terminated records.
+  const output = await git(worktree, ['diff', '--numstat', '--shortstat', '-z', '--no-renames', input.baseSha, commitSha]);
+  const records = output.split('\0');
+  const summary = records.pop()!.trim();
+  const changes = parseNumstat(records);
+  return { commitSha, filesChanged: changes.map((change) => change.path), diffStat: describeChanges(changes, summary) };
 }
 
 /** One file of `git diff --numstat`: line counts, or none for a binary file. */
@@ -76,9 +80,8 @@ interface FileChange {
   lines?: { added: number; deleted: number };
 }
 
-function parseNumstat(output: string): FileChange[] {
-  return output
-    .split('\0')
+function parseNumstat(records: string[]): FileChange[] {
+  return records
     .filter((record) => record !== '')
     .map((record) => {
       const [added = '-', deleted = '-', ...name] = record.split('\t');
@@ -87,20 +90,9 @@ function parseNumstat(output: string): FileChange[] {
     });
 }
 
-function plural(count: number, one: string, many: string): string {
-  return `${count} ${count === 1 ? one : many}`;
-}
-
-/** The approvers' diffStat (see {@link TaskCommit.diffStat}); the summary follows git's wording. */
-function describeChanges(changes: FileChange[]): string {
+/** The approvers' diffStat (see {@link TaskCommit.diffStat}): a line per file, then git's summary. */
+function describeChanges(changes: FileChange[], summary: string): string {
   if (changes.length === 0) return '';
-  const added = changes.reduce((sum, change) => sum + (change.lines?.added ?? 0), 0);
-  const deleted = changes.reduce((sum, change) => sum + (change.lines?.deleted ?? 0), 0);
-  const summary = [
-    `${plural(changes.length, 'file', 'files')} changed`,
-    ...(added > 0 || deleted === 0 ? [`${plural(added, 'insertion', 'insertions')}(+)`] : []),
-    ...(deleted > 0 || added === 0 ? [`${plural(deleted, 'deletion', 'deletions')}(-)`] : []),
-  ].join(', ');
   const files = changes.map((change) => `${change.path} | ${change.lines ? `+${change.lines.added} -${change.lines.deleted}` : 'bin'}`);
   return [...files, summary].join('\n');
 }

@@ -125,7 +125,7 @@ export interface TokenUsage {
 /** What an approver sees, and what they decided. */
 export interface ApprovalRecord {
   requestedAt: string;
-  /** `git diff --stat` of the task branch against its base. */
+  /** The task branch's changes against its base: a line per file (`path | +added -deleted`, or `path | bin`), then git's summary line. */
   diffStat: string;
   finalMessage: string;
   decision?: {
