@@ -1,9 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
 import { taskBranchName, taskWorktreeRelativePath } from '../contracts/ids';
+import { isDirectory } from '../host/files';
 import { commitOf, git, gitDirPointedAt, gitDirsOf, isRepositoryRoot, mergeCommits, runGit } from '../host/git';
 
 export interface ProvisionWorktreeInput {
@@ -80,10 +81,6 @@ interface TaskPlace {
   repoPath: string;
   branchName: string;
   worktreePath: string;
-}
-
-function isDirectory(file: string): boolean {
-  return existsSync(file) && statSync(file).isDirectory();
 }
 
 /**

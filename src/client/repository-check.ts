@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { isDirectory } from '../host/files';
 import { commitOf, isRepositoryRoot } from '../host/git';
 import { ValidationError } from './errors';
 
@@ -10,7 +10,7 @@ import { ValidationError } from './errors';
  */
 export async function checkRepository(repoPath: string, baseRef?: string): Promise<string> {
   const absolute = path.resolve(repoPath);
-  if (!existsSync(absolute) || !statSync(absolute).isDirectory()) {
+  if (!isDirectory(absolute)) {
     throw new ValidationError(`repoPath: ${absolute} does not exist; pass the root of a git repository`);
   }
   if (!(await isRepositoryRoot(absolute))) {

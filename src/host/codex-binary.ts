@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { isDirectory, isFile } from './files';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -43,14 +43,6 @@ export interface CodexBinary {
    * when it finds the binary itself; {@link codexProcessEnv} does the same for an override.
    */
   pathDirs: string[];
-}
-
-function isFile(file: string): boolean {
-  return existsSync(file) && statSync(file).isFile();
-}
-
-function isDirectory(dir: string): boolean {
-  return existsSync(dir) && statSync(dir).isDirectory();
 }
 
 /**
