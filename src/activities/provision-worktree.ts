@@ -90,54 +90,68 @@ interface TaskPlace {
  * worktree left by an earlier attempt is reused, and a directory left half-made by an interrupted
  * `git worktree add` is pruned and made again.
  *
- * Every git command forks the worker (13–25 ms of CPU at a few hundred MB), so a first attempt,
- * which finds no worktree directory, makes the worktree with one `git worktree add -b` (and one
- * `rev-parse` unless the base is already a commit id) and inspects nothing first. Whatever makes
+ * Every git command is a process start (a fork of the worker costs 13–25 ms of CPU at a few
+ * hundred MB unless the launcher runs it), so a first attempt, which finds no worktree directory,
+ * makes the worktree with one `git worktree add -b` (and one `rev-parse` unless the base is
+ * already a commit id) and inspects nothing first. Whatever makes
  * that fail (a branch or a lock left by a killed attempt, an unknown base, not a repository) is
  * then sorted out by the careful path, which looks at everything before it acts.
  */
 export async function provisionWorktree(input: ProvisionWorktreeInput): Promise<WorktreeAllocation> {
   const repoPath = path.resolve(input.repoPath);
   const task: TaskPlace = { repoPath, branchName: taskBranchName(input.taskId), worktreePath: path.join(repoPath, taskWorktreeRelativePath(input.taskId)) };
+  let baseSha: string | undefined;
   if (!existsSync(task.worktreePath) && isDirectory(path.join(repoPath, '.git'))) {
-    const made = await addFreshWorktree(input, task);
-    if (made !== undefined) return made;
+    const fresh = await addFreshWorktree(input, task);
+    if (fresh.made !== undefined) return fresh.made;
+    baseSha = fresh.baseSha;
   }
-  return provisionCarefully(input, task);
+  return provisionCarefully(input, task, baseSha);
 }
 
 /**
  * The first attempt: no worktree directory yet, and `<repo>/.git` is a directory (the root of
- * a repository, which is what the careful path's root check accepts). Returns undefined when the
- * base names no commit or `git worktree add` fails; a branch it made before failing is one the
- * careful path reuses. A merge conflict among the prerequisites fails the task here, as it would there.
+ * a repository, which is what the careful path's root check accepts). Without `made` when the
+ * base names no commit or `git worktree add` fails; then `baseSha` is the base it resolved (and
+ * merged), if it got that far, and a branch it made before failing is one the careful path
+ * reuses. A merge conflict among the prerequisites fails the task here, as it would there.
  */
-async function addFreshWorktree(input: ProvisionWorktreeInput, { repoPath, branchName, worktreePath }: TaskPlace): Promise<WorktreeAllocation | undefined> {
+async function addFreshWorktree(
+  input: ProvisionWorktreeInput,
+  { repoPath, branchName, worktreePath }: TaskPlace,
+): Promise<{ made?: WorktreeAllocation; baseSha?: string }> {
   const baseRef = input.baseRef ?? 'HEAD';
   // An unknown commit id fails `git worktree add`, and the careful path then says it is unknown.
-  const startSha = FULL_SHA.test(baseRef) && !input.mergeRefs?.length ? baseRef : await commitOf(repoPath, baseRef);
-  if (startSha === undefined) return undefined;
+  const trusted = FULL_SHA.test(baseRef) && !input.mergeRefs?.length;
+  const startSha = trusted ? baseRef : await commitOf(repoPath, baseRef);
+  if (startSha === undefined) return {};
   const baseSha = await mergePrerequisites(repoPath, startSha, input);
   await excludePlatoDir(repoPath);
   await mkdir(path.dirname(worktreePath), { recursive: true });
   const added = await runGit(repoPath, ['worktree', 'add', '-b', branchName, worktreePath, baseSha]);
-  return added.code === 0 ? { worktreePath, branchName, baseSha, reused: false } : undefined;
+  if (added.code === 0) return { made: { worktreePath, branchName, baseSha, reused: false } };
+  // A commit id taken on trust may name no commit: only a resolved base is passed on.
+  return trusted ? {} : { baseSha };
 }
 
-async function provisionCarefully(input: ProvisionWorktreeInput, { repoPath, branchName, worktreePath }: TaskPlace): Promise<WorktreeAllocation> {
+/** Looks at everything before it acts; `knownBase` is a base the first attempt already resolved and merged. */
+async function provisionCarefully(input: ProvisionWorktreeInput, { repoPath, branchName, worktreePath }: TaskPlace, knownBase?: string): Promise<WorktreeAllocation> {
   if (!existsSync(repoPath) || !(await isRepositoryRoot(repoPath))) {
     throw provisioningFailure(`${repoPath} is not the root of a git repository`);
   }
-  const startSha = await commitOf(repoPath, input.baseRef ?? 'HEAD');
-  if (startSha === undefined) {
-    throw provisioningFailure(
-      input.baseRef === undefined
-        ? `${repoPath} has no commits yet; commit something first or pass a base ref`
-        : `Unknown base ref ${input.baseRef} in ${repoPath}`,
-    );
+  let baseSha = knownBase;
+  if (baseSha === undefined) {
+    const startSha = await commitOf(repoPath, input.baseRef ?? 'HEAD');
+    if (startSha === undefined) {
+      throw provisioningFailure(
+        input.baseRef === undefined
+          ? `${repoPath} has no commits yet; commit something first or pass a base ref`
+          : `Unknown base ref ${input.baseRef} in ${repoPath}`,
+      );
+    }
+    baseSha = await mergePrerequisites(repoPath, startSha, input);
+    await excludePlatoDir(repoPath);
   }
-  const baseSha = await mergePrerequisites(repoPath, startSha, input);
-  await excludePlatoDir(repoPath);
 
   let worktrees = await registeredWorktrees(repoPath);
   const existing = worktrees.get(worktreePath);

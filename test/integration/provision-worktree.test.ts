@@ -124,4 +124,14 @@ describe('git commands provisionWorktree starts', () => {
     const allocation = await provisionWorktree({ taskId: 'c2', repoPath: repo });
     expect(await log.commands()).toEqual(['rev-parse --verify --quiet HEAD^{commit}', `worktree add -b plato/task-c2 ${allocation.worktreePath} ${allocation.baseSha}`]);
   });
+
+  it('no second resolution of the base when the careful path takes over from a failed first attempt', async () => {
+    await simpleGit(repo).branch(['plato/task-c3', 'HEAD']);
+    await log.clear();
+    const allocation = await provisionWorktree({ taskId: 'c3', repoPath: repo });
+    expect(allocation).toMatchObject({ branchName: 'plato/task-c3', reused: true });
+    const commands = await log.commands();
+    expect(commands[1]).toBe(`worktree add -b plato/task-c3 ${allocation.worktreePath} ${allocation.baseSha}`);
+    expect(commands.filter((command) => command.startsWith('rev-parse --verify --quiet HEAD'))).toHaveLength(1);
+  });
 });
