@@ -69,7 +69,7 @@ export class ForkedLauncher implements Launcher {
 
   run(file: string, args: string[], options: CommandOptions): Promise<CommandRun> {
     const child = this.child ?? this.start();
-    const request: LaunchRequest = { id: this.nextId++, file, args, options: { cwd: options.cwd, env: { ...options.env } } };
+    const request: LaunchRequest = { id: this.nextId++, file, args, options };
     return new Promise((resolve, reject) => {
       this.pending.set(request.id, { resolve, reject });
       child.send(request, (error) => {

@@ -1,10 +1,20 @@
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runGit } from '../../src/host/git';
-import { ForkedLauncher, launcher, useLauncher } from '../../src/host/launcher';
+import { ForkedLauncher, useLauncher } from '../../src/host/launcher';
 import { descendantsOf } from '../support/process-tree';
+
+/** Whether the process runs (a zombie waiting for its reaper counts as ended). */
+function isRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 // The helper runs from the build, as in a worker (npm test builds before jest runs).
 const HELPER = path.resolve(__dirname, '../../dist/host/launcher-process.js');
@@ -58,9 +68,9 @@ describe('ForkedLauncher', () => {
   });
 
   it('carries runGit once installed, and hands back to this process when restored', async () => {
-    const restore = useLauncher(forked);
+    const carried: string[][] = [];
+    const restore = useLauncher({ run: (file, args, options) => (carried.push(args), forked.run(file, args, options)) });
     try {
-      expect(launcher()).toBe(forked);
       const init = await runGit(dir, ['init', '-q']);
       expect(init.code).toBe(0);
       expect((await runGit(dir, ['rev-parse', '--is-inside-work-tree'])).stdout.trim()).toBe('true');
@@ -68,6 +78,26 @@ describe('ForkedLauncher', () => {
     } finally {
       restore();
     }
-    expect(launcher()).not.toBe(forked);
+    expect(carried).toEqual([['init', '-q'], ['rev-parse', '--is-inside-work-tree'], ['status']]);
+    await runGit(dir, ['status']);
+    expect(carried).toHaveLength(3);
+  });
+
+  it('ends with the process that started it, even one killed with SIGKILL', async () => {
+    // A stand-in worker: starts a helper, prints the helper's pid, and waits to be killed.
+    // (The helper does not keep its parent alive: the interval does.)
+    const script = `
+      setInterval(() => undefined, 1000);
+      const { ForkedLauncher } = require(${JSON.stringify(path.resolve(__dirname, '../../dist/host/launcher.js'))});
+      new ForkedLauncher(${JSON.stringify(HELPER)}).run('sh', ['-c', 'echo $PPID'], { cwd: process.cwd(), env: process.env })
+        .then((run) => process.stdout.write(run.stdout));`;
+    const worker = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const helperPid = await new Promise<number>((resolve) => worker.stdout.once('data', (data: Buffer) => resolve(Number(data.toString().trim()))));
+    expect(isRunning(helperPid)).toBe(true);
+    worker.kill('SIGKILL');
+    for (let waited = 0; isRunning(helperPid); waited += 50) {
+      if (waited > 10_000) throw new Error(`helper ${helperPid} still runs 10 s after its worker was killed`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   });
 });
