@@ -1,5 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 /**
  * What the benchmark reads from workflow histories: their size (events, and bytes as the
  * protobuf-encoded `temporal.api.history.v1.History`, which is what Temporal's 50 MB limit
@@ -7,6 +5,8 @@ import { join } from 'node:path';
  * release and its end (the Codex turn's scheduled/started/completed times, and what came before
  * and after it).
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { eventsFromHistory } from '../../src/client/history-events';

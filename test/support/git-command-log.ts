@@ -15,8 +15,8 @@ export interface GitCommandLog {
 /**
  * Puts a `git` first on this process's PATH that writes its arguments to a log and then runs the
  * real git: every spawn of git by code in this process is counted (git's own subcommands run
- * from git's exec path and are not). The activities fork the worker once per git command, so
- * this count is what they cost.
+ * from git's exec path and are not). Each is a process start (in a worker, from its launcher;
+ * in these tests, a fork of the test process), so this count is what the activities cost.
  */
 export async function logGitCommands(): Promise<GitCommandLog> {
   const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
