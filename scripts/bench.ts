@@ -5,6 +5,8 @@
  * worker processes from dist/, the real codex binary. Each shape (scripts/bench/shapes.ts) runs
  * as a task graph on a worker with the shape's slots, then — for the baseline — as a plain
  * script (scripts/bench/baseline.ts). Prints one table; the raw figures go to bench-results.json.
+ * First it replays the recorded histories (scripts/bench/replay-cost.ts): the workflow code's
+ * CPU per workflow, a figure the machine's load hardly moves.
  *
  *   npm run bench                     every shape but N = 500 (about 9 minutes on 2 cores)
  *   npm run bench -- --quick          the reference shape only (about a minute)
@@ -14,9 +16,11 @@
 import { cpus, totalmem } from 'node:os';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { RunnerHarness } from '../test/support/runner-harness';
 import { runBaselineShape } from './bench/baseline-run';
 import { derive, formatTable, otherCpu, phaseMedians, workflowTaskSummary, type ShapeResult } from './bench/report';
+import { measureReplayCost, type ReplayCost } from './bench/replay-cost';
 import { runRunnerShape, type Stoppable } from './bench/runner-run';
 import { CHAIN_LENGTH, QUICK_SHAPES, SHAPES, type Shape } from './bench/shapes';
 
@@ -94,6 +98,12 @@ async function main(): Promise<void> {
     live.clear();
   };
 
+  // Replay workers log every state change at INFO.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  console.log('Replaying the recorded histories (workflow code CPU, no server)…');
+  const replay = await measureReplayCost();
+  console.log(`  ${replayLine(replay)}`);
+
   console.log(`Starting the Temporal dev server and the scripted model server (${cpus().length} cores)…`);
   // The server as `temporal-dev.sh` runs it: the tests' harness also re-reads search attributes
   // from the database on every use (tests register some while running), which costs server CPU.
@@ -148,6 +158,7 @@ async function main(): Promise<void> {
         date: new Date().toISOString(),
         machine: { cores: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
         benchSeconds: Math.round(totalMs / 1000),
+        replay,
         results: results.map((result) => ({
           ...result,
           figures: derive(result),
@@ -161,6 +172,11 @@ async function main(): Promise<void> {
   );
   console.log(`\nRaw figures: ${path.relative(process.cwd(), RESULTS_FILE)}; bench took ${seconds(totalMs)}.\n`);
   console.log(formatTable(results));
+  console.log(`\nWorkflow code: ${replayLine(replay)}`);
+}
+
+function replayLine(replay: ReplayCost): string {
+  return `${replay.cpuMsPerWorkflow.toFixed(1)} ms of CPU per workflow replayed (${replay.histories} recorded histories, median of ${replay.rounds} rounds)`;
 }
 
 main().catch((error: unknown) => {

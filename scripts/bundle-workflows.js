@@ -3,10 +3,12 @@
 const { writeFile } = require('node:fs/promises');
 const path = require('node:path');
 const { bundleWorkflowCode } = require('@temporalio/worker');
+const { WORKFLOW_CODE } = require('../dist/worker/workflow-code');
 
 async function main() {
   const { code } = await bundleWorkflowCode({
-    workflowsPath: path.resolve(__dirname, '../dist/workflows/index.js'),
+    workflowsPath: WORKFLOW_CODE.workflowsPath,
+    preloadModules: [...WORKFLOW_CODE.preloadModules],
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   await writeFile(path.resolve(__dirname, '../dist/workflow-bundle.js'), code);

@@ -83,13 +83,21 @@ export async function removeCodexEnv(env: CodexTestEnv): Promise<void> {
 }
 
 /**
+ * Node options for the bench's workers from BENCH_WORKER_NODE_ARGS (space-separated), e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` for a CPU profile of each worker's threads.
+ */
+function workerNodeArgs(): string[] {
+  return process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
+}
+
+/**
  * Starts a worker with `slots` session slots and a CODEX_HOME of its own (codex keeps a state
  * database and a trust entry per worktree there; a fresh one keeps runs from slowing each other).
  * `track` gets a function that stops the worker and removes that CODEX_HOME.
  */
 export async function startBenchWorker(harness: RunnerHarness, slots: number, track: (stop: Stoppable) => void): Promise<{ worker: WorkerProcess; stop: Stoppable }> {
   const codexEnv = await createCodexTestEnv();
-  const child = spawn(process.execPath, [CLI_ENTRY, 'worker', '--config-path', harness.configPath, '--max-concurrent-tasks', String(slots)], {
+  const child = spawn(process.execPath, [...workerNodeArgs(), CLI_ENTRY, 'worker', '--config-path', harness.configPath, '--max-concurrent-tasks', String(slots)], {
     env: harness.env({ CODEX_HOME: codexEnv.codexHome, HOME: codexEnv.home, TMPDIR: codexEnv.tmpDir }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -8,6 +8,7 @@ import { SESSION_TASK_QUEUE, TASK_QUEUE } from '../contracts/ids';
 import { resolveOpenAIApiKey } from '../host/credentials';
 import { ForkedLauncher, useLauncher } from '../host/launcher';
 import { loadRunnerConfig } from '../host/runner-config';
+import { WORKFLOW_CODE } from './workflow-code';
 
 export interface RunWorkerOptions {
   /** Codex sessions this worker host runs at once (default 4). */
@@ -31,10 +32,10 @@ const SHUTDOWN_GRACE_TIME = '10 seconds';
 /** Workflow tasks one worker has open at once (see Worker.create below). */
 const WORKFLOW_TASK_SLOTS = 400;
 
-function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
   const bundle = path.resolve(__dirname, '../workflow-bundle.js');
   if (existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
-  return { workflowsPath: require.resolve('../workflows') };
+  return { workflowsPath: WORKFLOW_CODE.workflowsPath, bundlerOptions: { preloadModules: [...WORKFLOW_CODE.preloadModules] } };
 }
 
 /**

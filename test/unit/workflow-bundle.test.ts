@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+// The bundle the worker loads (npm test builds before jest runs). Whether the workflows in it run
+// correctly, zod preloaded and frozen, is proven by replaying recorded histories against it
+// (replay-recorded-histories.test.ts) and by every integration test's worker.
+const BUNDLE = path.resolve(__dirname, '../../dist/workflow-bundle.js');
+
+/** The body of the bundled module `id`, from its `/***\/ "id"` header line to the next one. */
+function bundledModule(code: string, id: string): string {
+  const start = code.indexOf(`\n/***/ ${JSON.stringify(id)}\n`);
+  if (start < 0) throw new Error(`${id} is not in the bundle`);
+  const end = code.indexOf('\n/***/ "', start + 1);
+  return code.slice(start, end < 0 ? undefined : end);
+}
+
+describe('workflow bundle', () => {
+  const code = readFileSync(BUNDLE, 'utf8');
+
+  it('loads zod once per workflow thread, through the preloaded module, not once per workflow', () => {
+    const preload = code.match(/exports\.preloadModules = function preloadModules\(\) \{([^}]*)\}/);
+    expect(preload?.[1]).toContain('"./dist/workflows/preload.js"');
+    // zod marks itself free of side effects: a bare import would be dropped from the bundle.
+    expect(bundledModule(code, './dist/workflows/preload.js')).toContain('__webpack_require__(/*! zod */ "./node_modules/zod/index.cjs")');
+  });
+
+  it('preloads zod alone: the SDK freezes what a preloaded module reaches, and a frozen schema of ours could not parse', () => {
+    const preload = bundledModule(code, './dist/workflows/preload.js');
+    const required = [...preload.matchAll(/__webpack_require__\([^)]*"([^"]+)"\)/g)].map((m) => m[1]);
+    expect(required).toEqual(['./node_modules/zod/index.cjs']);
+  });
+});
