@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
 import type { GraphConflict } from '../contracts/graph';
+import { graphBranchName } from '../contracts/ids';
 import { commitOf, git, mergeCommits } from '../host/git';
 
 export interface ResolveGraphBaseInput {
@@ -38,10 +39,6 @@ export interface GraphBranch {
   commitSha: string;
   mergedTaskIds: string[];
   conflicts: GraphConflict[];
-}
-
-export function graphBranchName(parentTaskId: string): string {
-  return `plato/graph-${parentTaskId}`;
 }
 
 /**

@@ -18,6 +18,7 @@ export const ErrorCode = {
   graphDependencyFailed: 'TASK_GRAPH_DEPENDENCY_FAILED',
   graphChildFailed: 'TASK_GRAPH_CHILD_FAILED',
   graphMergeConflict: 'TASK_GRAPH_MERGE_CONFLICT',
+  graphMergeFailed: 'TASK_GRAPH_MERGE_FAILED',
   approvalRejected: 'TASK_APPROVAL_REJECTED',
   approvalTimedOut: 'TASK_APPROVAL_TIMED_OUT',
   cancelled: 'TASK_CANCELLED',

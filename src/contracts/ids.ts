@@ -24,6 +24,11 @@ export function taskBranchName(taskId: string): string {
   return `plato/task-${taskId}`;
 }
 
+/** The branch a task graph's completed children are merged into, in dependency order. */
+export function graphBranchName(parentTaskId: string): string {
+  return `plato/graph-${parentTaskId}`;
+}
+
 /** Worktrees live inside the repository they belong to, under a folder excluded from git. */
 export const WORKTREES_DIR = '.plato/worktrees';
 

@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
@@ -15,7 +16,7 @@ import {
   type SignalDefinition,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { ErrorCode } from '../contracts/errors';
+import { ErrorCode, type TaskFailure } from '../contracts/errors';
 import {
   TaskGraphWorkflowInputSchema,
   aggregateGraphState,
@@ -29,7 +30,7 @@ import {
   type ValidGraphChild,
   type WorkerResult,
 } from '../contracts/graph';
-import { taskWorkflowId } from '../contracts/ids';
+import { graphBranchName, taskWorkflowId } from '../contracts/ids';
 import { CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState } from '../contracts/search-attributes';
 import { isTerminalState, type TaskRecord, type TaskState, type TaskWorkflowInput } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
@@ -100,14 +101,21 @@ function workerResult(parentTaskId: string, outcome: ChildOutcome): WorkerResult
 }
 
 /** Classification precedence of the reference: failed, then conflicted, then partial, then completed. */
-function synthesize(parentTaskId: string, results: WorkerResult[], merge: GraphSynthesis['conflicts'], branch?: { branchName: string; commitSha: string }): GraphSynthesis {
+function synthesize(
+  parentTaskId: string,
+  results: WorkerResult[],
+  merge: GraphSynthesis['conflicts'],
+  branch?: { branchName: string; commitSha: string },
+  mergeFailure?: TaskFailure,
+): GraphSynthesis {
   const count = (classification: ResultClassification) => results.filter((result) => result.classification === classification).length;
   const classification: ResultClassification =
-    count('failed') > 0 ? 'failed' : count('conflicted') > 0 || merge.length > 0 ? 'conflicted' : count('partial') > 0 ? 'partial' : 'completed';
+    count('failed') > 0 || mergeFailure ? 'failed' : count('conflicted') > 0 || merge.length > 0 ? 'conflicted' : count('partial') > 0 ? 'partial' : 'completed';
   const lines = [
     `Synthesized ${results.length} child task result${results.length === 1 ? '' : 's'} as ${classification}. completed=${count('completed')} partial=${count('partial')} conflicted=${count('conflicted')} failed=${count('failed')}`,
     ...results.filter((result) => result.classification !== 'completed').map((result) => `${result.taskId} ${result.classification}: ${result.errorCode ?? ''} ${truncate(result.summary, 300)}`.replace('  ', ' ')),
     ...merge.map((conflict) => `${conflict.taskId} could not be merged into the graph branch: conflicts in ${conflict.files.join(', ')}`),
+    ...(mergeFailure ? [`${mergeFailure.code}: ${mergeFailure.message}`] : []),
   ];
   if (branch) lines.push(`Graph branch ${branch.branchName} at ${branch.commitSha}.`);
   return {
@@ -389,28 +397,40 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     .map((child) => ({ taskId: child.taskId, commitSha: commits.get(child.taskId)! }));
   let branch: { branchName: string; commitSha: string } | undefined;
   let conflicts: GraphSynthesis['conflicts'] = [];
+  // The merge activity failing for good (after its retries: the repository gone, a ref locked)
+  // still ends the graph the documented way: a synthesis, one task.graph.failed, state failed.
+  let mergeFailure: TaskFailure | undefined;
   if (completedCommits.length > 0) {
-    const merged = lean
-      ? await graphMerge.finished()
-      : await mergeGraphBranch({
-          repoPath: parent.repoPath,
-          parentTaskId: parent.taskId,
-          baseSha: graph.baseSha,
-          commits: completedCommits,
-          date: new Date().toISOString(),
-        });
-    branch = { branchName: merged.branchName, commitSha: merged.commitSha };
-    conflicts = merged.conflicts;
-    journal.update({ branchName: merged.branchName, commitSha: merged.commitSha });
-    journal.emit('task.graph.merged', {
-      parentTaskId: parent.taskId,
-      branchName: merged.branchName,
-      commitSha: merged.commitSha,
-      message: `Merged ${merged.mergedTaskIds.length} of ${completedCommits.length} completed children into ${merged.branchName}${conflicts.length ? `; conflicts: ${conflicts.map((c) => `${c.taskId} (${c.files.join(', ')})`).join('; ')}` : ''}`,
-    });
+    try {
+      const merged = lean
+        ? await graphMerge.finished()
+        : await mergeGraphBranch({
+            repoPath: parent.repoPath,
+            parentTaskId: parent.taskId,
+            baseSha: graph.baseSha,
+            commits: completedCommits,
+            date: new Date().toISOString(),
+          });
+      branch = { branchName: merged.branchName, commitSha: merged.commitSha };
+      conflicts = merged.conflicts;
+      journal.update({ branchName: merged.branchName, commitSha: merged.commitSha });
+      journal.emit('task.graph.merged', {
+        parentTaskId: parent.taskId,
+        branchName: merged.branchName,
+        commitSha: merged.commitSha,
+        message: `Merged ${merged.mergedTaskIds.length} of ${completedCommits.length} completed children into ${merged.branchName}${conflicts.length ? `; conflicts: ${conflicts.map((c) => `${c.taskId} (${c.files.join(', ')})`).join('; ')}` : ''}`,
+      });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const cause = error instanceof ActivityFailure ? error.cause : error;
+      mergeFailure = {
+        code: ErrorCode.graphMergeFailed,
+        message: `The completed children could not be merged into ${graphBranchName(parent.taskId)}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      };
+    }
   }
 
-  graph.synthesis = synthesize(parent.taskId, graph.results, conflicts, branch);
+  graph.synthesis = synthesize(parent.taskId, graph.results, conflicts, branch, mergeFailure);
   journal.emit('task.graph.synthesized', {
     parentTaskId: parent.taskId,
     synthesisId: graph.synthesis.synthesisId,
@@ -419,7 +439,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   });
 
   const failedChildren = children.filter((child) => states.get(child.taskId) !== 'completed');
-  if (failedChildren.length === 0 && conflicts.length === 0) {
+  if (failedChildren.length === 0 && conflicts.length === 0 && mergeFailure === undefined) {
     journal.emit('task.graph.completed', { parentTaskId: parent.taskId, graphState: 'completed' });
     journal.setState('completed');
     journal.emit('task.completed', { branchName: branch?.branchName, commitSha: branch?.commitSha });
@@ -435,7 +455,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
             .map((result) => `${result.taskId} ${result.errorCode ?? 'TASK_FAILED'}: ${truncate(result.summary, 200)}`)
             .join('; ')}`,
         }
-      : { code: ErrorCode.graphMergeConflict, message: `Graph failed because children conflict when merged: ${conflicts.map((c) => `${c.taskId} (${c.files.join(', ')})`).join('; ')}` };
+      : (mergeFailure ?? { code: ErrorCode.graphMergeConflict, message: `Graph failed because children conflict when merged: ${conflicts.map((c) => `${c.taskId} (${c.files.join(', ')})`).join('; ')}` });
   journal.emit('task.graph.failed', { parentTaskId: parent.taskId, graphState: 'failed', errorCode: failure.code, message: failure.message });
   journal.update({ failure });
   journal.setState('failed');

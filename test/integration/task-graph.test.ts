@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { simpleGit } from 'simple-git';
@@ -241,6 +242,38 @@ describe('a child with two prerequisites', () => {
     expect((await harness().client.waitForTask('join')).state).toBe('completed');
     expect(await simpleGit(repo).show(['plato/task-joined:joined.txt'])).toBe('one\ntwo\n');
     expect(await simpleGit(repo).show(['plato/graph-join:joined.txt'])).toBe('one\ntwo\n');
+  });
+});
+
+describe('a graph branch that cannot be written', () => {
+  it('ends the graph failed with TASK_GRAPH_MERGE_FAILED, one terminal event and a synthesis saying why', async () => {
+    const repo = await harness().makeRepo();
+    harness().model.script({ when: 'unmergeable-marker', steps: [exec('echo done > done.txt'), say('done')] });
+    // git's own lock on the graph branch's ref: every attempt of the merge activity fails to move it.
+    await mkdir(path.join(repo, '.git', 'refs', 'heads', 'plato'), { recursive: true });
+    await writeFile(path.join(repo, '.git', 'refs', 'heads', 'plato', 'graph-unmergeable.lock'), '');
+    await harness().client.createTaskGraph({
+      parent: { taskId: 'unmergeable', repoPath: repo, prompt: 'A graph whose branch is locked' },
+      children: [{ taskId: 'unmergeable-child', prompt: 'Write done.txt (unmergeable-marker)' }],
+    });
+
+    const parent = await harness().client.waitForTask('unmergeable');
+    expect(parent.state).toBe('failed');
+    expect(parent.failure?.code).toBe('TASK_GRAPH_MERGE_FAILED');
+    expect(parent.failure?.message).toContain('could not be merged into plato/graph-unmergeable');
+    expect(parent.failure?.message).toContain('.lock');
+    expect((await harness().client.getTask('unmergeable-child')).state).toBe('completed');
+
+    const events = await eventsOf('unmergeable');
+    expect(events.filter((event) => event.type === 'task.graph.completed' || event.type === 'task.graph.failed').map((event) => event.type)).toEqual(['task.graph.failed']);
+    expect(events.map((event) => event.type)).not.toContain('task.graph.merged');
+    const { synthesis } = await harness().client.getTaskGraphResults('unmergeable');
+    expect(synthesis).toMatchObject({ classification: 'failed', conflicts: [] });
+    expect(synthesis?.summary).toContain('TASK_GRAPH_MERGE_FAILED');
+    expect(synthesis?.branchName).toBeUndefined();
+    const description = await harness().client.temporal.workflow.getHandle(taskWorkflowId('unmergeable')).describe();
+    expect(description.status.name).toBe('FAILED');
+    await harness().recordHistory('graph-merge-failed', 'unmergeable');
   });
 });
 
