@@ -245,7 +245,12 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   };
 
   const base = { repoPath: parent.repoPath, ...(parent.baseRef ? { baseRef: parent.baseRef } : {}) };
-  if (releaseAtStart) {
+  const startChildren = async (): Promise<void> => {
+    if (!releaseAtStart) {
+      await Promise.all(children.map((child) => startOne(child)));
+      graph.baseSha = await resolveGraphBase(base);
+      return;
+    }
     // Nothing waits until every child is started: the server records the starts in this history
     // one by one, in no particular order (at N = 200 over a minute under load, measured), and a
     // released child may well have completed before the last start is recorded. The children
@@ -258,18 +263,29 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     const later = new Set(ready.slice(FIRST_WAVE).map(({ child }) => child.taskId));
     const firstStarted = Promise.allSettled(children.filter((child) => !later.has(child.taskId)).map((child) => startOne(child, releases.get(child.taskId))));
     for (const child of children.filter((c) => later.has(c.taskId))) {
-      // Stands for the start until it is made, so a signal meanwhile waits for it.
-      starting.set(child.taskId, firstStarted.then(() => startOne(child, releases.get(child.taskId))));
+      // Stands for the start until it is made, so a signal meanwhile waits for it. A start that
+      // fails (the id taken, the graph cancelled meanwhile) reaches `finished` through startOne;
+      // left unhandled here, its rejection would fail every workflow task from then on.
+      const start = firstStarted.then(() => startOne(child, releases.get(child.taskId)));
+      start.catch(() => undefined);
+      starting.set(child.taskId, start);
     }
     startedRunning(ready.length);
-  } else {
-    await Promise.all(children.map((child) => startOne(child)));
-    graph.baseSha = await resolveGraphBase(base);
+  };
+  // A graph cancelled before its first workflow task has started anything is handled with any
+  // other cancellation below, once the handlers are set.
+  let cancelledEarly: Error | undefined;
+  try {
+    await startChildren();
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    cancelledEarly = error as Error; // a CancelledFailure, or a failure caused by one
   }
   // The graph branch grows while the graph runs: completed children are merged in the order they
   // complete (a dependency order: a child completes after its prerequisites), one merge activity
-  // at a time, each taking every child that completed while the previous one ran.
-  const graphMerge = new GraphMerge(parent.taskId, parent.repoPath, graph.baseSha);
+  // at a time, each taking every child that completed while the previous one ran. (No base only
+  // when cancelled before it was resolved: then no child runs, and nothing is merged.)
+  const graphMerge = new GraphMerge(parent.taskId, parent.repoPath, graph.baseSha ?? '');
 
   // A child that has already ended (cancelled by an operator, say) cannot take a signal and
   // needs none: its outcome arrives through its result, so a failed signal is not an error.
@@ -364,6 +380,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     }
   };
   try {
+    if (cancelledEarly !== undefined) throw cancelledEarly;
     releaseReady();
     let seenSlotChanges = slotChanges;
     while (terminal < children.length) {
@@ -377,6 +394,8 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     // Cancelling the graph cancels every child that has not ended (ABANDON means nothing does
     // it implicitly), waits until they have, and ends the parent Canceled.
     await CancellationScope.nonCancellable(async () => {
+      // A child not started by then never will be: it ends with the graph, as cancelled.
+      for (const child of children) if (!starting.has(child.taskId)) finished.push(outcomeOf(child.taskId, error));
       await Promise.all(liveChildren().map((id) => getExternalWorkflowHandle(taskWorkflowId(id)).cancel().catch(() => undefined)));
       while (terminal < children.length) {
         await condition(() => finished.length > 0);
@@ -407,7 +426,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
         : await mergeGraphBranch({
             repoPath: parent.repoPath,
             parentTaskId: parent.taskId,
-            baseSha: graph.baseSha,
+            baseSha: graph.baseSha!, // resolved: only a graph cancelled early has none, and it ended above
             commits: completedCommits,
             date: new Date().toISOString(),
           });

@@ -1,16 +1,18 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Worker } from '@temporalio/worker';
 import { simpleGit } from 'simple-git';
 import { WrongStateError } from '../../src/client/errors';
 import { eventsFromHistory } from '../../src/client/history-events';
 import type { SessionEventBatch, TaskEvent } from '../../src/contracts/events';
-import { taskWorkflowId } from '../../src/contracts/ids';
+import { TASK_QUEUE, taskWorkflowId } from '../../src/contracts/ids';
 import { findCodexProcessesIn } from '../../src/activities/orphaned-codex';
 import { eventually, useRunnerHarness } from '../support/runner-harness';
 import { exec, hang, say } from '../support/scripted-model-server';
 
 const harness = useRunnerHarness();
+const WORKFLOW_BUNDLE = path.resolve(__dirname, '../../dist/workflow-bundle.js');
 
 const stateOf = async (taskId: string) => (await harness().client.getTask(taskId)).state;
 const untilState = (taskId: string, state: string) =>
@@ -230,6 +232,66 @@ describe('graph-level controls', () => {
     expect(await stateOf('stuck')).toBe('cancelled');
     expect(['cancelled', 'failed']).toContain(await stateOf('after-stuck'));
     expect((await harness().client.temporal.workflow.getHandle(taskWorkflowId('to-cancel')).describe()).status.name).toBe('CANCELLED');
+  });
+});
+
+describe('cancelling a graph in its first moments', () => {
+  /** 20 children ready at the start (16 go in the first wave, 4 once those starts are recorded), each stuck. */
+  const stuckGraph = async (parentId: string) => {
+    const children = Array.from({ length: 20 }, (_, i) => ({ taskId: `${parentId}-${i}`, prompt: `Stuck (${parentId}-marker-${i}.)` }));
+    for (const [i] of children.entries()) harness().model.script({ when: `${parentId}-marker-${i}.`, steps: [hang(), say('never')] });
+    return { parent: { taskId: parentId, repoPath: await harness().makeRepo(), prompt: 'Cancel at once' }, children };
+  };
+
+  /** The parent ended cancelled with one terminal graph event, and no child is left running. */
+  const expectCancelledThrough = async (parentId: string, childIds: string[]) => {
+    const parent = harness().client.temporal.workflow.getHandle(taskWorkflowId(parentId));
+    await eventually(async () => (await parent.describe()).status.name === 'CANCELLED', 60_000, `${parentId} to end cancelled`);
+    const events = await harness().client.listEvents(parentId);
+    expect(events.filter((event) => event.type === 'task.graph.completed' || event.type === 'task.graph.failed').map((event) => event.errorCode)).toEqual([
+      'TASK_CANCELLED',
+    ]);
+    expect((await harness().client.getTask(parentId)).state).toBe('cancelled');
+    const statuses = new Map<string, string>();
+    for (const taskId of childIds) {
+      const status = await harness()
+        .client.temporal.workflow.getHandle(taskWorkflowId(taskId))
+        .describe()
+        .then((description) => description.status.name, () => 'NOT_STARTED');
+      statuses.set(taskId, status);
+    }
+    expect([...statuses.values()].filter((status) => status !== 'CANCELLED' && status !== 'NOT_STARTED')).toEqual([]);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: WORKFLOW_BUNDLE } }, await parent.fetchHistory());
+    return statuses;
+  };
+
+  it('before its first workflow task: no child is created, and the parent ends cancelled with its events', async () => {
+    const input = await stuckGraph('cancel-first');
+    // The start delay holds the first workflow task back, so the cancellation is in the history before it.
+    const handle = await harness().client.temporal.workflow.start('taskGraphWorkflow', {
+      taskQueue: TASK_QUEUE,
+      workflowId: taskWorkflowId('cancel-first'),
+      args: [input],
+      startDelay: '2 seconds',
+    });
+    await handle.cancel();
+    const statuses = await expectCancelledThrough('cancel-first', input.children.map((child) => child.taskId));
+    expect(new Set(statuses.values())).toEqual(new Set(['NOT_STARTED']));
+    const events = await harness().client.listEvents('cancel-first');
+    expect(events.filter((event) => event.type === 'task.graph.child.failed')).toHaveLength(20);
+    await harness().recordHistory('graph-cancelled-before-start', 'cancel-first');
+  });
+
+  it('while its children are being started: every child ends cancelled or is never created', async () => {
+    const input = await stuckGraph('cancel-starting');
+    const handle = await harness().client.temporal.workflow.start('taskGraphWorkflow', { taskQueue: TASK_QUEUE, workflowId: taskWorkflowId('cancel-starting'), args: [input] });
+    // Cancel as soon as the first workflow task has asked for the first wave's starts.
+    await eventually(async () => (await handle.fetchHistory()).events?.some((event) => event.startChildWorkflowExecutionInitiatedEventAttributes), 30_000, 'the first starts');
+    await handle.cancel();
+    await expectCancelledThrough('cancel-starting', input.children.map((child) => child.taskId));
+    // A start still pending when the cancellation was handled does not leave a child running later.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await expectCancelledThrough('cancel-starting', input.children.map((child) => child.taskId));
   });
 });
 
