@@ -414,14 +414,19 @@ describe('the plain temporal CLI', () => {
     // A task with the child's id is running: the graph's start of that child is refused by the server.
     const holder = harness().model.script({ when: 'taken-holder-marker', steps: [hang()] });
     harness().model.script({ when: 'taken-free-marker', steps: [exec('echo free > free.txt'), say('free done')] });
+    harness().model.script({ when: 'taken-filler-marker', steps: [say('filler done')] });
     await harness().client.startTask({ taskId: 'taken', repoPath: repo, prompt: 'Hold the id (taken-holder-marker)' });
     await holder.waitForRequests(1);
+    // 16 ready children of higher priority fill the first wave, so the taken one is started in
+    // the second, from a promise of its own that must not fail the graph's workflow tasks.
+    const fillers = Array.from({ length: 15 }, (_, i) => ({ taskId: `taken-filler-${i}`, prompt: 'Filler (taken-filler-marker)', priority: 1 }));
     const input = {
       parent: { taskId: 'taken-graph', repoPath: repo, prompt: 'A graph whose child id is taken' },
       children: [
         { taskId: 'taken', prompt: 'Cannot start' },
         { taskId: 'taken-after', prompt: 'After the taken one', dependencyTaskIds: ['taken'] },
-        { taskId: 'taken-free', prompt: 'Independent (taken-free-marker)' },
+        { taskId: 'taken-free', prompt: 'Independent (taken-free-marker)', priority: 1 },
+        ...fillers,
       ],
     };
     const started = await harness().server.cli([
