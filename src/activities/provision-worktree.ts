@@ -3,7 +3,7 @@ import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
-import { taskBranchName, taskWorktreeRelativePath } from '../contracts/ids';
+import { FULL_COMMIT_ID, taskBranchName, taskWorktreeRelativePath } from '../contracts/ids';
 import { isDirectory } from '../host/files';
 import { commitOf, git, gitDirPointedAt, gitDirsOf, isRepositoryRoot, mergeCommits, runGit } from '../host/git';
 
@@ -32,9 +32,6 @@ export interface WorktreeAllocation {
 function provisioningFailure(message: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, ErrorCode.worktreeProvisioningFailed);
 }
-
-/** A full commit id (SHA-1, or SHA-256 repositories), as git prints it. */
-const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /**
  * Keeps `.plato/` out of the user's `git status`: worktrees live inside the repository. Reads
@@ -122,7 +119,7 @@ async function addFreshWorktree(
 ): Promise<{ made?: WorktreeAllocation; baseSha?: string }> {
   const baseRef = input.baseRef ?? 'HEAD';
   // An unknown commit id fails `git worktree add`, and the careful path then says it is unknown.
-  const trusted = FULL_SHA.test(baseRef) && !input.mergeRefs?.length;
+  const trusted = FULL_COMMIT_ID.test(baseRef) && !input.mergeRefs?.length;
   const startSha = trusted ? baseRef : await commitOf(repoPath, baseRef);
   if (startSha === undefined) return {};
   const baseSha = await mergePrerequisites(repoPath, startSha, input);

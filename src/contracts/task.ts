@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ContextPackageSchema } from './context-package';
 import type { GraphRecord } from './graph';
-import { TASK_ID_PATTERN, TASK_ID_RULE } from './ids';
+import { FULL_COMMIT_ID, TASK_ID_PATTERN, TASK_ID_RULE } from './ids';
 
 /** Task states, exactly as DESIGN.md fixes them (the reference's six plus `cancelled`). */
 export const TASK_STATES = [
@@ -69,6 +69,8 @@ export const StartTaskInputSchema = z
   .strict();
 export type StartTaskInput = z.input<typeof StartTaskInputSchema>;
 
+const CommitIdSchema = z.string().regex(FULL_COMMIT_ID, 'must be a full commit id (40 or 64 hex digits)');
+
 /**
  * What a graph parent tells a child whose prerequisites all completed: by the `graphRelease`
  * signal, or in the child's input when it is ready when the graph starts.
@@ -76,10 +78,10 @@ export type StartTaskInput = z.input<typeof StartTaskInputSchema>;
 export const GraphReleaseSchema = z
   .object({
     /** The commit the child's branch starts from. */
-    baseSha: z.string().min(1),
+    baseSha: CommitIdSchema,
     /** Further prerequisite commits merged into the base (a child with several prerequisites). */
-    mergeShas: z.array(z.string().min(1)),
-    satisfied: z.array(z.object({ taskId: TaskIdSchema, commitSha: z.string().min(1) }).strict()),
+    mergeShas: z.array(CommitIdSchema),
+    satisfied: z.array(z.object({ taskId: TaskIdSchema, commitSha: CommitIdSchema }).strict()),
   })
   .strict();
 export type GraphRelease = z.infer<typeof GraphReleaseSchema>;

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { FULL_COMMIT_ID } from '../contracts/ids';
 import { launcher } from './launcher';
 
 export interface GitRun {
@@ -138,6 +139,11 @@ export type MergeOutcome = { merged: true; sha: string } | { merged: false; conf
  * already-merged commits make no new commit. `ours` and `theirs` are full commit shas.
  */
 export async function mergeCommits(repoPath: string, ours: string, theirs: string, message: string, date: string): Promise<MergeOutcome> {
+  // The ancestry checks compare git's output with the ids given: an abbreviated id would never
+  // match, and a fast-forward would silently become a merge commit.
+  for (const id of [ours, theirs]) {
+    if (!FULL_COMMIT_ID.test(id)) throw new Error(`mergeCommits takes full commit ids; got ${JSON.stringify(id)}`);
+  }
   // When one side is an ancestor of the other it is their one best common ancestor, so one
   // merge-base answers both ancestry questions (exit 1: unrelated histories, for merge-tree to refuse).
   const base = await runGit(repoPath, ['merge-base', ours, theirs]);
