@@ -1,12 +1,11 @@
-import { execFile } from 'node:child_process';
 import { isDirectory, isFile } from './files';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { ErrorCode } from '../contracts/errors';
+import { launcher } from './launcher';
 import { codexRuntimeDir } from './plato-home';
 
-const execFileAsync = promisify(execFile);
+const VERSION_TIMEOUT_MS = 30_000;
 
 /**
  * Oldest codex CLI this project is tested with: the version `@openai/codex-sdk` pins, and the one
@@ -133,12 +132,14 @@ export async function verifyCodexBinary(binary: Pick<CodexBinary, 'path' | 'sour
       `The codex binary ${binary.path} does not exist${binary.source === 'config' ? ' (codex.codexPath in the config file)' : ''}.`,
     );
   }
-  let stdout: string;
-  try {
-    ({ stdout } = await execFileAsync(binary.path, ['--version'], { timeout: 30_000 }));
-  } catch (error) {
-    throw new CodexRuntimeError(ErrorCode.codexVerifyFailed, `\`${binary.path} --version\` failed: ${(error as Error).message.trim()}`);
+  // Through the launcher: in a worker, a fork of the worker itself costs 15-30 ms of CPU.
+  const run = await launcher().run(binary.path, ['--version'], { cwd: process.cwd(), env: process.env, timeoutMs: VERSION_TIMEOUT_MS });
+  if (run.code !== 0) {
+    const how = run.startError ?? (run.timedOut ? `no answer within ${VERSION_TIMEOUT_MS / 1000} s` : run.signal ? `ended by ${run.signal}` : `exit code ${run.code}`);
+    const stderr = run.stderr.trim();
+    throw new CodexRuntimeError(ErrorCode.codexVerifyFailed, `\`${binary.path} --version\` failed: ${how}${stderr ? `: ${stderr}` : ''}`);
   }
+  const stdout = run.stdout;
   const version = /(\d+\.\d+\.\d+[\w.-]*)/.exec(stdout)?.[1];
   if (version === undefined) {
     throw new CodexRuntimeError(ErrorCode.codexVerifyFailed, `\`${binary.path} --version\` printed no version: ${stdout.trim()}`);

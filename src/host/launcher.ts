@@ -10,14 +10,18 @@ export interface CommandRun {
   stderr: string;
   /** Set when the command could not be started at all (no such program, no such `cwd`). */
   startError?: string;
+  /** Set when it ran past `timeoutMs` and was ended with SIGTERM. */
+  timedOut?: boolean;
 }
 
 export interface CommandOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Ends the command with SIGTERM after this long (default: no limit). */
+  timeoutMs?: number;
 }
 
-/** Runs short commands (git) to completion and collects their output. */
+/** Runs short commands (git, `codex --version`) to completion and collects their output. */
 export interface Launcher {
   run(file: string, args: string[], options: CommandOptions): Promise<CommandRun>;
 }
@@ -25,14 +29,21 @@ export interface Launcher {
 const MAX_BUFFER = 64 * 1024 * 1024;
 
 /** Runs a command from this process with execFile. */
-export function runHere(file: string, args: string[], { cwd, env }: CommandOptions): Promise<CommandRun> {
+export function runHere(file: string, args: string[], { cwd, env, timeoutMs }: CommandOptions): Promise<CommandRun> {
   return new Promise((resolve) => {
-    execFile(file, args, { cwd, env, maxBuffer: MAX_BUFFER }, (error, stdout, stderr) => {
+    execFile(file, args, { cwd, env, maxBuffer: MAX_BUFFER, ...(timeoutMs ? { timeout: timeoutMs } : {}) }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number' && !error.signal) {
         resolve({ code: null, signal: null, stdout, stderr, startError: error.message });
         return;
       }
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, signal: error?.signal ?? null, stdout, stderr });
+      const signal = error?.signal ?? null;
+      resolve({
+        code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+        signal,
+        stdout,
+        stderr,
+        ...(timeoutMs && error?.killed && signal === 'SIGTERM' ? { timedOut: true } : {}),
+      });
     });
   });
 }

@@ -10,6 +10,7 @@ import {
   resolveCodexBinary,
   verifyCodexBinary,
 } from '../../src/host/codex-binary';
+import { runHere, useLauncher } from '../../src/host/launcher';
 
 const temps: string[] = [];
 async function tempDir(prefix: string): Promise<string> {
@@ -64,6 +65,28 @@ describe('the codex runtime check', () => {
       code: 'CODEX_VERIFY_FAILED',
       message: expect.stringContaining('codex.codexPath'),
     });
+  });
+
+  it('refuses a binary that fails, saying how and what it printed', async () => {
+    const broken = path.join(await tempDir('broken-codex-'), 'codex');
+    await writeFile(broken, '#!/bin/sh\necho "cannot load libfoo" >&2\nexit 3\n');
+    await chmod(broken, 0o755);
+    await expect(verifyCodexBinary({ path: broken, source: 'config' })).rejects.toMatchObject({
+      code: 'CODEX_VERIFY_FAILED',
+      message: `\`${broken} --version\` failed: exit code 3: cannot load libfoo`,
+    });
+  });
+
+  it('runs the check through the installed launcher (in a worker, not a fork of the worker)', async () => {
+    const binary = await fakeCodex(`codex-cli ${MIN_CODEX_VERSION}`);
+    const carried: string[] = [];
+    const restore = useLauncher({ run: (file, args, options) => (carried.push([file, ...args].join(' ')), runHere(file, args, options)) });
+    try {
+      await expect(verifyCodexBinary({ path: binary, source: 'config' })).resolves.toEqual({ version: MIN_CODEX_VERSION });
+    } finally {
+      restore();
+    }
+    expect(carried).toEqual([`${binary} --version`]);
   });
 
   it('refuses a binary older than the pinned minimum', async () => {

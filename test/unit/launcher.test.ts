@@ -44,6 +44,12 @@ describe('ForkedLauncher', () => {
     expect(await run('pwd; echo oops >&2; exit 3')).toEqual({ code: 3, signal: null, stdout: `${dir}\n`, stderr: 'oops\n' });
   });
 
+  it('ends a command that runs past its timeout, and says so', async () => {
+    const late = await forked.run('sh', ['-c', 'sleep 30'], { cwd: dir, env: process.env, timeoutMs: 300 });
+    expect(late).toMatchObject({ code: null, signal: 'SIGTERM', timedOut: true });
+    expect(await forked.run('sh', ['-c', 'exit 0'], { cwd: dir, env: process.env, timeoutMs: 5_000 })).toEqual({ code: 0, signal: null, stdout: '', stderr: '' });
+  });
+
   it('starts the command from a helper process, not from this one', async () => {
     const ran = await run('echo $PPID');
     const launcherPid = Number(ran.stdout.trim());
