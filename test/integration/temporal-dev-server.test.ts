@@ -3,7 +3,7 @@
  * both give a server with codex-runner's search attributes, durable state and clean shutdown.
  */
 import { Client, Connection } from '@temporalio/client';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -61,6 +61,10 @@ describe('startTemporalDevServer', () => {
 
   afterAll(async () => {
     await server?.dispose();
+  });
+
+  test('keeps its SQLite database in WAL mode (the same pragmas as temporal-dev.sh)', () => {
+    expect(existsSync(`${server.dbFile}-wal`)).toBe(true);
   });
 
   test('registers the Codex search attributes at start', async () => {
@@ -196,6 +200,8 @@ describe('temporal-dev.sh', () => {
 
     const pid = Number(readFileSync(join(platoHome, 'temporal-dev', 'server.pid'), 'utf8').trim());
     expect(isAlive(pid)).toBe(true);
+    // SQLite in WAL mode: the write-ahead log sits beside the database while the server runs.
+    expect(existsSync(join(platoHome, 'temporal-dev', 'temporal.db-wal'))).toBe(true);
 
     expect(expectOk(await dev('stop'))).toMatch(/stopped/);
     expect(isAlive(pid)).toBe(false);
