@@ -54,6 +54,16 @@ const resolveGraphBaseHere = proxyLocalActivities<Activities>(graphGitOptions).r
  */
 const RELEASE_AT_START = 'release-at-start';
 
+/**
+ * Patch id: the ready children beyond the first wave are started in waves of {@link FIRST_WAVE},
+ * each once the previous wave's starts are recorded, instead of all at once. The server records
+ * each start in the parent's history; when more than 100 such events arrive while a parent's
+ * workflow task is running (144 at N = 200, with the parent's task slowed by a busy machine), the
+ * server fails that task (`FORCE_CLOSE_COMMAND`) to flush them, and the worker replays the parent
+ * from its first event. Only graphs with more than one such wave ask for the patch.
+ */
+const STARTED_IN_WAVES = 'started-in-waves';
+
 /** Ready children started together with the waiting ones; the rest follow (see releaseAtStart). */
 const FIRST_WAVE = 16;
 
@@ -255,20 +265,28 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     // one by one, in no particular order (at N = 200 over a minute under load, measured), and a
     // released child may well have completed before the last start is recorded. The children
     // that wait for prerequisites go first, with the first few ready ones, so that a dependent
-    // exists by the time its prerequisite completes; the other ready children are started once
-    // those starts are recorded.
+    // exists by the time its prerequisite completes; the other ready children follow in waves of
+    // the same size, highest priority first, each once the previous wave's starts are recorded.
     graph.baseSha = await resolveGraphBaseHere(base);
     const ready = takeReady();
     const releases = new Map(ready.map(({ child, release }) => [child.taskId, release]));
     const later = new Set(ready.slice(FIRST_WAVE).map(({ child }) => child.taskId));
-    const firstStarted = Promise.allSettled(children.filter((child) => !later.has(child.taskId)).map((child) => startOne(child, releases.get(child.taskId))));
-    for (const child of children.filter((c) => later.has(c.taskId))) {
-      // Stands for the start until it is made, so a signal meanwhile waits for it. A start that
-      // fails (the id taken, the graph cancelled meanwhile) reaches `finished` through startOne;
-      // left unhandled here, its rejection would fail every workflow task from then on.
-      const start = firstStarted.then(() => startOne(child, releases.get(child.taskId)));
-      start.catch(() => undefined);
-      starting.set(child.taskId, start);
+    let previousWave = Promise.allSettled(children.filter((child) => !later.has(child.taskId)).map((child) => startOne(child, releases.get(child.taskId))));
+    // In waves, priority decides the wave too; before the patch they all went at once, in input order.
+    const inWaves = later.size > FIRST_WAVE && patched(STARTED_IN_WAVES);
+    const lateChildren = inWaves ? ready.slice(FIRST_WAVE).map(({ child }) => child) : children.filter((child) => later.has(child.taskId));
+    const waveSize = inWaves ? FIRST_WAVE : lateChildren.length;
+    for (let first = 0; first < lateChildren.length; first += waveSize) {
+      const wave = lateChildren.slice(first, first + waveSize).map((child) => {
+        // Stands for the start until it is made, so a signal meanwhile waits for it. A start that
+        // fails (the id taken, the graph cancelled meanwhile) reaches `finished` through startOne;
+        // left unhandled here, its rejection would fail every workflow task from then on.
+        const start = previousWave.then(() => startOne(child, releases.get(child.taskId)));
+        start.catch(() => undefined);
+        starting.set(child.taskId, start);
+        return start;
+      });
+      previousWave = Promise.allSettled(wave);
     }
     startedRunning(ready.length);
   };

@@ -388,6 +388,30 @@ describe('a graph wider than its first wave', () => {
   });
 });
 
+describe('a graph wider than three waves', () => {
+  it('starts the ready children beyond the first wave in waves of 16, highest priority first', async () => {
+    const repo = await harness().makeRepo();
+    // Stuck children: only their starts matter here, and the graph is cancelled once all are asked for.
+    const children = Array.from({ length: 35 }, (_, i) => ({ taskId: `waves-${i}`, prompt: `Stuck (waves-marker-${i}.)`, priority: i % 5 }));
+    for (const [i] of children.entries()) harness().model.script({ when: `waves-marker-${i}.`, steps: [hang(), say('never')] });
+    await harness().client.createTaskGraph({ parent: { taskId: 'waves', repoPath: repo, prompt: 'Many ready children' }, children });
+
+    const parent = harness().client.temporal.workflow.getHandle(taskWorkflowId('waves'));
+    const waves = new Map<string, string[]>();
+    for (const event of (await parent.fetchHistory()).events ?? []) {
+      const initiated = event.startChildWorkflowExecutionInitiatedEventAttributes;
+      if (!initiated) continue;
+      const wave = String(initiated.workflowTaskCompletedEventId);
+      waves.set(wave, [...(waves.get(wave) ?? []), initiated.workflowId!.replace(/^codex-task-/, '')]);
+    }
+    await harness().client.cancel('waves');
+    const byPriority = [...children].sort((a, b) => b.priority - a.priority || children.indexOf(a) - children.indexOf(b)).map((child) => child.taskId);
+    const sorted = (ids: string[]) => [...ids].sort();
+    expect([...waves.values()].map(sorted)).toEqual([byPriority.slice(0, 16), byPriority.slice(16, 32), byPriority.slice(32)].map(sorted));
+    await eventually(async () => (await parent.describe()).status.name === 'CANCELLED', 60_000, 'the graph to end cancelled');
+  });
+});
+
 describe('the plain temporal CLI', () => {
   it('starts a graph from the documented input JSON', async () => {
     const repo = await harness().makeRepo();
