@@ -2,7 +2,7 @@ import { isDirectory, isFile } from './files';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ErrorCode } from '../contracts/errors';
-import { launcher } from './launcher';
+import { launcher, runHere } from './launcher';
 import { codexRuntimeDir } from './plato-home';
 
 const VERSION_TIMEOUT_MS = 30_000;
@@ -132,8 +132,12 @@ export async function verifyCodexBinary(binary: Pick<CodexBinary, 'path' | 'sour
       `The codex binary ${binary.path} does not exist${binary.source === 'config' ? ' (codex.codexPath in the config file)' : ''}.`,
     );
   }
-  // Through the launcher: in a worker, a fork of the worker itself costs 15-30 ms of CPU.
-  const run = await launcher().run(binary.path, ['--version'], { cwd: process.cwd(), env: process.env, timeoutMs: VERSION_TIMEOUT_MS });
+  // Through the launcher: in a worker, a fork of the worker itself costs 15-30 ms of CPU. Should
+  // its helper process die meanwhile, this process runs the command: a failed check is final.
+  const options = { cwd: path.dirname(binary.path), env: process.env, timeoutMs: VERSION_TIMEOUT_MS };
+  const run = await launcher()
+    .run(binary.path, ['--version'], options)
+    .catch(() => runHere(binary.path, ['--version'], options));
   if (run.code !== 0) {
     const how = run.startError ?? (run.timedOut ? `no answer within ${VERSION_TIMEOUT_MS / 1000} s` : run.signal ? `ended by ${run.signal}` : `exit code ${run.code}`);
     const stderr = run.stderr.trim();

@@ -64,6 +64,14 @@ const RELEASE_AT_START = 'release-at-start';
  */
 const STARTED_IN_WAVES = 'started-in-waves';
 
+/**
+ * Patch id: a graph cancelled before its children were started, or whose graph branch cannot be
+ * written, still ends with its bookkeeping (results, one terminal graph event, its state); and a
+ * cancelled graph sends cancel requests only to children that exist. Before it, such a graph
+ * just ended, and histories from then must replay (a query on a closed workflow replays it).
+ */
+const ENDS_RECORDED = 'graph-ends-recorded';
+
 /** Ready children started together with the waiting ones; the rest follow (see releaseAtStart). */
 const FIRST_WAVE = 16;
 
@@ -296,7 +304,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   try {
     await startChildren();
   } catch (error) {
-    if (!isCancellation(error)) throw error;
+    if (!isCancellation(error) || !patched(ENDS_RECORDED)) throw error;
     cancelledEarly = error as Error; // a CancelledFailure, or a failure caused by one
   }
   // The graph branch grows while the graph runs: completed children are merged in the order they
@@ -412,9 +420,21 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     // Cancelling the graph cancels every child that has not ended (ABANDON means nothing does
     // it implicitly), waits until they have, and ends the parent Canceled.
     await CancellationScope.nonCancellable(async () => {
-      // A child not started by then never will be: it ends with the graph, as cancelled.
-      for (const child of children) if (!starting.has(child.taskId)) finished.push(outcomeOf(child.taskId, error));
-      await Promise.all(liveChildren().map((id) => getExternalWorkflowHandle(taskWorkflowId(id)).cancel().catch(() => undefined)));
+      if (patched(ENDS_RECORDED)) {
+        // A child not started by then never will be: it ends with the graph, as cancelled. The
+        // others are cancelled once their start is recorded; a start the cancellation stopped
+        // (a later wave's) made no child, and gets no request.
+        for (const child of children) if (!starting.has(child.taskId)) finished.push(outcomeOf(child.taskId, error));
+        drain();
+        await Promise.all(
+          liveChildren().map(async (id) => {
+            const handle = handles.get(id) ?? (await starting.get(id)?.catch(() => undefined));
+            if (handle) await getExternalWorkflowHandle(taskWorkflowId(id)).cancel().catch(() => undefined);
+          }),
+        );
+      } else {
+        await Promise.all(liveChildren().map((id) => getExternalWorkflowHandle(taskWorkflowId(id)).cancel().catch(() => undefined)));
+      }
       while (terminal < children.length) {
         await condition(() => finished.length > 0);
         drain();
@@ -458,7 +478,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
         message: `Merged ${merged.mergedTaskIds.length} of ${completedCommits.length} completed children into ${merged.branchName}${conflicts.length ? `; conflicts: ${conflicts.map((c) => `${c.taskId} (${c.files.join(', ')})`).join('; ')}` : ''}`,
       });
     } catch (error) {
-      if (isCancellation(error)) throw error;
+      if (isCancellation(error) || !patched(ENDS_RECORDED)) throw error;
       const cause = error instanceof ActivityFailure ? error.cause : error;
       mergeFailure = {
         code: ErrorCode.graphMergeFailed,

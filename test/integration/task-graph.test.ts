@@ -409,6 +409,7 @@ describe('a graph wider than three waves', () => {
     const sorted = (ids: string[]) => [...ids].sort();
     expect([...waves.values()].map(sorted)).toEqual([byPriority.slice(0, 16), byPriority.slice(16, 32), byPriority.slice(32)].map(sorted));
     await eventually(async () => (await parent.describe()).status.name === 'CANCELLED', 60_000, 'the graph to end cancelled');
+    await harness().recordHistory('graph-started-in-waves', 'waves');
   });
 });
 

@@ -89,6 +89,16 @@ describe('the codex runtime check', () => {
     expect(carried).toEqual([`${binary} --version`]);
   });
 
+  it('runs the check itself when the launcher fails (its helper process died)', async () => {
+    const binary = await fakeCodex(`codex-cli ${MIN_CODEX_VERSION}`);
+    const restore = useLauncher({ run: () => Promise.reject(new Error('The launcher process ended (SIGKILL) while running a command')) });
+    try {
+      await expect(verifyCodexBinary({ path: binary, source: 'config' })).resolves.toEqual({ version: MIN_CODEX_VERSION });
+    } finally {
+      restore();
+    }
+  });
+
   it('refuses a binary older than the pinned minimum', async () => {
     const old = await fakeCodex('codex-cli 0.100.0');
     await expect(verifyCodexBinary({ path: old, source: 'config' })).rejects.toMatchObject({
