@@ -405,6 +405,12 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
       if (outcome.state !== 'completed') blockDependents(outcome);
     }
   };
+  const recordCancelled = () => {
+    journal.emit('task.graph.failed', { parentTaskId: parent.taskId, graphState: 'failed', errorCode: ErrorCode.cancelled, message: 'The graph was cancelled' });
+    journal.update({ failure: { code: ErrorCode.cancelled, message: `Task graph ${parent.taskId} was cancelled` } });
+    journal.setState('cancelled');
+    journal.emit('task.cancelled');
+  };
   try {
     if (cancelledEarly !== undefined) throw cancelledEarly;
     releaseReady();
@@ -441,10 +447,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
       }
       await Promise.all(pendingSignals);
     });
-    journal.emit('task.graph.failed', { parentTaskId: parent.taskId, graphState: 'failed', errorCode: ErrorCode.cancelled, message: 'The graph was cancelled' });
-    journal.update({ failure: { code: ErrorCode.cancelled, message: `Task graph ${parent.taskId} was cancelled` } });
-    journal.setState('cancelled');
-    journal.emit('task.cancelled');
+    recordCancelled();
     throw error;
   }
 
@@ -478,7 +481,13 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
         message: `Merged ${merged.mergedTaskIds.length} of ${completedCommits.length} completed children into ${merged.branchName}${conflicts.length ? `; conflicts: ${conflicts.map((c) => `${c.taskId} (${c.files.join(', ')})`).join('; ')}` : ''}`,
       });
     } catch (error) {
-      if (isCancellation(error) || !patched(ENDS_RECORDED)) throw error;
+      if (!patched(ENDS_RECORDED)) throw error;
+      if (isCancellation(error)) {
+        // Cancelled while the last merges ran: every child has ended, so only the graph's own
+        // bookkeeping is left.
+        recordCancelled();
+        throw error;
+      }
       const cause = error instanceof ActivityFailure ? error.cause : error;
       mergeFailure = {
         code: ErrorCode.graphMergeFailed,

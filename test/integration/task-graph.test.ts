@@ -277,6 +277,33 @@ describe('a graph branch that cannot be written', () => {
   });
 });
 
+describe('a graph cancelled while its branch is being merged', () => {
+  it('ends cancelled with its bookkeeping: one task.graph.failed, state cancelled', async () => {
+    const repo = await harness().makeRepo();
+    harness().model.script({ when: 'late-cancel-marker', steps: [exec('echo done > done.txt'), say('done')] });
+    // The locked ref keeps the merge activity retrying, so the cancellation lands during it.
+    await mkdir(path.join(repo, '.git', 'refs', 'heads', 'plato'), { recursive: true });
+    await writeFile(path.join(repo, '.git', 'refs', 'heads', 'plato', 'graph-late-cancel.lock'), '');
+    await harness().client.createTaskGraph({
+      parent: { taskId: 'late-cancel', repoPath: repo, prompt: 'Cancel me while merging' },
+      children: [{ taskId: 'late-cancel-child', prompt: 'Write done.txt (late-cancel-marker)' }],
+    });
+    const parent = harness().client.temporal.workflow.getHandle(taskWorkflowId('late-cancel'));
+    await eventually(
+      async () => (await parent.describe()).raw.pendingActivities?.some((activity) => activity.activityType?.name === 'mergeGraphBranch' && (activity.attempt ?? 0) >= 2),
+      30_000,
+      'the merge activity to be retrying',
+    );
+    await harness().client.cancel('late-cancel');
+
+    await eventually(async () => (await parent.describe()).status.name === 'CANCELLED', 30_000, 'the graph to end cancelled');
+    expect((await harness().client.getTask('late-cancel-child')).state).toBe('completed');
+    const events = await eventsOf('late-cancel');
+    expect(events.filter((event) => event.type === 'task.graph.completed' || event.type === 'task.graph.failed').map((event) => event.errorCode)).toEqual(['TASK_CANCELLED']);
+    expect((await harness().client.getTask('late-cancel')).state).toBe('cancelled');
+  });
+});
+
 describe('graph validation, before anything is created', () => {
   let repo: string;
   beforeAll(async () => {
