@@ -245,17 +245,24 @@ describe('a child with two prerequisites', () => {
   });
 });
 
+/**
+ * A graph of one child (writes done.txt) whose graph branch's ref carries git's own lock file:
+ * every attempt of the merge activity fails to move it.
+ */
+async function graphWithLockedBranch(parentId: string): Promise<void> {
+  const repo = await harness().makeRepo();
+  harness().model.script({ when: `${parentId}-marker`, steps: [exec('echo done > done.txt'), say('done')] });
+  await mkdir(path.join(repo, '.git', 'refs', 'heads', 'plato'), { recursive: true });
+  await writeFile(path.join(repo, '.git', 'refs', 'heads', 'plato', `graph-${parentId}.lock`), '');
+  await harness().client.createTaskGraph({
+    parent: { taskId: parentId, repoPath: repo, prompt: 'A graph whose branch is locked' },
+    children: [{ taskId: `${parentId}-child`, prompt: `Write done.txt (${parentId}-marker)` }],
+  });
+}
+
 describe('a graph branch that cannot be written', () => {
   it('ends the graph failed with TASK_GRAPH_MERGE_FAILED, one terminal event and a synthesis saying why', async () => {
-    const repo = await harness().makeRepo();
-    harness().model.script({ when: 'unmergeable-marker', steps: [exec('echo done > done.txt'), say('done')] });
-    // git's own lock on the graph branch's ref: every attempt of the merge activity fails to move it.
-    await mkdir(path.join(repo, '.git', 'refs', 'heads', 'plato'), { recursive: true });
-    await writeFile(path.join(repo, '.git', 'refs', 'heads', 'plato', 'graph-unmergeable.lock'), '');
-    await harness().client.createTaskGraph({
-      parent: { taskId: 'unmergeable', repoPath: repo, prompt: 'A graph whose branch is locked' },
-      children: [{ taskId: 'unmergeable-child', prompt: 'Write done.txt (unmergeable-marker)' }],
-    });
+    await graphWithLockedBranch('unmergeable');
 
     const parent = await harness().client.waitForTask('unmergeable');
     expect(parent.state).toBe('failed');
@@ -279,15 +286,8 @@ describe('a graph branch that cannot be written', () => {
 
 describe('a graph cancelled while its branch is being merged', () => {
   it('ends cancelled with its bookkeeping: one task.graph.failed, state cancelled', async () => {
-    const repo = await harness().makeRepo();
-    harness().model.script({ when: 'late-cancel-marker', steps: [exec('echo done > done.txt'), say('done')] });
     // The locked ref keeps the merge activity retrying, so the cancellation lands during it.
-    await mkdir(path.join(repo, '.git', 'refs', 'heads', 'plato'), { recursive: true });
-    await writeFile(path.join(repo, '.git', 'refs', 'heads', 'plato', 'graph-late-cancel.lock'), '');
-    await harness().client.createTaskGraph({
-      parent: { taskId: 'late-cancel', repoPath: repo, prompt: 'Cancel me while merging' },
-      children: [{ taskId: 'late-cancel-child', prompt: 'Write done.txt (late-cancel-marker)' }],
-    });
+    await graphWithLockedBranch('late-cancel');
     const parent = harness().client.temporal.workflow.getHandle(taskWorkflowId('late-cancel'));
     await eventually(
       async () => (await parent.describe()).raw.pendingActivities?.some((activity) => activity.activityType?.name === 'mergeGraphBranch' && (activity.attempt ?? 0) >= 2),
