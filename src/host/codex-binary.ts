@@ -143,10 +143,9 @@ export async function verifyCodexBinary(binary: Pick<CodexBinary, 'path' | 'sour
     const stderr = run.stderr.trim();
     throw new CodexRuntimeError(ErrorCode.codexVerifyFailed, `\`${binary.path} --version\` failed: ${how}${stderr ? `: ${stderr}` : ''}`);
   }
-  const stdout = run.stdout;
-  const version = /(\d+\.\d+\.\d+[\w.-]*)/.exec(stdout)?.[1];
+  const version = /(\d+\.\d+\.\d+[\w.-]*)/.exec(run.stdout)?.[1];
   if (version === undefined) {
-    throw new CodexRuntimeError(ErrorCode.codexVerifyFailed, `\`${binary.path} --version\` printed no version: ${stdout.trim()}`);
+    throw new CodexRuntimeError(ErrorCode.codexVerifyFailed, `\`${binary.path} --version\` printed no version: ${run.stdout.trim()}`);
   }
   if (compareVersions(version, MIN_CODEX_VERSION) < 0) {
     throw new CodexRuntimeError(

@@ -31,7 +31,7 @@ const MAX_BUFFER = 64 * 1024 * 1024;
 /** Runs a command from this process with execFile. */
 export function runHere(file: string, args: string[], { cwd, env, timeoutMs }: CommandOptions): Promise<CommandRun> {
   return new Promise((resolve) => {
-    execFile(file, args, { cwd, env, maxBuffer: MAX_BUFFER, ...(timeoutMs ? { timeout: timeoutMs } : {}) }, (error, stdout, stderr) => {
+    execFile(file, args, { cwd, env, maxBuffer: MAX_BUFFER, timeout: timeoutMs ?? 0 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number' && !error.signal) {
         resolve({ code: null, signal: null, stdout, stderr, startError: error.message });
         return;

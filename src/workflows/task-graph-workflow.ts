@@ -85,7 +85,7 @@ interface ChildOutcome {
 }
 
 function outcomeOf(taskId: string, error: unknown): ChildOutcome {
-  if (isCancellation(error)) return { taskId, state: 'cancelled', failure: { code: 'TASK_CANCELLED', message: `Task ${taskId} was cancelled` } };
+  if (isCancellation(error)) return { taskId, state: 'cancelled', failure: { code: ErrorCode.cancelled, message: `Task ${taskId} was cancelled` } };
   const cause = error instanceof ChildWorkflowFailure ? error.cause : error;
   if (cause instanceof ApplicationFailure) {
     const record = cause.details?.[0] as TaskRecord | undefined;
@@ -204,7 +204,8 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
    * first, then input order, within the graph's limit — and says where each one's branch starts.
    */
   const takeReady = (): { child: ValidGraphChild; release: GraphRelease }[] => {
-    if (paused) return [];
+    let running = maxConcurrentTasks === undefined ? 0 : runningCount();
+    if (paused || running >= (maxConcurrentTasks ?? Infinity)) return [];
     const ready = children
       .map((child, index) => ({ child, index }))
       .filter(({ child }) => states.get(child.taskId) === 'queued' && !released.has(child.taskId) && !blocked.has(child.taskId))
@@ -212,7 +213,8 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
       .sort((a, b) => b.child.priority - a.child.priority || a.index - b.index);
     const taken: { child: ValidGraphChild; release: GraphRelease }[] = [];
     for (const { child } of ready) {
-      if (maxConcurrentTasks !== undefined && runningCount() >= maxConcurrentTasks) break;
+      if (running >= (maxConcurrentTasks ?? Infinity)) break;
+      running++;
       released.add(child.taskId);
       states.set(child.taskId, 'running');
       const [first, ...rest] = child.dependencyTaskIds.map((id) => ({ taskId: id, commitSha: commits.get(id)! }));
@@ -309,9 +311,10 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   }
   // The graph branch grows while the graph runs: completed children are merged in the order they
   // complete (a dependency order: a child completes after its prerequisites), one merge activity
-  // at a time, each taking every child that completed while the previous one ran. (No base only
-  // when cancelled before it was resolved: then no child runs, and nothing is merged.)
-  const graphMerge = new GraphMerge(parent.taskId, parent.repoPath, graph.baseSha ?? '');
+  // at a time, each taking every child that completed while the previous one ran. (Without
+  // lean-task the branch is merged at the end; with no base, cancelled before it was resolved, no
+  // child runs and nothing is merged.)
+  const graphMerge = lean && graph.baseSha !== undefined ? new GraphMerge(parent.taskId, parent.repoPath, graph.baseSha) : undefined;
 
   // A child that has already ended (cancelled by an operator, say) cannot take a signal and
   // needs none: its outcome arrives through its result, so a failed signal is not an error.
@@ -331,6 +334,9 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     states.set(taskId, state);
     slotChanges++;
   });
+  // Children outlive the parent (ABANDON), so a graph's cancellation is passed on explicitly; one
+  // that has ended meanwhile needs none.
+  const cancelChild = (id: string) => getExternalWorkflowHandle(taskWorkflowId(id)).cancel().catch(() => undefined);
   const liveChildren = () => children.map((child) => child.taskId).filter((id) => !isTerminalState(states.get(id)!));
 
   // Graph-level interrupt and resume: the parent stops releasing children and forwards the
@@ -378,7 +384,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     states.set(outcome.taskId, outcome.state);
     if (outcome.state === 'completed' && outcome.record?.commitSha) {
       commits.set(outcome.taskId, outcome.record.commitSha);
-      if (lean) graphMerge.add(outcome.taskId, outcome.record.commitSha);
+      graphMerge?.add(outcome.taskId, outcome.record.commitSha);
     }
     const result = workerResult(parent.taskId, outcome);
     graph.results.push(result);
@@ -435,11 +441,11 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
         await Promise.all(
           liveChildren().map(async (id) => {
             const handle = handles.get(id) ?? (await starting.get(id)?.catch(() => undefined));
-            if (handle) await getExternalWorkflowHandle(taskWorkflowId(id)).cancel().catch(() => undefined);
+            if (handle) await cancelChild(id);
           }),
         );
       } else {
-        await Promise.all(liveChildren().map((id) => getExternalWorkflowHandle(taskWorkflowId(id)).cancel().catch(() => undefined)));
+        await Promise.all(liveChildren().map(cancelChild));
       }
       while (terminal < children.length) {
         await condition(() => finished.length > 0);
@@ -462,7 +468,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   let mergeFailure: TaskFailure | undefined;
   if (completedCommits.length > 0) {
     try {
-      const merged = lean
+      const merged = graphMerge
         ? await graphMerge.finished()
         : await mergeGraphBranch({
             repoPath: parent.repoPath,

@@ -44,7 +44,7 @@ const DEFAULT_DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = Object.freeze(
  * task about halves (measured by the benchmark: no journal file written and deleted, no fsync, per
  * transaction). A killed server loses nothing; a power cut may lose the last transactions.
  */
-const DEFAULT_SQLITE_PRAGMAS: Readonly<Record<string, string>> = Object.freeze({ journal_mode: 'wal', synchronous: 'normal' });
+const SQLITE_PRAGMAS: Readonly<Record<string, string>> = Object.freeze({ journal_mode: 'wal', synchronous: 'normal' });
 
 export interface TemporalDevServerOptions {
   /** Serve the Web UI on a free port (default false: `--headless`, faster and fewer ports). */
@@ -61,8 +61,6 @@ export interface TemporalDevServerOptions {
   startTimeoutMs?: number;
   /** Server log level (default `warn`); the log goes to `server.logFile`. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
-  /** `--sqlite-pragma NAME=VALUE`, merged over the defaults. */
-  sqlitePragmas?: Readonly<Record<string, string>>;
 }
 
 export interface CliResult {
@@ -226,7 +224,7 @@ async function startTemporalDevServerOnce(options: TemporalDevServerOptions): Pr
   for (const [name, type] of Object.entries(options.searchAttributes ?? CODEX_SEARCH_ATTRIBUTES)) {
     args.push('--search-attribute', `${name}=${type}`);
   }
-  for (const [name, value] of Object.entries({ ...DEFAULT_SQLITE_PRAGMAS, ...options.sqlitePragmas })) args.push('--sqlite-pragma', `${name}=${value}`);
+  for (const [name, value] of Object.entries(SQLITE_PRAGMAS)) args.push('--sqlite-pragma', `${name}=${value}`);
   for (const [key, value] of Object.entries({ ...DEFAULT_DYNAMIC_CONFIG, ...options.dynamicConfig })) {
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
