@@ -13,6 +13,32 @@ const harness = useRunnerHarness();
 const WORKFLOW_BUNDLE = path.resolve(__dirname, '../../dist/workflow-bundle.js');
 
 const eventsOf = (taskId: string) => harness().client.listEvents(taskId);
+const historyOf = (taskId: string) => harness().client.temporal.workflow.getHandle(taskWorkflowId(taskId)).fetchHistory();
+
+/** The names of the signals a task's workflow received, in order. */
+async function signalNames(taskId: string): Promise<string[]> {
+  return ((await historyOf(taskId)).events ?? []).flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName ?? []);
+}
+
+/** The children a graph's parent asked to start (task ids), grouped by the workflow task that asked. */
+async function childStartsByWorkflowTask(parentId: string): Promise<string[][]> {
+  const waves = new Map<string, string[]>();
+  for (const event of (await historyOf(parentId)).events ?? []) {
+    const initiated = event.startChildWorkflowExecutionInitiatedEventAttributes;
+    if (!initiated) continue;
+    const wave = String(initiated.workflowTaskCompletedEventId);
+    waves.set(wave, [...(waves.get(wave) ?? []), initiated.workflowId!.replace(/^codex-task-/, '')]);
+  }
+  return [...waves.values()];
+}
+
+/** The patch ids a workflow's history records (its `core_patch` markers). */
+async function patchesOf(taskId: string): Promise<string[]> {
+  return ((await historyOf(taskId)).events ?? []).flatMap((event) => {
+    const data = event.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+    return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
+  });
+}
 const firstAt = (events: TaskEvent[], type: string) => Date.parse(events.find((event) => event.type === type)?.at ?? 'NaN');
 
 describe('a chain a -> b -> c', () => {
@@ -57,14 +83,10 @@ describe('a chain a -> b -> c', () => {
       expect.arrayContaining(['task.graph.created', 'task.graph.result.collected', 'task.graph.child.completed', 'task.graph.merged', 'task.graph.synthesized']),
     );
     // A released child does not echo "running" back: nothing held or freed a slot here.
-    const signalsOf = async (taskId: string) => {
-      const history = await harness().client.temporal.workflow.getHandle(taskWorkflowId(taskId)).fetchHistory();
-      return (history.events ?? []).flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName ?? []);
-    };
-    expect(await signalsOf(parentId)).not.toContain('childState');
+    expect(await signalNames(parentId)).not.toContain('childState');
     // A child ready when the graph started comes released in its input; a dependent gets a signal.
-    expect(await signalsOf('chain-a')).not.toContain('graphRelease');
-    expect(await signalsOf('chain-b')).toContain('graphRelease');
+    expect(await signalNames('chain-a')).not.toContain('graphRelease');
+    expect(await signalNames('chain-b')).toContain('graphRelease');
     await harness().recordHistory('graph-completed', parentId);
     await harness().recordHistory('graph-child-released', 'chain-b');
     await harness().recordHistory('graph-child-released-at-start', 'chain-a');
@@ -393,25 +415,16 @@ describe('a graph wider than its first wave', () => {
     await harness().client.createTaskGraph({ parent: { taskId: 'wide', repoPath: repo, prompt: 'A wide graph' }, children });
     expect((await harness().client.waitForTask('wide')).state).toBe('completed');
 
-    const history = await harness().client.temporal.workflow.getHandle(taskWorkflowId('wide')).fetchHistory();
-    const waves = new Map<string, string[]>();
-    for (const event of history.events ?? []) {
-      const initiated = event.startChildWorkflowExecutionInitiatedEventAttributes;
-      if (!initiated) continue;
-      const wave = String(initiated.workflowTaskCompletedEventId);
-      waves.set(wave, [...(waves.get(wave) ?? []), initiated.workflowId!.replace(/^codex-task-/, '')]);
-    }
-    const [first, second, ...rest] = [...waves.values()];
+    const [first, second, ...rest] = await childStartsByWorkflowTask('wide');
     expect(rest).toEqual([]);
     expect(first!.sort()).toEqual([...ready.slice(0, 16).map((child) => child.taskId), 'wide-after'].sort());
     expect(second!.sort()).toEqual(['wide-17', 'wide-18']);
 
-    const signals = async (taskId: string) => {
-      const child = await harness().client.temporal.workflow.getHandle(taskWorkflowId(taskId)).fetchHistory();
-      return (child.events ?? []).flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName ?? []);
-    };
-    expect(await signals('wide-18')).not.toContain('graphRelease');
-    expect(await signals('wide-after')).toContain('graphRelease');
+    expect(await signalNames('wide-18')).not.toContain('graphRelease');
+    expect(await signalNames('wide-after')).toContain('graphRelease');
+    // One later wave: the graph does not ask for the patch that starts them in waves.
+    expect(await patchesOf('wide')).toContain('release-at-start');
+    expect(await patchesOf('wide')).not.toContain('started-in-waves');
   });
 });
 
@@ -424,17 +437,12 @@ describe('a graph wider than three waves', () => {
     await harness().client.createTaskGraph({ parent: { taskId: 'waves', repoPath: repo, prompt: 'Many ready children' }, children });
 
     const parent = harness().client.temporal.workflow.getHandle(taskWorkflowId('waves'));
-    const waves = new Map<string, string[]>();
-    for (const event of (await parent.fetchHistory()).events ?? []) {
-      const initiated = event.startChildWorkflowExecutionInitiatedEventAttributes;
-      if (!initiated) continue;
-      const wave = String(initiated.workflowTaskCompletedEventId);
-      waves.set(wave, [...(waves.get(wave) ?? []), initiated.workflowId!.replace(/^codex-task-/, '')]);
-    }
+    const waves = await childStartsByWorkflowTask('waves');
+    expect(await patchesOf('waves')).toContain('started-in-waves');
     await harness().client.cancel('waves');
     const byPriority = [...children].sort((a, b) => b.priority - a.priority || children.indexOf(a) - children.indexOf(b)).map((child) => child.taskId);
     const sorted = (ids: string[]) => [...ids].sort();
-    expect([...waves.values()].map(sorted)).toEqual([byPriority.slice(0, 16), byPriority.slice(16, 32), byPriority.slice(32)].map(sorted));
+    expect(waves.map(sorted)).toEqual([byPriority.slice(0, 16), byPriority.slice(16, 32), byPriority.slice(32)].map(sorted));
     await eventually(async () => (await parent.describe()).status.name === 'CANCELLED', 60_000, 'the graph to end cancelled');
     await harness().recordHistory('graph-started-in-waves', 'waves');
   });

@@ -80,23 +80,26 @@ describe('the codex runtime check', () => {
   it('runs the check through the installed launcher (in a worker, not a fork of the worker)', async () => {
     const binary = await fakeCodex(`codex-cli ${MIN_CODEX_VERSION}`);
     const carried: string[] = [];
-    const restore = useLauncher({ run: (file, args, options) => (carried.push([file, ...args].join(' ')), runHere(file, args, options)) });
+    const restore = useLauncher({ run: (file, args, options) => (carried.push(`${[file, ...args].join(' ')} in ${options.cwd}`), runHere(file, args, options)) });
     try {
       await expect(verifyCodexBinary({ path: binary, source: 'config' })).resolves.toEqual({ version: MIN_CODEX_VERSION });
     } finally {
       restore();
     }
-    expect(carried).toEqual([`${binary} --version`]);
+    // In the binary's folder: the worker's own cwd may have been removed.
+    expect(carried).toEqual([`${binary} --version in ${path.dirname(binary)}`]);
   });
 
   it('runs the check itself when the launcher fails (its helper process died)', async () => {
     const binary = await fakeCodex(`codex-cli ${MIN_CODEX_VERSION}`);
-    const restore = useLauncher({ run: () => Promise.reject(new Error('The launcher process ended (SIGKILL) while running a command')) });
+    let tried = 0;
+    const restore = useLauncher({ run: () => (tried++, Promise.reject(new Error('The launcher process ended (SIGKILL) while running a command'))) });
     try {
       await expect(verifyCodexBinary({ path: binary, source: 'config' })).resolves.toEqual({ version: MIN_CODEX_VERSION });
     } finally {
       restore();
     }
+    expect(tried).toBe(1);
   });
 
   it('refuses a binary older than the pinned minimum', async () => {
