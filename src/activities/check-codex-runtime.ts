@@ -12,6 +12,7 @@ import {
 } from '../host/codex-binary';
 import { installCodexRuntime } from '../host/codex-runtime-install';
 import { checkCodexCredentials } from '../host/credentials';
+import { ConfigError } from '../host/runner-config';
 import type { HostSettings } from './host-settings';
 
 export interface CodexRuntimeStatus {
@@ -72,8 +73,10 @@ async function verifyCodexBinaryOnce(binary: CodexBinary): Promise<{ version: st
  * pinned `@openai/codex` into `$PLATO_HOME/runtime` first, heartbeating while npm runs.
  * A binary that passed is not run again by this worker process until its file changes; the
  * credential is checked every time (it reads files only).
- * A broken runtime does not heal by retrying, so failures are not retryable:
- * `CODEX_INSTALL_FAILED` when npm fails, `CODEX_VERIFY_FAILED` for everything else.
+ * A broken runtime or config does not heal by retrying, so those failures are final:
+ * `CODEX_INSTALL_FAILED` when npm fails, `CODEX_VERIFY_FAILED` when the binary or the credential
+ * is wrong, `CONFIG_INVALID` for a config file that cannot be read. Anything else (the
+ * launcher's helper process died under the check, say) is retried like any other host step.
  */
 export function createCheckCodexRuntime(settings: HostSettings) {
   return async function checkCodexRuntime(): Promise<CodexRuntimeStatus> {
@@ -94,8 +97,9 @@ export function createCheckCodexRuntime(settings: HostSettings) {
       return { codexPath: binary.path, version, source: binary.source, installed, credentials: credentials.detail };
     } catch (error) {
       if (context.cancellationSignal.aborted) throw error;
-      const code = error instanceof CodexRuntimeError ? error.code : ErrorCode.codexRuntimeFailed;
-      throw ApplicationFailure.nonRetryable((error as Error).message, code);
+      if (error instanceof CodexRuntimeError) throw ApplicationFailure.nonRetryable(error.message, error.code);
+      if (error instanceof ConfigError) throw ApplicationFailure.nonRetryable(error.message, error.code);
+      throw ApplicationFailure.retryable((error as Error).message, ErrorCode.codexRuntimeFailed);
     }
   };
 }

@@ -2,7 +2,7 @@ import { isDirectory, isFile } from './files';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ErrorCode } from '../contracts/errors';
-import { launcher, runHere } from './launcher';
+import { launcher } from './launcher';
 import { codexRuntimeDir } from './plato-home';
 
 const VERSION_TIMEOUT_MS = 30_000;
@@ -123,7 +123,7 @@ export function compareVersions(a: string, b: string): number {
 /**
  * Runs `<binary> --version` and checks it against {@link MIN_CODEX_VERSION}.
  * @throws CodexRuntimeError with `CODEX_VERIFY_FAILED` when the binary is missing, does not run,
- *   prints no version, or is too old.
+ *   prints no version, or is too old; a plain Error when the launcher could not run it at all.
  */
 export async function verifyCodexBinary(binary: Pick<CodexBinary, 'path' | 'source'>): Promise<{ version: string }> {
   if (!isFile(binary.path)) {
@@ -132,12 +132,10 @@ export async function verifyCodexBinary(binary: Pick<CodexBinary, 'path' | 'sour
       `The codex binary ${binary.path} does not exist${binary.source === 'config' ? ' (codex.codexPath in the config file)' : ''}.`,
     );
   }
-  // Through the launcher: in a worker, a fork of the worker itself costs 15-30 ms of CPU. Should
-  // its helper process die meanwhile, this process runs the command: a failed check is final.
-  const options = { cwd: path.dirname(binary.path), env: process.env, timeoutMs: VERSION_TIMEOUT_MS };
-  const run = await launcher()
-    .run(binary.path, ['--version'], options)
-    .catch(() => runHere(binary.path, ['--version'], options));
+  // Through the launcher: in a worker, a fork of the worker itself costs 15-30 ms of CPU. Its
+  // helper process dying meanwhile rejects with a plain Error, which the runtime check retries.
+  // In the binary's folder: the process's own working directory may have been removed.
+  const run = await launcher().run(binary.path, ['--version'], { cwd: path.dirname(binary.path), env: process.env, timeoutMs: VERSION_TIMEOUT_MS });
   if (run.code !== 0) {
     const how = run.startError ?? (run.timedOut ? `no answer within ${VERSION_TIMEOUT_MS / 1000} s` : run.signal ? `ended by ${run.signal}` : `exit code ${run.code}`);
     const stderr = run.stderr.trim();

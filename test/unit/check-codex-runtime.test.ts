@@ -5,7 +5,9 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createCheckCodexRuntime } from '../../src/activities/check-codex-runtime';
 import type { RunnerConfig } from '../../src/contracts/config';
+import { ConfigError } from '../../src/host/runner-config';
 import { MIN_CODEX_VERSION } from '../../src/host/codex-binary';
+import { runHere, useLauncher } from '../../src/host/launcher';
 
 // A provider without `env_key` needs no credential, so the credential check passes on any host.
 const LOCAL_PROVIDER = { model_provider: 'local', model_providers: { local: { name: 'local', base_url: 'http://127.0.0.1:9/v1' } } };
@@ -73,5 +75,29 @@ describe('checkCodexRuntime in one worker process', () => {
       type: 'CODEX_VERIFY_FAILED',
       message: expect.stringContaining('the config file selects an OpenAI API key, but the secrets file holds none'),
     });
+  });
+
+  it('retries a check whose launcher died under it, and fails for good only on the verdict', async () => {
+    const { codexPath, runs } = await countingCodex(MIN_CODEX_VERSION);
+    const check = checkWith(() => ({ codex: { codexPath, config: LOCAL_PROVIDER } }));
+    let launches = 0;
+    const restore = useLauncher({
+      run: (file, args, options) =>
+        ++launches === 1 ? Promise.reject(new Error('The launcher process ended (SIGKILL) while running a command')) : runHere(file, args, options),
+    });
+    try {
+      await expect(check()).rejects.toMatchObject({ type: 'CODEX_RUNTIME_FAILED', nonRetryable: false, message: expect.stringContaining('launcher process ended') });
+      await expect(check()).resolves.toMatchObject({ codexPath, version: MIN_CODEX_VERSION });
+    } finally {
+      restore();
+    }
+    expect({ launches, runs: await runs() }).toEqual({ launches: 2, runs: 1 });
+  });
+
+  it('fails for good on a config file it cannot read', async () => {
+    const check = checkWith(() => {
+      throw new ConfigError('config.json: codex.codexPath must be a string');
+    });
+    await expect(check()).rejects.toMatchObject({ type: 'CONFIG_INVALID', nonRetryable: true, message: expect.stringContaining('codex.codexPath') });
   });
 });
