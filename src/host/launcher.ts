@@ -124,6 +124,66 @@ export class ForkedLauncher implements Launcher {
   }
 }
 
+/** Where a queued command goes: lower first, comparing the first number, then the second. */
+export type CommandRank = readonly [number, number];
+
+/**
+ * Runs at most `maxRunning` of `inner`'s commands at once; the others wait, lowest
+ * {@link CommandRank} first, then in the order they came. `rank` is asked when a command is
+ * requested, in the caller's async context (a worker ranks by the activity asking). A command
+ * still running after `holdMs` gives its place up (it waits on something: a hook, a filter, a
+ * lock) and runs on outside the count, so commands that hang cannot stop the others.
+ *
+ * Unbounded, a graph releasing 200 children ran up to 100 `git worktree add` at once (one per
+ * local activity slot), and the commit a dependent waited for shared the cores with all of them.
+ */
+export class CommandQueue implements Launcher {
+  private running = 0;
+  private arrived = 0;
+  private readonly waiting: { rank: CommandRank; arrived: number; go: () => void }[] = [];
+
+  constructor(
+    private readonly inner: Launcher,
+    private readonly maxRunning: number,
+    private readonly rank: () => CommandRank = () => [0, 0],
+    private readonly holdMs = 1_000,
+  ) {}
+
+  async run(file: string, args: string[], options: CommandOptions): Promise<CommandRun> {
+    if (this.running >= this.maxRunning) {
+      const rank = this.rank();
+      await new Promise<void>((go) => {
+        const entry = { rank, arrived: this.arrived++, go };
+        const later = this.waiting.findIndex((other) => compareRanks(entry, other) < 0);
+        this.waiting.splice(later === -1 ? this.waiting.length : later, 0, entry);
+      });
+    } else {
+      this.running++;
+    }
+    let holding = true;
+    const giveUp = () => {
+      if (!holding) return;
+      holding = false;
+      // The place passes straight to the next command, so one arriving meanwhile cannot jump the queue.
+      const next = this.waiting.shift();
+      if (next) next.go();
+      else this.running--;
+    };
+    const slow = setTimeout(giveUp, this.holdMs);
+    slow.unref();
+    try {
+      return await this.inner.run(file, args, options);
+    } finally {
+      clearTimeout(slow);
+      giveUp();
+    }
+  }
+}
+
+function compareRanks(a: { rank: CommandRank; arrived: number }, b: { rank: CommandRank; arrived: number }): number {
+  return a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1] || a.arrived - b.arrived;
+}
+
 let current: Launcher = direct;
 
 /** The launcher commands go through: this process unless a worker installed a {@link ForkedLauncher}. */

@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type HostSettings } from '../activities';
+import { createActivities, type Activities, type HostSettings } from '../activities';
 import { loadTemporalTarget, type TemporalTarget } from '../client/connection';
 import { TemporalUnavailableError } from '../client/errors';
 import { SESSION_TASK_QUEUE, TASK_QUEUE } from '../contracts/ids';
 import { resolveOpenAIApiKey } from '../host/credentials';
-import { ForkedLauncher, useLauncher } from '../host/launcher';
+import { CommandQueue, ForkedLauncher, useLauncher, type CommandRank } from '../host/launcher';
 import { loadRunnerConfig } from '../host/runner-config';
 import { WORKFLOW_CODE } from './workflow-code';
 
@@ -32,6 +34,27 @@ const SHUTDOWN_GRACE_TIME = '10 seconds';
 /** Workflow tasks one worker has open at once (see Worker.create below). */
 const WORKFLOW_TASK_SLOTS = 400;
 
+/** Git commands this worker runs at once; the rest queue (see CommandQueue). */
+const GIT_COMMANDS_AT_ONCE = Math.max(4, 2 * availableParallelism());
+
+/** The git work that other work waits for: a task's last commit (its dependents), the graph's base and branch. */
+const AWAITED_STEPS = new Set<string>(['commitTaskWork', 'resolveGraphBase', 'mergeGraphBranch'] satisfies (keyof Activities)[]);
+
+/**
+ * Queued git commands go awaited steps first, then by when their activity was scheduled: a
+ * worktree for a child released long ago before one for a child released just now, and each
+ * step's commands together rather than interleaved with every other step's.
+ */
+function rankByActivity(): CommandRank {
+  let info: Context['info'];
+  try {
+    info = Context.current().info;
+  } catch {
+    return [0, Date.now()]; // not an activity's command
+  }
+  return [AWAITED_STEPS.has(info.activityType) ? 0 : 1, info.scheduledTimestampMs];
+}
+
 function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
   const bundle = path.resolve(__dirname, '../workflow-bundle.js');
   if (existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
@@ -56,9 +79,11 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   } catch (error) {
     throw new TemporalUnavailableError(target.address, error);
   }
-  // Git commands start from a small helper process: a fork of this one costs 15–30 ms of CPU.
+  // Git commands start from a small helper process (a fork of this one costs 15–30 ms of CPU), a
+  // few at a time; one held up by a hook or a lock gives its place up after a second (the
+  // crash-recovery test holds five inside git at once).
   const forked = new ForkedLauncher();
-  const restoreLauncher = useLauncher(forked);
+  const restoreLauncher = useLauncher(new CommandQueue(forked, GIT_COMMANDS_AT_ONCE, rankByActivity));
   const { runCodexTurn, ...bookkeeping } = createActivities(settings);
   const slots = options.maxConcurrentTasks ?? DEFAULT_MAX_CONCURRENT_TASKS;
   try {
@@ -73,8 +98,8 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
       // worktree) run. With the default 40 slots, a graph releasing 160 children at once filled
       // them all for seconds, and the parent's next workflow task waited out the 10 s sticky
       // schedule-to-start timeout before it could release the next chain link (benchmark,
-      // N = 200). Slots that wait on local activities cost little; the local activity slots
-      // (100) still bound the git work running at once.
+      // N = 200). Slots that wait on local activities cost little; the git work itself is
+      // bounded by the launcher's queue.
       maxConcurrentWorkflowTaskExecutions: WORKFLOW_TASK_SLOTS,
     });
     const sessions = await Worker.create({

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runGit } from '../../src/host/git';
-import { ForkedLauncher, useLauncher } from '../../src/host/launcher';
+import { CommandQueue, ForkedLauncher, useLauncher, type CommandRank, type CommandRun, type Launcher } from '../../src/host/launcher';
 import { descendantsOf } from '../support/process-tree';
 
 /** Whether the process runs (a zombie waiting for its reaper counts as ended). */
@@ -105,5 +105,97 @@ describe('ForkedLauncher', () => {
       if (waited > 10_000) throw new Error(`helper ${helperPid} still runs 10 s after its worker was killed`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  });
+});
+
+describe('CommandQueue', () => {
+  /** A launcher whose commands end when the test says so; `started` lists them in the order they began. */
+  function heldLauncher() {
+    const started: string[] = [];
+    const ends = new Map<string, (run: CommandRun | Error) => void>();
+    const inner: Launcher = {
+      run: (file) =>
+        new Promise((resolve, reject) => {
+          started.push(file);
+          ends.set(file, (run) => (run instanceof Error ? reject(run) : resolve(run)));
+        }),
+    };
+    const end = async (file: string, run: CommandRun | Error = { code: 0, signal: null, stdout: file, stderr: '' }) => {
+      ends.get(file)!(run);
+      // Lets the queue hand the slot on before the test looks.
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    return { inner, started, end };
+  }
+  const options = { cwd: '/', env: {} };
+
+  it('runs at most its limit at once; the others wait, lowest rank first, then in order of arrival', async () => {
+    const { inner, started, end } = heldLauncher();
+    let rank: CommandRank = [0, 0];
+    const queue = new CommandQueue(inner, 2, () => rank);
+    const runs: Record<string, Promise<CommandRun>> = {};
+    for (const [file, r] of [
+      ['a', [1, 5]],
+      ['b', [1, 5]],
+      ['late-worktree', [1, 9]],
+      ['old-worktree', [1, 2]],
+      ['commit', [0, 7]],
+      ['second-old-worktree', [1, 2]],
+    ] as const) {
+      rank = r;
+      runs[file] = queue.run(file, [], options);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(['a', 'b']);
+    await end('a');
+    expect(started).toEqual(['a', 'b', 'commit']);
+    await end('b');
+    await end('commit');
+    expect(started).toEqual(['a', 'b', 'commit', 'old-worktree', 'second-old-worktree']);
+    await expect(runs.commit).resolves.toMatchObject({ stdout: 'commit' });
+    await end('old-worktree');
+    await end('second-old-worktree');
+    await end('late-worktree');
+    expect(started).toEqual(['a', 'b', 'commit', 'old-worktree', 'second-old-worktree', 'late-worktree']);
+  });
+
+  it('frees the slot of a command that failed, and passes its failure on', async () => {
+    const { inner, started, end } = heldLauncher();
+    const queue = new CommandQueue(inner, 1);
+    const failing = queue.run('gone', [], options);
+    const next = queue.run('next', [], options);
+    await end('gone', new Error('The launcher process ended (SIGKILL) while running a command'));
+    await expect(failing).rejects.toThrow(/launcher process ended/);
+    expect(started).toEqual(['gone', 'next']);
+    await end('next');
+    await expect(next).resolves.toMatchObject({ code: 0 });
+    // With nothing running, the next command starts at once.
+    const third = queue.run('third', [], options);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(['gone', 'next', 'third']);
+    await end('third');
+    await third;
+  });
+
+  it('lets a command that runs past its hold time go on outside the count', async () => {
+    const { inner, started, end } = heldLauncher();
+    const queue = new CommandQueue(inner, 1, undefined, 50);
+    const hung = queue.run('hook-that-hangs', [], options);
+    const next = queue.run('next', [], options);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(['hook-that-hangs']);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(started).toEqual(['hook-that-hangs', 'next']);
+    await end('next');
+    await expect(next).resolves.toMatchObject({ code: 0 });
+    // Its end does not free a second place: one command runs, the next waits.
+    await end('hook-that-hangs');
+    await hung;
+    const [a, b] = [queue.run('a', [], options), queue.run('b', [], options)];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started.slice(2)).toEqual(['a']);
+    await end('a');
+    await end('b');
+    await Promise.all([a, b]);
   });
 });
