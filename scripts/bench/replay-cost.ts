@@ -5,14 +5,7 @@
  * same code as a live worker's workflow thread (creating each workflow, every activation), so a
  * change to the workflows or to how they are bundled shows here first.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
-import type { temporal } from '@temporalio/proto';
-
-const HISTORIES = path.resolve(__dirname, '..', '..', 'test', 'histories');
-const BUNDLE = path.resolve(__dirname, '..', '..', 'dist', 'workflow-bundle.js');
+import { recordedHistories, replayAll, type NamedHistory } from '../../test/support/replay';
 
 export interface ReplayCost {
   /** Recorded histories replayed per round (the current ones; not those kept from before a patch). */
@@ -22,23 +15,14 @@ export interface ReplayCost {
   rounds: number;
 }
 
-type RecordedHistory = { name: string; history: temporal.api.history.v1.IHistory };
-
-/** The current recorded histories, parsed and converted once (so no round pays for it). */
-function currentHistories(): RecordedHistory[] {
-  return readdirSync(HISTORIES)
-    .filter((file) => file.endsWith('.json') && !file.includes('.before-'))
-    .map((file) => ({ name: file, history: historyFromJSON(JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8'))) }));
-}
-
 /** CPU milliseconds of one replay worker replaying every history `copies` times. */
-async function replayCpuMs(histories: RecordedHistory[], copies: number): Promise<number> {
-  const input = Array.from({ length: copies }, (_, copy) => histories.map(({ name, history }) => ({ workflowId: `${name}-${copy}`, history }))).flat();
+async function replayCpuMs(histories: NamedHistory[], copies: number): Promise<number> {
+  const input = Array.from({ length: copies }, (_, copy) => histories.map(({ workflowId, history }) => ({ workflowId: `${workflowId}-${copy}`, history }))).flat();
   const before = process.cpuUsage();
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: BUNDLE } }, input)) {
-    if (result.error) throw new Error(`Replaying ${result.workflowId} failed: ${String(result.error)}`);
-  }
+  const results = await replayAll(input);
   const used = process.cpuUsage(before);
+  const failed = results.find(({ error }) => error !== undefined);
+  if (failed) throw new Error(`Replaying ${failed.workflowId} failed: ${String(failed.error)}`);
   return (used.user + used.system) / 1000;
 }
 
@@ -48,7 +32,8 @@ async function replayCpuMs(histories: RecordedHistory[], copies: number): Promis
  * bundle and its source map).
  */
 export async function measureReplayCost(rounds = 3): Promise<ReplayCost> {
-  const histories = currentHistories();
+  // Parsed once, outside the measured CPU.
+  const histories = recordedHistories({ current: true });
   await replayCpuMs(histories, 2); // warm: the first worker in a process pays for loading the SDK
   const perWorkflow: number[] = [];
   for (let round = 0; round < rounds; round++) {

@@ -1,18 +1,18 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Worker } from '@temporalio/worker';
 import { simpleGit } from 'simple-git';
 import { WrongStateError } from '../../src/client/errors';
 import { eventsFromHistory } from '../../src/client/history-events';
-import type { SessionEventBatch, TaskEvent } from '../../src/contracts/events';
+import type { TaskEvent } from '../../src/contracts/events';
 import { TASK_QUEUE, taskWorkflowId } from '../../src/contracts/ids';
 import { findCodexProcessesIn } from '../../src/activities/orphaned-codex';
+import { replayAll } from '../support/replay';
+import { signalledSessionEvents, terminalGraphEvents } from '../support/task-events';
 import { eventually, useRunnerHarness } from '../support/runner-harness';
 import { exec, hang, say } from '../support/scripted-model-server';
 
 const harness = useRunnerHarness();
-const WORKFLOW_BUNDLE = path.resolve(__dirname, '../../dist/workflow-bundle.js');
 
 const stateOf = async (taskId: string) => (await harness().client.getTask(taskId)).state;
 const untilState = (taskId: string, state: string) =>
@@ -262,7 +262,7 @@ describe('cancelling a graph in its first moments', () => {
     const parent = harness().client.temporal.workflow.getHandle(taskWorkflowId(parentId));
     await eventually(async () => (await parent.describe()).status.name === 'CANCELLED', 60_000, `${parentId} to end cancelled`);
     const events = await harness().client.listEvents(parentId);
-    expect(events.filter((event) => event.type === 'task.graph.completed' || event.type === 'task.graph.failed').map((event) => event.errorCode)).toEqual([
+    expect(terminalGraphEvents(events).map((event) => event.errorCode)).toEqual([
       'TASK_CANCELLED',
     ]);
     expect((await harness().client.getTask(parentId)).state).toBe('cancelled');
@@ -271,7 +271,7 @@ describe('cancelling a graph in its first moments', () => {
     const history = await parent.fetchHistory();
     // Cancel requests went only to children that exist.
     expect((history.events ?? []).filter((event) => event.requestCancelExternalWorkflowExecutionFailedEventAttributes)).toEqual([]);
-    await Worker.runReplayHistory({ workflowBundle: { codePath: WORKFLOW_BUNDLE } }, history);
+    expect(await replayAll([{ workflowId: parentId, history }])).toEqual([{ workflowId: parentId, error: undefined }]);
     return statuses;
   };
 
@@ -352,9 +352,7 @@ describe('events --follow', () => {
     // The turn took over two seconds: its session events reached the workflow while it ran, in
     // batches about a second apart (the thread id among the first), not only with its result.
     const history = await harness().client.temporal.workflow.getHandle(taskWorkflowId('follow-me')).fetchHistory();
-    const signalled = (history.events ?? [])
-      .filter((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'sessionEvents')
-      .flatMap((event) => (JSON.parse(Buffer.from(event.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!).toString()) as SessionEventBatch).events);
+    const signalled = signalledSessionEvents(history);
     expect(signalled.map((event) => event.type)).toEqual(expect.arrayContaining(['session.started', 'session.item']));
     const readable = await harness().cli(['events', 'follow-me', '--follow']);
     expect(readable.stdout).toMatch(/#\s+1 .* task\.queued/);

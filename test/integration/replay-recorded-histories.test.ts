@@ -1,10 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
-
-const HISTORIES = path.resolve(__dirname, '..', 'histories');
-const WORKFLOW_BUNDLE = path.resolve(__dirname, '..', '..', 'dist', 'workflow-bundle.js');
+import { recordedHistories, replayAll } from '../support/replay';
 
 /**
  * Histories recorded from real runs (RECORD_HISTORIES=1 npm test -- task-workflow) must keep
@@ -13,17 +7,8 @@ const WORKFLOW_BUNDLE = path.resolve(__dirname, '..', '..', 'dist', 'workflow-bu
  */
 describe('recorded task workflow histories', () => {
   it('replay without a determinism error', async () => {
-    const files = (await readdir(HISTORIES)).filter((file) => file.endsWith('.json'));
-    expect(files.length).toBeGreaterThanOrEqual(2);
-    async function* histories() {
-      for (const file of files) {
-        yield { workflowId: file, history: historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, file), 'utf8'))) };
-      }
-    }
-    const results: { workflowId: string; error: unknown }[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: WORKFLOW_BUNDLE } }, histories())) {
-      results.push({ workflowId: result.workflowId, error: result.error });
-    }
-    expect(results).toEqual(files.map((workflowId) => ({ workflowId, error: undefined })));
+    const histories = recordedHistories();
+    expect(histories.length).toBeGreaterThanOrEqual(2);
+    expect(await replayAll(histories)).toEqual(histories.map(({ workflowId }) => ({ workflowId, error: undefined })));
   });
 });

@@ -1,16 +1,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Worker } from '@temporalio/worker';
 import { simpleGit } from 'simple-git';
 import { ValidationError } from '../../src/client/errors';
 import type { TaskEvent } from '../../src/contracts/events';
 import type { TaskGraphSnapshot } from '../../src/contracts/graph';
 import { taskWorkflowId } from '../../src/contracts/ids';
+import { replayAll } from '../support/replay';
+import { terminalGraphEvents } from '../support/task-events';
 import { eventually, useRunnerHarness, type RunnerHarness } from '../support/runner-harness';
 import { exec, hang, httpError, say } from '../support/scripted-model-server';
 
 const harness = useRunnerHarness();
-const WORKFLOW_BUNDLE = path.resolve(__dirname, '../../dist/workflow-bundle.js');
 
 const eventsOf = (taskId: string) => harness().client.listEvents(taskId);
 const historyOf = (taskId: string) => harness().client.temporal.workflow.getHandle(taskWorkflowId(taskId)).fetchHistory();
@@ -78,7 +78,7 @@ describe('a chain a -> b -> c', () => {
     expect(await git.show([`plato/graph-${parentId}:c.txt`])).toBe('from a\nfrom b\nfrom c\n');
     expect(await git.show([`plato/graph-${parentId}:a.txt`])).toBe('from a\n');
     const parentEvents = await eventsOf(parentId);
-    expect(parentEvents.filter((event) => event.type === 'task.graph.completed' || event.type === 'task.graph.failed')).toHaveLength(1);
+    expect(terminalGraphEvents(parentEvents)).toHaveLength(1);
     expect(parentEvents.map((event) => event.type)).toEqual(
       expect.arrayContaining(['task.graph.created', 'task.graph.result.collected', 'task.graph.child.completed', 'task.graph.merged', 'task.graph.synthesized']),
     );
@@ -189,7 +189,7 @@ describe('a failing child', () => {
     expect((await harness().client.getTask('sibling')).state).toBe('completed');
 
     const events = await eventsOf(parentId);
-    const terminal = events.filter((event) => event.type === 'task.graph.completed' || event.type === 'task.graph.failed');
+    const terminal = terminalGraphEvents(events);
     expect(terminal.map((event) => event.type)).toEqual(['task.graph.failed']);
     const siblingDone = events.find((event) => event.type === 'task.graph.child.completed' && event.childTaskId === 'sibling');
     expect(siblingDone!.seq).toBeLessThan(terminal[0]!.seq);
@@ -294,7 +294,7 @@ describe('a graph branch that cannot be written', () => {
     expect((await harness().client.getTask('unmergeable-child')).state).toBe('completed');
 
     const events = await eventsOf('unmergeable');
-    expect(events.filter((event) => event.type === 'task.graph.completed' || event.type === 'task.graph.failed').map((event) => event.type)).toEqual(['task.graph.failed']);
+    expect(terminalGraphEvents(events).map((event) => event.type)).toEqual(['task.graph.failed']);
     expect(events.map((event) => event.type)).not.toContain('task.graph.merged');
     const { synthesis } = await harness().client.getTaskGraphResults('unmergeable');
     expect(synthesis).toMatchObject({ classification: 'failed', conflicts: [] });
@@ -321,7 +321,7 @@ describe('a graph cancelled while its branch is being merged', () => {
     await eventually(async () => (await parent.describe()).status.name === 'CANCELLED', 30_000, 'the graph to end cancelled');
     expect((await harness().client.getTask('late-cancel-child')).state).toBe('completed');
     const events = await eventsOf('late-cancel');
-    expect(events.filter((event) => event.type === 'task.graph.completed' || event.type === 'task.graph.failed').map((event) => event.errorCode)).toEqual(['TASK_CANCELLED']);
+    expect(terminalGraphEvents(events).map((event) => event.errorCode)).toEqual(['TASK_CANCELLED']);
     expect((await harness().client.getTask('late-cancel')).state).toBe('cancelled');
   });
 });
@@ -526,14 +526,8 @@ describe('the plain temporal CLI', () => {
 
 describe('determinism', () => {
   it('replays the histories of the graphs above', async () => {
-    const histories = harness()
-      .client.temporal.workflow.list({ query: 'ExecutionStatus != "Running"' })
-      .intoHistories();
-    let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: WORKFLOW_BUNDLE } }, histories)) {
-      expect(result.error).toBeUndefined();
-      replayed++;
-    }
-    expect(replayed).toBeGreaterThan(20);
+    const results = await replayAll(harness().client.temporal.workflow.list({ query: 'ExecutionStatus != "Running"' }).intoHistories());
+    expect(results.filter(({ error }) => error !== undefined)).toEqual([]);
+    expect(results.length).toBeGreaterThan(20);
   });
 });

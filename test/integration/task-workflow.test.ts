@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Worker } from '@temporalio/worker';
 import { simpleGit } from 'simple-git';
 import { eventsFromHistory } from '../../src/client/history-events';
-import type { SessionEventBatch, TaskEvent } from '../../src/contracts/events';
+import type { TaskEvent } from '../../src/contracts/events';
 import { taskWorkflowId } from '../../src/contracts/ids';
 import { eventsQuery } from '../../src/workflows/messages';
+import { replayAll } from '../support/replay';
+import { signalledSessionEvents } from '../support/task-events';
 import { eventually, useRunnerHarness } from '../support/runner-harness';
 import { exec, httpError, say } from '../support/scripted-model-server';
 
@@ -80,9 +81,7 @@ describe('a task whose agent writes a file', () => {
     expect(localSteps).toEqual(['checkCodexRuntime', 'provisionWorktree', 'commitTaskWork']);
 
     // The turn's last events (session.exited among them) come back in its result, not by signal.
-    const signalled = (history.events ?? [])
-      .filter((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'sessionEvents')
-      .flatMap((event) => (JSON.parse(Buffer.from(event.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!).toString()) as SessionEventBatch).events);
+    const signalled = signalledSessionEvents(history);
     expect(signalled.map((event) => event.type)).not.toContain('session.exited');
     expect(eventsFromHistory(history).map((event) => event.type)).toContain('session.exited');
   });
@@ -253,14 +252,10 @@ describe('the plain temporal CLI (the README examples)', () => {
 
 describe('determinism', () => {
   it('replays the histories of the tasks above', async () => {
-    const histories = harness().client.temporal.workflow
-      .list({ query: 'WorkflowType = "taskWorkflow" AND ExecutionStatus != "Running"' })
-      .intoHistories();
-    let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: path.resolve(__dirname, '../../dist/workflow-bundle.js') } }, histories)) {
-      expect(result.error).toBeUndefined();
-      replayed++;
-    }
-    expect(replayed).toBeGreaterThanOrEqual(2);
+    const results = await replayAll(
+      harness().client.temporal.workflow.list({ query: 'WorkflowType = "taskWorkflow" AND ExecutionStatus != "Running"' }).intoHistories(),
+    );
+    expect(results.filter(({ error }) => error !== undefined)).toEqual([]);
+    expect(results.length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -15,6 +15,7 @@ import {
   type CliResult,
   type TemporalDevServer,
 } from '../support/temporal-dev-server';
+import { isRunning } from '../support/process-tree';
 
 const THIRTY_DAYS_SECONDS = 30 * 24 * 3600;
 const EXPECTED_INDEXED_TYPES: Record<string, string> = {
@@ -23,15 +24,6 @@ const EXPECTED_INDEXED_TYPES: Record<string, string> = {
   CodexRepoPath: 'INDEXED_VALUE_TYPE_KEYWORD',
   CodexPriority: 'INDEXED_VALUE_TYPE_INT',
 };
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function expectOk(result: CliResult): string {
   if (result.code !== 0) {
@@ -126,7 +118,7 @@ describe('startTemporalDevServer', () => {
     expect(pid).toBeDefined();
     await server.stop();
     expect(server.pid).toBeUndefined();
-    expect(isAlive(pid as number)).toBe(false);
+    expect(isRunning(pid as number)).toBe(false);
     const health = await server.cli(['operator', 'cluster', 'health', '--command-timeout', '2s']);
     expect(health.code).not.toBe(0);
     await server.stop(); // idempotent
@@ -199,12 +191,12 @@ describe('temporal-dev.sh', () => {
     expectOk(await dev('cli', 'workflow', 'list', '--query', 'CodexTaskState="completed"'));
 
     const pid = Number(readFileSync(join(platoHome, 'temporal-dev', 'server.pid'), 'utf8').trim());
-    expect(isAlive(pid)).toBe(true);
+    expect(isRunning(pid)).toBe(true);
     // SQLite in WAL mode: the write-ahead log sits beside the database while the server runs.
     expect(existsSync(join(platoHome, 'temporal-dev', 'temporal.db-wal'))).toBe(true);
 
     expect(expectOk(await dev('stop'))).toMatch(/stopped/);
-    expect(isAlive(pid)).toBe(false);
+    expect(isRunning(pid)).toBe(false);
     const status = await dev('status');
     expect(status.code).toBe(3);
     expect(status.stdout).toMatch(/not running/);

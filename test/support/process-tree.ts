@@ -9,6 +9,12 @@ export function readProcText(file: string): string | undefined {
   }
 }
 
+/** Whether the process runs (Linux /proc): a zombie waiting for its parent to reap it counts as ended. */
+export function isRunning(pid: number): boolean {
+  const stat = readProcText(`/proc/${pid}/stat`);
+  return stat !== undefined && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}
+
 /** pid → parent pid of every process alive now (Linux /proc). */
 export function parentPids(): Map<number, number> {
   const parents = new Map<number, number>();

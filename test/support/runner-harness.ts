@@ -5,12 +5,12 @@ import { CodexRunnerClient } from '../../src/client/codex-runner-client';
 import { connectTemporalClient } from '../../src/client/connection';
 import { createCodexTestEnv, type CodexTestEnv } from './codex-env';
 import { ScriptedModelServer } from './scripted-model-server';
+import { RECORDED_HISTORIES } from './replay';
 import { makeTestRepo } from './test-repo';
 import { startTemporalDevServer, type TemporalDevServer, type TemporalDevServerOptions } from './temporal-dev-server';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const CLI_ENTRY = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
-const RECORDED_HISTORIES = path.join(REPO_ROOT, 'test', 'histories');
 
 export interface CliRun {
   code: number;

@@ -1,20 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runGit } from '../../src/host/git';
 import { CommandQueue, ForkedLauncher, useLauncher, type CommandRank, type CommandRun, type Launcher } from '../../src/host/launcher';
-import { descendantsOf } from '../support/process-tree';
+import { descendantsOf, isRunning } from '../support/process-tree';
 
-/** Whether the process runs (a zombie waiting for its reaper counts as ended). */
-function isRunning(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 // The helper runs from the build, as in a worker (npm test builds before jest runs).
 const HELPER = path.resolve(__dirname, '../../dist/host/launcher-process.js');

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { WORKFLOW_BUNDLE } from '../support/replay';
 
-// The bundle the worker loads (npm test builds before jest runs). Whether the workflows in it run
+// WORKFLOW_BUNDLE is what a worker loads (npm test builds it before jest runs). Whether the workflows in it run
 // correctly, zod preloaded and frozen, is proven by replaying recorded histories against it
 // (replay-recorded-histories.test.ts) and by every integration test's worker.
-const BUNDLE = path.resolve(__dirname, '../../dist/workflow-bundle.js');
 
 /** The body of the bundled module `id`, from its `/***\/ "id"` header line to the next one. */
 function bundledModule(code: string, id: string): string {
@@ -15,7 +14,7 @@ function bundledModule(code: string, id: string): string {
 }
 
 describe('workflow bundle', () => {
-  const code = readFileSync(BUNDLE, 'utf8');
+  const code = readFileSync(WORKFLOW_BUNDLE, 'utf8');
 
   it('loads zod once per workflow thread, through the preloaded module, not once per workflow', () => {
     const preload = code.match(/exports\.preloadModules = function preloadModules\(\) \{([^}]*)\}/);
