@@ -97,58 +97,46 @@ interface TaskPlace {
 export async function provisionWorktree(input: ProvisionWorktreeInput): Promise<WorktreeAllocation> {
   const repoPath = path.resolve(input.repoPath);
   const task: TaskPlace = { repoPath, branchName: taskBranchName(input.taskId), worktreePath: path.join(repoPath, taskWorktreeRelativePath(input.taskId)) };
-  let baseSha: string | undefined;
   if (!existsSync(task.worktreePath) && isDirectory(path.join(repoPath, '.git'))) {
-    const fresh = await addFreshWorktree(input, task);
-    if (fresh.made !== undefined) return fresh.made;
-    baseSha = fresh.baseSha;
+    const made = await addFreshWorktree(input, task);
+    if (made !== undefined) return made;
   }
-  return provisionCarefully(input, task, baseSha);
+  return provisionCarefully(input, task);
 }
 
 /**
  * The first attempt: no worktree directory yet, and `<repo>/.git` is a directory (the root of
- * a repository, which is what the careful path's root check accepts). Without `made` when the
- * base names no commit or `git worktree add` fails; then `baseSha` is the base it resolved (and
- * merged), if it got that far, and a branch it made before failing is one the careful path
- * reuses. A merge conflict among the prerequisites fails the task here, as it would there.
+ * a repository, which is what the careful path's root check accepts). Undefined when the base
+ * names no commit or `git worktree add` fails: the careful path then resolves the base again
+ * (the prerequisites' merge has fixed dates, so it is the same commit) and reuses a branch this
+ * made before failing. A merge conflict among the prerequisites fails the task here, as it would there.
  */
-async function addFreshWorktree(
-  input: ProvisionWorktreeInput,
-  { repoPath, branchName, worktreePath }: TaskPlace,
-): Promise<{ made?: WorktreeAllocation; baseSha?: string }> {
+async function addFreshWorktree(input: ProvisionWorktreeInput, { repoPath, branchName, worktreePath }: TaskPlace): Promise<WorktreeAllocation | undefined> {
   const baseRef = input.baseRef ?? 'HEAD';
   // An unknown commit id fails `git worktree add`, and the careful path then says it is unknown.
   const trusted = FULL_COMMIT_ID.test(baseRef) && !input.mergeRefs?.length;
   const startSha = trusted ? baseRef : await commitOf(repoPath, baseRef);
-  if (startSha === undefined) return {};
+  if (startSha === undefined) return undefined;
   const baseSha = await mergePrerequisites(repoPath, startSha, input);
   await excludePlatoDir(repoPath);
   await mkdir(path.dirname(worktreePath), { recursive: true });
   const added = await runGit(repoPath, ['worktree', 'add', '-b', branchName, worktreePath, baseSha]);
-  if (added.code === 0) return { made: { worktreePath, branchName, baseSha, reused: false } };
-  // A commit id taken on trust may name no commit: only a resolved base is passed on.
-  return trusted ? {} : { baseSha };
+  return added.code === 0 ? { worktreePath, branchName, baseSha, reused: false } : undefined;
 }
 
-/** Looks at everything before it acts; `knownBase` is a base the first attempt already resolved and merged. */
-async function provisionCarefully(input: ProvisionWorktreeInput, { repoPath, branchName, worktreePath }: TaskPlace, knownBase?: string): Promise<WorktreeAllocation> {
+/** Looks at everything before it acts. */
+async function provisionCarefully(input: ProvisionWorktreeInput, { repoPath, branchName, worktreePath }: TaskPlace): Promise<WorktreeAllocation> {
   if (!existsSync(repoPath) || !(await isRepositoryRoot(repoPath))) {
     throw provisioningFailure(`${repoPath} is not the root of a git repository`);
   }
-  let baseSha = knownBase;
-  if (baseSha === undefined) {
-    const startSha = await commitOf(repoPath, input.baseRef ?? 'HEAD');
-    if (startSha === undefined) {
-      throw provisioningFailure(
-        input.baseRef === undefined
-          ? `${repoPath} has no commits yet; commit something first or pass a base ref`
-          : `Unknown base ref ${input.baseRef} in ${repoPath}`,
-      );
-    }
-    baseSha = await mergePrerequisites(repoPath, startSha, input);
-    await excludePlatoDir(repoPath);
+  const startSha = await commitOf(repoPath, input.baseRef ?? 'HEAD');
+  if (startSha === undefined) {
+    throw provisioningFailure(
+      input.baseRef === undefined ? `${repoPath} has no commits yet; commit something first or pass a base ref` : `Unknown base ref ${input.baseRef} in ${repoPath}`,
+    );
   }
+  const baseSha = await mergePrerequisites(repoPath, startSha, input);
+  await excludePlatoDir(repoPath);
 
   let worktrees = await registeredWorktrees(repoPath);
   const existing = worktrees.get(worktreePath);
