@@ -12,6 +12,7 @@ import {
 } from '../host/codex-binary';
 import { installCodexRuntime } from '../host/codex-runtime-install';
 import { checkCodexCredentials } from '../host/credentials';
+import { LauncherGoneError } from '../host/launcher';
 import { ConfigError } from '../host/runner-config';
 import type { HostSettings } from './host-settings';
 
@@ -75,8 +76,9 @@ async function verifyCodexBinaryOnce(binary: CodexBinary): Promise<{ version: st
  * credential is checked every time (it reads files only).
  * A broken runtime or config does not heal by retrying, so those failures are final:
  * `CODEX_INSTALL_FAILED` when npm fails, `CODEX_VERIFY_FAILED` when the binary or the credential
- * is wrong, `CONFIG_INVALID` for a config file that cannot be read. Anything else (the
- * launcher's helper process died under the check, say) is retried like any other host step.
+ * is wrong, `CONFIG_INVALID` for a config file that cannot be read, `CODEX_RUNTIME_FAILED` for
+ * anything else. Only the launcher's helper process dying under `codex --version` is retried:
+ * the next attempt gets a new helper.
  */
 export function createCheckCodexRuntime(settings: HostSettings) {
   return async function checkCodexRuntime(): Promise<CodexRuntimeStatus> {
@@ -99,7 +101,8 @@ export function createCheckCodexRuntime(settings: HostSettings) {
       if (context.cancellationSignal.aborted) throw error;
       if (error instanceof CodexRuntimeError) throw ApplicationFailure.nonRetryable(error.message, error.code);
       if (error instanceof ConfigError) throw ApplicationFailure.nonRetryable(error.message, error.code);
-      throw ApplicationFailure.retryable((error as Error).message, ErrorCode.codexRuntimeFailed);
+      if (error instanceof LauncherGoneError) throw ApplicationFailure.retryable(error.message, ErrorCode.codexRuntimeFailed);
+      throw ApplicationFailure.nonRetryable((error as Error).message, ErrorCode.codexRuntimeFailed);
     }
   };
 }

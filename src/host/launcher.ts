@@ -28,6 +28,14 @@ export interface Launcher {
 
 const MAX_BUFFER = 64 * 1024 * 1024;
 
+/** The launcher's helper process was gone before a command could end: the command may be run again. */
+export class LauncherGoneError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LauncherGoneError';
+  }
+}
+
 /** Runs a command from this process with execFile. */
 export function runHere(file: string, args: string[], { cwd, env, timeoutMs }: CommandOptions): Promise<CommandRun> {
   return new Promise((resolve) => {
@@ -86,7 +94,7 @@ export class ForkedLauncher implements Launcher {
       child.send(request, (error) => {
         if (!error) return;
         this.pending.delete(request.id);
-        reject(new Error(`Cannot start ${file}: the launcher process is gone (${error.message})`));
+        reject(new LauncherGoneError(`Cannot start ${file}: the launcher process is gone (${error.message})`));
       });
     });
   }
@@ -110,7 +118,7 @@ export class ForkedLauncher implements Launcher {
     });
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
-      const gone = new Error(`The launcher process ended (${signal ?? `exit code ${code}`}) while running a command`);
+      const gone = new LauncherGoneError(`The launcher process ended (${signal ?? `exit code ${code}`}) while running a command`);
       for (const [id, waiting] of this.pending) {
         this.pending.delete(id);
         waiting.reject(gone);
@@ -131,8 +139,9 @@ export type CommandRank = readonly [number, number];
  * Runs at most `maxRunning` of `inner`'s commands at once; the others wait, lowest
  * {@link CommandRank} first, then in the order they came. `rank` is asked when a command is
  * requested, in the caller's async context (a worker ranks by the activity asking). A command
- * still running after `holdMs` gives its place up (it waits on something: a hook, a filter, a
- * lock) and runs on outside the count, so commands that hang cannot stop the others.
+ * still running after `holdMs` gives its place up and runs on outside the count, so commands
+ * that hang (a hook, a filter, a lock) cannot stop the others for longer than that. So the bound
+ * holds for commands shorter than `holdMs`; longer ones add `maxRunning` at most per `holdMs`.
  *
  * Unbounded, a graph releasing 200 children ran up to 100 `git worktree add` at once (one per
  * local activity slot), and the commit a dependent waited for shared the cores with all of them.
@@ -146,7 +155,7 @@ export class CommandQueue implements Launcher {
     private readonly inner: Launcher,
     private readonly maxRunning: number,
     private readonly rank: () => CommandRank = () => [0, 0],
-    private readonly holdMs = 1_000,
+    private readonly holdMs = 10_000,
   ) {}
 
   async run(file: string, args: string[], options: CommandOptions): Promise<CommandRun> {

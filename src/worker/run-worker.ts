@@ -80,7 +80,7 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
     throw new TemporalUnavailableError(target.address, error);
   }
   // Git commands start from a small helper process (a fork of this one costs 15–30 ms of CPU), a
-  // few at a time; one held up by a hook or a lock gives its place up after a second (the
+  // few at a time; one held up by a hook or a lock gives its place up after 10 s (the
   // crash-recovery test holds five inside git at once).
   const forked = new ForkedLauncher();
   const restoreLauncher = useLauncher(new CommandQueue(forked, GIT_COMMANDS_AT_ONCE, rankByActivity));

@@ -69,7 +69,7 @@ const KNOWN_ERROR_CODES = new Set<string>(Object.values(ErrorCode));
  */
 const LEAN_TASK = 'lean-task';
 
-// A broken codex install does not heal by retrying; the activity marks its failures non-retryable.
+// A broken codex install does not heal by retrying; the activity marks those failures non-retryable.
 // It may install codex from npm (about 400 MB on a first download).
 const runtimeCheckOptions = { startToCloseTimeout: '15 minutes', retry: { maximumAttempts: 3 } } as const;
 // Git bookkeeping is idempotent and quick; retry transient failures (locks, a busy disk) a few times.

@@ -7,7 +7,7 @@ import { createCheckCodexRuntime } from '../../src/activities/check-codex-runtim
 import type { RunnerConfig } from '../../src/contracts/config';
 import { ConfigError } from '../../src/host/runner-config';
 import { MIN_CODEX_VERSION } from '../../src/host/codex-binary';
-import { runHere, useLauncher } from '../../src/host/launcher';
+import { LauncherGoneError, runHere, useLauncher } from '../../src/host/launcher';
 
 // A provider without `env_key` needs no credential, so the credential check passes on any host.
 const LOCAL_PROVIDER = { model_provider: 'local', model_providers: { local: { name: 'local', base_url: 'http://127.0.0.1:9/v1' } } };
@@ -83,7 +83,7 @@ describe('checkCodexRuntime in one worker process', () => {
     let launches = 0;
     const restore = useLauncher({
       run: (file, args, options) =>
-        ++launches === 1 ? Promise.reject(new Error('The launcher process ended (SIGKILL) while running a command')) : runHere(file, args, options),
+        ++launches === 1 ? Promise.reject(new LauncherGoneError('The launcher process ended (SIGKILL) while running a command')) : runHere(file, args, options),
     });
     try {
       await expect(check()).rejects.toMatchObject({ type: 'CODEX_RUNTIME_FAILED', nonRetryable: false, message: expect.stringContaining('launcher process ended') });
@@ -92,6 +92,17 @@ describe('checkCodexRuntime in one worker process', () => {
       restore();
     }
     expect({ launches, runs: await runs() }).toEqual({ launches: 2, runs: 1 });
+  });
+
+  it('fails for good on any other error: it would not heal by running again', async () => {
+    const { codexPath } = await countingCodex(MIN_CODEX_VERSION);
+    const check = checkWith(() => ({ codex: { codexPath, config: LOCAL_PROVIDER } }));
+    const restore = useLauncher({ run: () => Promise.reject(new Error('EACCES: permission denied, spawn')) });
+    try {
+      await expect(check()).rejects.toMatchObject({ type: 'CODEX_RUNTIME_FAILED', nonRetryable: true, message: expect.stringContaining('EACCES') });
+    } finally {
+      restore();
+    }
   });
 
   it('fails for good on a config file it cannot read', async () => {

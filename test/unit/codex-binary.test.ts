@@ -10,7 +10,7 @@ import {
   resolveCodexBinary,
   verifyCodexBinary,
 } from '../../src/host/codex-binary';
-import { runHere, useLauncher } from '../../src/host/launcher';
+import { LauncherGoneError, runHere, useLauncher } from '../../src/host/launcher';
 
 const temps: string[] = [];
 async function tempDir(prefix: string): Promise<string> {
@@ -92,7 +92,7 @@ describe('the codex runtime check', () => {
 
   it('lets a launcher failure through as it is, not as a verdict on the binary', async () => {
     const binary = await fakeCodex(`codex-cli ${MIN_CODEX_VERSION}`);
-    const gone = new Error('The launcher process ended (SIGKILL) while running a command');
+    const gone = new LauncherGoneError('The launcher process ended (SIGKILL) while running a command');
     const restore = useLauncher({ run: () => Promise.reject(gone) });
     try {
       await expect(verifyCodexBinary({ path: binary, source: 'config' })).rejects.toBe(gone);

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runGit } from '../../src/host/git';
-import { CommandQueue, ForkedLauncher, useLauncher, type CommandRank, type CommandRun, type Launcher } from '../../src/host/launcher';
+import { CommandQueue, ForkedLauncher, LauncherGoneError, useLauncher, type CommandRank, type CommandRun, type Launcher } from '../../src/host/launcher';
 import { descendantsOf, isRunning } from '../support/process-tree';
 
 
@@ -61,6 +61,8 @@ describe('ForkedLauncher', () => {
     const hanging = run('sleep 30');
     process.kill(first, 'SIGKILL');
     await expect(hanging).rejects.toThrow(/launcher process ended/);
+    // The type a caller retries on: the command may run again under a new helper.
+    await expect(hanging).rejects.toBeInstanceOf(LauncherGoneError);
     const second = Number((await run('echo $PPID')).stdout.trim());
     expect(second).not.toBe(first);
   });
