@@ -100,6 +100,45 @@ describe('provisionWorktree', () => {
   });
 });
 
+describe('provisionWorktree for a dependent (prerequisites merged)', () => {
+  /** Two prerequisites' commits, each adding its own file on top of the base. */
+  async function prerequisites(): Promise<[string, string]> {
+    const git = simpleGit(repo);
+    const shas: string[] = [];
+    for (const name of ['a', 'b']) {
+      await git.checkout(['-q', '-b', `pre-${name}`, 'main']);
+      await writeFile(path.join(repo, `${name}.txt`), `${name}\n`);
+      await git.add(`${name}.txt`).commit(`prerequisite ${name}`);
+      shas.push((await git.revparse(['HEAD'])).trim());
+    }
+    await git.checkout(['-q', 'main']);
+    return [shas[0]!, shas[1]!];
+  }
+
+  it('starts from the merge of its prerequisites', async () => {
+    const [a, b] = await prerequisites();
+    const allocation = await provisionWorktree({ taskId: 'd1', repoPath: repo, baseRef: a, mergeRefs: [b] });
+    expect(await readFile(path.join(allocation.worktreePath, 'a.txt'), 'utf8')).toBe('a\n');
+    expect(await readFile(path.join(allocation.worktreePath, 'b.txt'), 'utf8')).toBe('b\n');
+    expect((await simpleGit(repo).raw(['rev-list', '--parents', '-n', '1', allocation.baseSha])).trim().split(' ').slice(1)).toEqual([a, b]);
+  });
+
+  it('comes back to the same merge when the careful path takes over (killed after the branch was made)', async () => {
+    const [a, b] = await prerequisites();
+    // As the workflow passes them: the merge's date is the release's, the same for every attempt.
+    const input = { taskId: 'd2', repoPath: repo, baseRef: a, mergeRefs: [b], mergeDate: '2026-11-29T12:00:00.000Z' };
+    const first = await provisionWorktree(input);
+    await rm(first.worktreePath, { recursive: true, force: true });
+    await simpleGit(repo).raw(['worktree', 'prune']);
+    // Commit dates have whole seconds: a merge dated "now" would differ from here on.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // The first attempt merges again and fails on the existing branch; the careful path merges once more.
+    const second = await provisionWorktree(input);
+    expect(second).toEqual({ ...first, reused: true });
+    expect(await readFile(path.join(second.worktreePath, 'b.txt'), 'utf8')).toBe('b\n');
+  });
+});
+
 describe('git commands provisionWorktree starts', () => {
   let log: GitCommandLog;
 
