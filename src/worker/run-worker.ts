@@ -1,15 +1,14 @@
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { Context } from '@temporalio/activity';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type Activities, type HostSettings } from '../activities';
+import { createActivities, type HostSettings } from '../activities';
 import { loadTemporalTarget, type TemporalTarget } from '../client/connection';
 import { TemporalUnavailableError } from '../client/errors';
 import { SESSION_TASK_QUEUE, TASK_QUEUE } from '../contracts/ids';
 import { resolveOpenAIApiKey } from '../host/credentials';
-import { CommandQueue, ForkedLauncher, useLauncher, type CommandRank } from '../host/launcher';
+import { CommandQueue, ForkedLauncher, useLauncher } from '../host/launcher';
 import { loadRunnerConfig } from '../host/runner-config';
+import { GIT_COMMANDS_AT_ONCE, rankByActivity } from './git-queue';
 import { WORKFLOW_CODE } from './workflow-code';
 
 export interface RunWorkerOptions {
@@ -33,27 +32,6 @@ const SHUTDOWN_GRACE_TIME = '10 seconds';
 
 /** Workflow tasks one worker has open at once (see Worker.create below). */
 const WORKFLOW_TASK_SLOTS = 400;
-
-/** Git commands this worker runs at once; the rest queue (see CommandQueue). */
-const GIT_COMMANDS_AT_ONCE = Math.max(4, 2 * availableParallelism());
-
-/** The git work that other work waits for: a task's last commit (its dependents), the graph's base and branch. */
-const AWAITED_STEPS = new Set<string>(['commitTaskWork', 'resolveGraphBase', 'mergeGraphBranch'] satisfies (keyof Activities)[]);
-
-/**
- * Queued git commands go awaited steps first, then by when their activity was scheduled: a
- * worktree for a child released long ago before one for a child released just now, and each
- * step's commands together rather than interleaved with every other step's.
- */
-function rankByActivity(): CommandRank {
-  let info: Context['info'];
-  try {
-    info = Context.current().info;
-  } catch {
-    return [0, Date.now()]; // not an activity's command
-  }
-  return [AWAITED_STEPS.has(info.activityType) ? 0 : 1, info.scheduledTimestampMs];
-}
 
 function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
   const bundle = path.resolve(__dirname, '../workflow-bundle.js');
