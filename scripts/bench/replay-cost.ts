@@ -5,7 +5,8 @@
  * same code as a live worker's workflow thread (creating each workflow, every activation), so a
  * change to the workflows or to how they are bundled shows here first.
  */
-import { recordedHistories, replayAll, type NamedHistory } from '../../test/support/replay';
+import type { HistoryAndWorkflowId } from '@temporalio/common';
+import { recordedHistories, replayAll } from '../../test/support/replay';
 
 export interface ReplayCost {
   /** Recorded histories replayed per round (the current ones; not those kept from before a patch). */
@@ -16,7 +17,7 @@ export interface ReplayCost {
 }
 
 /** CPU milliseconds of one replay worker replaying every history `copies` times. */
-async function replayCpuMs(histories: NamedHistory[], copies: number): Promise<number> {
+async function replayCpuMs(histories: HistoryAndWorkflowId[], copies: number): Promise<number> {
   const input = Array.from({ length: copies }, (_, copy) => histories.map(({ workflowId, history }) => ({ workflowId: `${workflowId}-${copy}`, history }))).flat();
   const before = process.cpuUsage();
   const results = await replayAll(input);

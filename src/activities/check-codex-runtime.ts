@@ -99,8 +99,7 @@ export function createCheckCodexRuntime(settings: HostSettings) {
       return { codexPath: binary.path, version, source: binary.source, installed, credentials: credentials.detail };
     } catch (error) {
       if (context.cancellationSignal.aborted) throw error;
-      if (error instanceof CodexRuntimeError) throw ApplicationFailure.nonRetryable(error.message, error.code);
-      if (error instanceof ConfigError) throw ApplicationFailure.nonRetryable(error.message, error.code);
+      if (error instanceof CodexRuntimeError || error instanceof ConfigError) throw ApplicationFailure.nonRetryable(error.message, error.code);
       if (error instanceof LauncherGoneError) throw ApplicationFailure.retryable(error.message, ErrorCode.codexRuntimeFailed);
       throw ApplicationFailure.nonRetryable((error as Error).message, ErrorCode.codexRuntimeFailed);
     }

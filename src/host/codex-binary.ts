@@ -123,7 +123,8 @@ export function compareVersions(a: string, b: string): number {
 /**
  * Runs `<binary> --version` and checks it against {@link MIN_CODEX_VERSION}.
  * @throws CodexRuntimeError with `CODEX_VERIFY_FAILED` when the binary is missing, does not run,
- *   prints no version, or is too old; a plain Error when the launcher could not run it at all.
+ *   prints no version, or is too old; LauncherGoneError when the launcher's helper process died
+ *   before it could run (the runtime check retries that).
  */
 export async function verifyCodexBinary(binary: Pick<CodexBinary, 'path' | 'source'>): Promise<{ version: string }> {
   if (!isFile(binary.path)) {
@@ -132,8 +133,7 @@ export async function verifyCodexBinary(binary: Pick<CodexBinary, 'path' | 'sour
       `The codex binary ${binary.path} does not exist${binary.source === 'config' ? ' (codex.codexPath in the config file)' : ''}.`,
     );
   }
-  // Through the launcher: in a worker, a fork of the worker itself costs 15-30 ms of CPU. Its
-  // helper process dying meanwhile rejects with a plain Error, which the runtime check retries.
+  // Through the launcher: in a worker, a fork of the worker itself costs 15-30 ms of CPU.
   // In the binary's folder: the process's own working directory may have been removed.
   const run = await launcher().run(binary.path, ['--version'], { cwd: path.dirname(binary.path), env: process.env, timeoutMs: VERSION_TIMEOUT_MS });
   if (run.code !== 0) {

@@ -262,9 +262,7 @@ describe('cancelling a graph in its first moments', () => {
     const parent = harness().client.temporal.workflow.getHandle(taskWorkflowId(parentId));
     await eventually(async () => (await parent.describe()).status.name === 'CANCELLED', 60_000, `${parentId} to end cancelled`);
     const events = await harness().client.listEvents(parentId);
-    expect(terminalGraphEvents(events).map((event) => event.errorCode)).toEqual([
-      'TASK_CANCELLED',
-    ]);
+    expect(terminalGraphEvents(events).map((event) => event.errorCode)).toEqual(['TASK_CANCELLED']);
     expect((await harness().client.getTask(parentId)).state).toBe('cancelled');
     const statuses = await childStatuses(childIds);
     expect(notCancelled(statuses)).toEqual([]);

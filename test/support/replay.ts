@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { HistoryAndWorkflowId } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import type { temporal } from '@temporalio/proto';
 
 /** The bundle a worker loads (`npm test` and the bench build it first). */
 export const WORKFLOW_BUNDLE = path.resolve(__dirname, '..', '..', 'dist', 'workflow-bundle.js');
@@ -10,16 +10,11 @@ export const WORKFLOW_BUNDLE = path.resolve(__dirname, '..', '..', 'dist', 'work
 /** Where the histories recorded from real runs live (`RECORD_HISTORIES=1`, see runner-harness.ts). */
 export const RECORDED_HISTORIES = path.resolve(__dirname, '..', 'histories');
 
-export interface NamedHistory {
-  workflowId: string;
-  history: temporal.api.history.v1.IHistory;
-}
-
 /**
  * The recorded histories, parsed, each named by its file. `current` leaves out those kept from
  * before a patch (`*.before-<patch>.json`), which only show that older runs still replay.
  */
-export function recordedHistories({ current = false } = {}): NamedHistory[] {
+export function recordedHistories({ current = false } = {}): HistoryAndWorkflowId[] {
   return readdirSync(RECORDED_HISTORIES)
     .filter((file) => file.endsWith('.json') && !(current && file.includes('.before-')))
     .map((file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(readFileSync(path.join(RECORDED_HISTORIES, file), 'utf8'))) }));

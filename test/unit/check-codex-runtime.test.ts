@@ -5,9 +5,9 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createCheckCodexRuntime } from '../../src/activities/check-codex-runtime';
 import type { RunnerConfig } from '../../src/contracts/config';
-import { ConfigError } from '../../src/host/runner-config';
 import { MIN_CODEX_VERSION } from '../../src/host/codex-binary';
 import { LauncherGoneError, runHere, useLauncher } from '../../src/host/launcher';
+import { ConfigError } from '../../src/host/runner-config';
 
 // A provider without `env_key` needs no credential, so the credential check passes on any host.
 const LOCAL_PROVIDER = { model_provider: 'local', model_providers: { local: { name: 'local', base_url: 'http://127.0.0.1:9/v1' } } };

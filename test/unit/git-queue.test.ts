@@ -1,23 +1,35 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { CommandRank } from '../../src/host/launcher';
+import { CommandQueue, type CommandRun, type Launcher } from '../../src/host/launcher';
 import { rankByActivity } from '../../src/worker/git-queue';
 
-const rankIn = (activityType: string, scheduledTimestampMs: number): Promise<CommandRank> =>
-  new MockActivityEnvironment({ activityType, scheduledTimestampMs, isLocal: true }).run(() => Promise.resolve(rankByActivity()));
-
 describe('the order queued git commands go in (rankByActivity)', () => {
-  it('puts the steps other work waits for first, then older activities before newer ones', async () => {
-    const ranks = {
-      newWorktree: await rankIn('provisionWorktree', 2_000),
-      oldWorktree: await rankIn('provisionWorktree', 1_000),
-      commit: await rankIn('commitTaskWork', 3_000),
-      graphMerge: await rankIn('mergeGraphBranch', 4_000),
-      graphBase: await rankIn('resolveGraphBase', 5_000),
-    };
-    const order = Object.entries(ranks)
-      .sort(([, a], [, b]) => a[0] - b[0] || a[1] - b[1])
-      .map(([name]) => name);
-    expect(order).toEqual(['commit', 'graphMerge', 'graphBase', 'oldWorktree', 'newWorktree']);
+  it('queues the steps other work waits for first, then older activities before newer ones', async () => {
+    // One place, taken first; each command ends when the test says so.
+    const started: string[] = [];
+    const ends: (() => void)[] = [];
+    const done: CommandRun = { code: 0, signal: null, stdout: '', stderr: '' };
+    const inner: Launcher = { run: (file) => new Promise((resolve) => (started.push(file), ends.push(() => resolve(done)))) };
+    const queue = new CommandQueue(inner, 1, rankByActivity);
+    const options = { cwd: '/', env: {} };
+    const blocker = queue.run('blocker', [], options);
+    // Each command is asked for from inside its own activity, as a worker's git steps are.
+    const asked = (
+      [
+        ['newWorktree', 'provisionWorktree', 2_000],
+        ['oldWorktree', 'provisionWorktree', 1_000],
+        ['commit', 'commitTaskWork', 3_000],
+        ['graphMerge', 'mergeGraphBranch', 4_000],
+        ['graphBase', 'resolveGraphBase', 5_000],
+      ] as const
+    ).map(([name, activityType, scheduledTimestampMs]) =>
+      new MockActivityEnvironment({ activityType, scheduledTimestampMs, isLocal: true }).run(() => queue.run(name, [], options)),
+    );
+    for (let command = 0; command < 6; command++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      ends.shift()!();
+    }
+    await Promise.all([blocker, ...asked]);
+    expect(started).toEqual(['blocker', 'commit', 'graphMerge', 'graphBase', 'oldWorktree', 'newWorktree']);
   });
 
   it('ranks a command from outside any activity with the awaited ones, by the time it is asked', () => {

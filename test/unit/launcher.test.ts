@@ -7,7 +7,6 @@ import { runGit } from '../../src/host/git';
 import { CommandQueue, ForkedLauncher, LauncherGoneError, useLauncher, type CommandRank, type CommandRun, type Launcher } from '../../src/host/launcher';
 import { descendantsOf, isRunning } from '../support/process-tree';
 
-
 // The helper runs from the build, as in a worker (npm test builds before jest runs).
 const HELPER = path.resolve(__dirname, '../../dist/host/launcher-process.js');
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { WORKFLOW_BUNDLE } from '../support/replay';
 
-// WORKFLOW_BUNDLE is what a worker loads (npm test builds it before jest runs). Whether the workflows in it run
-// correctly, zod preloaded and frozen, is proven by replaying recorded histories against it
-// (replay-recorded-histories.test.ts) and by every integration test's worker.
+// WORKFLOW_BUNDLE is what a worker loads (npm test builds it before jest runs). Whether the
+// workflows in it run correctly, zod preloaded and frozen, is proven by replaying recorded
+// histories against it (replay-recorded-histories.test.ts) and by every integration test's worker.
 
 /** The body of the bundled module `id`, from its `/***\/ "id"` header line to the next one. */
 function bundledModule(code: string, id: string): string {
