@@ -92,5 +92,12 @@ export TEMPORAL_ADDRESS=127.0.0.1:1
 node out/consumer.mjs
 node out/consumer.cjs
 node -e "const m = require('codex-runner'); if (typeof m.CodexRunnerClient !== 'function') process.exit(1)"
-npx codex-runner --help | grep -q '^  mcp ' && echo "bin: codex-runner --help lists mcp"
+# (`check || fail`, not `check && echo`: set -e does not stop at a failed command before &&.)
+fail() { echo "package test FAILED: $1" >&2; exit 1; }
+npx codex-runner --help | grep -q '^  mcp ' || fail "codex-runner --help does not list mcp"
+echo "bin: codex-runner --help lists mcp"
+# Workers start codex through this script (worker --session-nice): it must arrive executable.
+[ "$(CODEX_RUNNER_CODEX_BINARY=/bin/echo CODEX_RUNNER_SESSION_NICE=5 node_modules/codex-runner/scripts/codex-niced.sh started)" = started ] ||
+  fail "node_modules/codex-runner/scripts/codex-niced.sh does not run the binary it is given"
+echo "scripts/codex-niced.sh: installed executable, runs the binary it is given"
 echo "package test passed in $((SECONDS - started)) s"

@@ -11,4 +11,6 @@ export interface HostSettings {
   loadApiKey(): Promise<string | undefined>;
   /** Environment for codex processes (CODEX_HOME and the like); the worker's own when omitted. */
   codexEnv?: Record<string, string>;
+  /** Steps below the worker's CPU priority that codex runs at (`worker --session-nice`); 0 or absent: the worker's own. */
+  sessionNice?: number;
 }

@@ -4,7 +4,7 @@ import { ErrorCode } from '../contracts/errors';
 import type { SessionEventBatch, TaskEventInput } from '../contracts/events';
 import type { CodexTaskOptions, TokenUsage } from '../contracts/task';
 import { taskQuery } from '../workflows/messages';
-import { codexProcessEnv, resolveCodexBinary } from '../host/codex-binary';
+import { codexLaunch, resolveCodexBinary } from '../host/codex-binary';
 import { git } from '../host/git';
 import { readSessionCheckpoint, type SessionCheckpointV1 } from './heartbeat-details';
 import type { HostSettings } from './host-settings';
@@ -118,10 +118,9 @@ export function createRunCodexTurn(settings: HostSettings) {
     const binary = resolveCodexBinary(config.codexPath);
     const { Codex } = await import('@openai/codex-sdk');
     const codex = new Codex({
-      codexPathOverride: binary.path,
+      ...codexLaunch(binary, { ...process.env, ...settings.codexEnv }, settings.sessionNice),
       ...(config.config ? { config: config.config } : {}),
       ...(apiKey ? { apiKey } : {}),
-      env: codexProcessEnv(binary, { ...process.env, ...settings.codexEnv }),
     });
     const threadOptions = turnThreadOptions(input.worktreePath, { ...config, ...input.codex });
     const thread = threadId ? codex.resumeThread(threadId, threadOptions) : codex.startThread(threadOptions);

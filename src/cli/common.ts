@@ -4,11 +4,12 @@ import { connectTemporalClient, loadTemporalTarget, type TemporalTarget } from '
 import { REASONING_EFFORTS, SANDBOX_MODES, type CodexTaskOptions } from '../contracts/task';
 
 /** A commander argument parser for integers that names the field in its error. */
-export function integer(field: string, min?: number) {
+export function integer(field: string, min?: number, max?: number) {
   return (raw: string): number => {
     if (!/^-?\d+$/.test(raw.trim())) throw new InvalidArgumentError(`${field} must be an integer`);
     const value = Number.parseInt(raw, 10);
     if (min !== undefined && value < min) throw new InvalidArgumentError(`${field} must be at least ${min}`);
+    if (max !== undefined && value > max) throw new InvalidArgumentError(`${field} must be at most ${max}`);
     return value;
   };
 }

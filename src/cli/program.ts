@@ -17,7 +17,7 @@ import { registerGraphCommands } from './graph-commands';
 import { registerConfigCommands } from './config-commands';
 import { registerRuntimeCommands } from './runtime-commands';
 import { registerMcpCommand } from './mcp-command';
-import { DEFAULT_MAX_CONCURRENT_TASKS, runWorker } from '../worker/run-worker';
+import { DEFAULT_MAX_CONCURRENT_TASKS, DEFAULT_SESSION_NICE, runWorker } from '../worker/run-worker';
 import { runDoctor } from './doctor';
 import { formatEvent, formatTask, formatTaskTable, printJson, type CliIO } from './output';
 
@@ -41,13 +41,19 @@ export function buildProgram(io: CliIO): Command {
         .argParser(integer('max concurrent tasks', 1))
         .default(DEFAULT_MAX_CONCURRENT_TASKS),
     )
+    .addOption(
+      new Option('--session-nice <n>', 'Codex sessions run this many nice steps below the worker, 0-19 (0: at its priority)')
+        .argParser(integer('session nice', 0, 19))
+        .default(DEFAULT_SESSION_NICE),
+    )
     .option('--config-path <file>', 'runner config (default $PLATO_HOME/config.json)')
     .option('--secrets-path <file>', 'secrets file (default $PLATO_HOME/secrets.json)')
-    .action(async (flags: { maxConcurrentTasks: number; configPath?: string; secretsPath?: string }) => {
+    .action(async (flags: { maxConcurrentTasks: number; sessionNice: number; configPath?: string; secretsPath?: string }) => {
       const target = loadTemporalTarget();
       await runWorker({
         target,
         maxConcurrentTasks: flags.maxConcurrentTasks,
+        sessionNice: flags.sessionNice,
         ...(flags.configPath ? { configPath: flags.configPath } : {}),
         ...(flags.secretsPath ? { secretsPath: flags.secretsPath } : {}),
         onReady: () =>

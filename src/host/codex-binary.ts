@@ -109,6 +109,24 @@ export function codexProcessEnv(binary: CodexBinary, base: NodeJS.ProcessEnv): R
   return env;
 }
 
+/** Starts codex niced (POSIX sh): shipped in the package's `scripts/`, beside `dist/` and `src/`. */
+export const CODEX_NICED_SCRIPT = path.resolve(__dirname, '../../scripts/codex-niced.sh');
+
+/**
+ * How `@openai/codex-sdk` should start `binary` for a session, with {@link codexProcessEnv}'s
+ * environment: the binary itself, or, with `sessionNice` above 0 (not on Windows), through
+ * {@link CODEX_NICED_SCRIPT}, which runs it that many steps below this process's CPU priority.
+ * Codex and every command it runs inherit that priority.
+ */
+export function codexLaunch(binary: CodexBinary, base: NodeJS.ProcessEnv, sessionNice = 0): { codexPathOverride: string; env: Record<string, string> } {
+  const env = codexProcessEnv(binary, base);
+  if (sessionNice <= 0 || process.platform === 'win32') return { codexPathOverride: binary.path, env };
+  return {
+    codexPathOverride: CODEX_NICED_SCRIPT,
+    env: { ...env, CODEX_RUNNER_CODEX_BINARY: binary.path, CODEX_RUNNER_SESSION_NICE: String(sessionNice) },
+  };
+}
+
 /** Compares dotted versions numerically (`0.163.0` < `0.169.1`); pre-release tags are ignored. */
 export function compareVersions(a: string, b: string): number {
   const parts = (v: string) => v.split('-')[0]!.split('.').map((n) => Number.parseInt(n, 10) || 0);

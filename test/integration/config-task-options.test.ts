@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { getPriority } from 'node:os';
 import type { RunnerConfig } from '../../src/contracts/config';
 import type { TaskRecord } from '../../src/contracts/task';
 import { useRunnerHarness } from '../support/runner-harness';
@@ -8,7 +9,8 @@ import { exec, say, type RecordedRequest } from '../support/scripted-model-serve
 const HOST_DEFAULT_MODEL = 'gpt-5.6-sol';
 const TASK_MODEL = 'gpt-5.6-terra';
 
-const harness = useRunnerHarness();
+const SESSION_NICE = 3;
+const harness = useRunnerHarness(['--session-nice', String(SESSION_NICE)]);
 
 beforeAll(async () => {
   // The host's defaults: the config file's codex section, read by the worker at every turn.
@@ -77,6 +79,19 @@ describe('a task started without options', () => {
     expect(seen.sandbox).toBe('workspace-write');
     expect(seen.network).toBe('restricted');
     expect(task.filesChanged).toEqual(['written.txt']);
+  });
+});
+
+describe('a task on a worker started with --session-nice 3', () => {
+  it('runs codex, and the commands it runs, 3 steps below the worker', async () => {
+    const marker = 'session-nice-marker';
+    const repo = await harness().makeRepo();
+    // `nice` without arguments prints the niceness it runs at; the worker has this process's.
+    harness().model.script({ when: marker, steps: [exec('nice'), say('done')] });
+    await harness().client.startTask({ taskId: 'session-nice', repoPath: repo, prompt: `Print your niceness (${marker})` });
+    expect((await harness().client.waitForTask('session-nice')).state).toBe('completed');
+    const command = (await harness().client.listEvents('session-nice')).find((event) => event.item?.kind === 'command')?.item;
+    expect(command).toMatchObject({ kind: 'command', exitCode: 0, output: `${Math.min(19, getPriority() + SESSION_NICE)}\n` });
   });
 });
 

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { getPriority } from 'node:os';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { eventsFromHistory } from '../../src/client/history-events';
@@ -114,6 +115,20 @@ describe('a task whose agent writes a file', () => {
     expect(events.code).toBe(0);
     const parsed = JSON.parse(events.stdout) as { events: TaskEvent[] };
     expect(parsed.events.at(-1)?.type).toBe('task.completed');
+  });
+});
+
+describe("a task's Codex session", () => {
+  it("runs 10 steps below the worker's CPU priority by default, and so does every command codex runs", async () => {
+    const repo = await harness().makeRepo();
+    // `nice` without arguments prints the niceness it runs at: the shell's, which codex started.
+    harness().model.script({ when: 'marker-niceness', steps: [exec('nice'), say('done')] });
+    await harness().client.startTask({ taskId: 'niceness-task', repoPath: repo, prompt: 'Print your niceness (marker-niceness)' });
+    expect((await harness().client.waitForTask('niceness-task')).state).toBe('completed');
+    const events = await harness().client.listEvents('niceness-task');
+    const command = events.find((event) => event.item?.kind === 'command')?.item;
+    // The worker inherits this process's niceness.
+    expect(command).toMatchObject({ kind: 'command', exitCode: 0, output: `${Math.min(19, getPriority() + 10)}\n` });
   });
 });
 

@@ -1,7 +1,11 @@
+import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import {
+  CODEX_NICED_SCRIPT,
+  codexLaunch,
   codexProcessEnv,
   compareVersions,
   findBundledCodexBinary,
@@ -9,6 +13,7 @@ import {
   MIN_CODEX_VERSION,
   resolveCodexBinary,
   verifyCodexBinary,
+  type CodexBinary,
 } from '../../src/host/codex-binary';
 import { LauncherGoneError, runHere, useLauncher } from '../../src/host/launcher';
 
@@ -133,5 +138,40 @@ describe('choosing the codex binary', () => {
   it('puts the helper folders first on PATH, once', () => {
     const env = codexProcessEnv({ path: '/x/codex', source: 'runtime', pathDirs: ['/x/tools'] }, { PATH: '/usr/bin:/x/tools', HOME: '/h', UNSET: undefined });
     expect(env).toEqual({ PATH: '/x/tools:/usr/bin', HOME: '/h' });
+  });
+});
+
+describe('starting codex for a session', () => {
+  /** A stand-in for codex that prints its niceness, its arguments and whether the script's variables reached it. */
+  async function reportingCodex(): Promise<string> {
+    const file = path.join(await tempDir('reporting-codex-'), 'codex');
+    await writeFile(file, '#!/bin/sh\necho $$\nnice\nprintf "%s|" "$@"; echo\necho "${CODEX_RUNNER_CODEX_BINARY-unset} ${CODEX_RUNNER_SESSION_NICE-unset} $PATH"\n');
+    await chmod(file, 0o755);
+    return file;
+  }
+
+  /** Spawns as the SDK does; the stand-in's first line, its pid, must be the one the SDK would stop. */
+  async function run(launch: { codexPathOverride: string; env: Record<string, string> }, args: string[]): Promise<string[]> {
+    const running = promisify(execFile)(launch.codexPathOverride, args, { env: launch.env });
+    const [pid, ...lines] = (await running).stdout.trim().split('\n');
+    expect(Number(pid)).toBe(running.child.pid);
+    return lines;
+  }
+
+  it('runs the binary itself at sessionNice 0', async () => {
+    const binary: CodexBinary = { path: await reportingCodex(), source: 'config', pathDirs: [] };
+    const launch = codexLaunch(binary, { PATH: process.env.PATH }, 0);
+    expect(launch.codexPathOverride).toBe(binary.path);
+    expect(await run(launch, ['exec'])).toEqual([String(getPriority()), 'exec|', `unset unset ${process.env.PATH}`]);
+  });
+
+  it('runs it sessionNice steps below this process, in the spawned pid, with the arguments intact and without its own variables', async () => {
+    const binary: CodexBinary = { path: await reportingCodex(), source: 'runtime', pathDirs: ['/x/tools'] };
+    const launch = codexLaunch(binary, { PATH: process.env.PATH }, 7);
+    expect(launch.codexPathOverride).toBe(CODEX_NICED_SCRIPT);
+    const [niceness, args, env] = await run(launch, ['exec', '--cd', '/a dir/with spaces', '*', '']);
+    expect(Number(niceness)).toBe(Math.min(19, getPriority() + 7));
+    expect(args).toBe('exec|--cd|/a dir/with spaces|*||');
+    expect(env).toBe(`unset unset /x/tools:${process.env.PATH}`);
   });
 });
