@@ -87,7 +87,16 @@ export async function removeCodexEnv(env: CodexTestEnv): Promise<void> {
  * `--cpu-prof --cpu-prof-dir=/tmp/prof` for a CPU profile of each worker's threads.
  */
 function workerNodeArgs(): string[] {
-  return process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
+  return spaceSeparated(process.env.BENCH_WORKER_NODE_ARGS);
+}
+
+/** More `codex-runner worker` options for the bench's workers from BENCH_WORKER_ARGS, e.g. `--session-nice 0`. */
+function workerArgs(): string[] {
+  return spaceSeparated(process.env.BENCH_WORKER_ARGS);
+}
+
+function spaceSeparated(value: string | undefined): string[] {
+  return value?.split(' ').filter((arg) => arg !== '') ?? [];
 }
 
 /**
@@ -97,7 +106,7 @@ function workerNodeArgs(): string[] {
  */
 export async function startBenchWorker(harness: RunnerHarness, slots: number, track: (stop: Stoppable) => void): Promise<{ worker: WorkerProcess; stop: Stoppable }> {
   const codexEnv = await createCodexTestEnv();
-  const child = spawn(process.execPath, [...workerNodeArgs(), CLI_ENTRY, 'worker', '--config-path', harness.configPath, '--max-concurrent-tasks', String(slots)], {
+  const child = spawn(process.execPath, [...workerNodeArgs(), CLI_ENTRY, 'worker', '--config-path', harness.configPath, '--max-concurrent-tasks', String(slots), ...workerArgs()], {
     env: harness.env({ CODEX_HOME: codexEnv.codexHome, HOME: codexEnv.home, TMPDIR: codexEnv.tmpDir }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
