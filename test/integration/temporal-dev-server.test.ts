@@ -11,6 +11,7 @@ import {
   getFreePort,
   resolveTemporalCli,
   runCommand,
+  SERVER_TUNING_ARGS,
   startTemporalDevServer,
   type CliResult,
   type TemporalDevServer,
@@ -194,6 +195,12 @@ describe('temporal-dev.sh', () => {
     expect(isRunning(pid)).toBe(true);
     // SQLite in WAL mode: the write-ahead log sits beside the database while the server runs.
     expect(existsSync(join(platoHome, 'temporal-dev', 'temporal.db-wal'))).toBe(true);
+    // Tuned as the tests' and the benchmark's servers are, with each argument's value.
+    const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const pairs = (words: readonly string[]) => words.slice(0, -1).map((word, i) => `${word} ${words[i + 1]}`);
+    for (let i = 0; i < SERVER_TUNING_ARGS.length; i += 2) {
+      expect(pairs(commandLine)).toContain(`${SERVER_TUNING_ARGS[i]} ${SERVER_TUNING_ARGS[i + 1]}`);
+    }
 
     expect(expectOk(await dev('stop'))).toMatch(/stopped/);
     expect(isRunning(pid)).toBe(false);
