@@ -42,7 +42,7 @@ export function buildProgram(io: CliIO): Command {
         .default(DEFAULT_MAX_CONCURRENT_TASKS),
     )
     .addOption(
-      new Option('--session-nice <n>', 'Codex sessions run this many nice steps below the worker, 0-19 (0: at its priority)')
+      new Option('--session-nice <n>', 'Codex sessions run this many nice steps below the worker, 0-19 (0: at its priority; ignored on Windows)')
         .argParser(integer('session nice', 0, 19))
         .default(DEFAULT_SESSION_NICE),
     )

@@ -1,4 +1,5 @@
 import { isDirectory, isFile } from './files';
+import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ErrorCode } from '../contracts/errors';
@@ -111,6 +112,23 @@ export function codexProcessEnv(binary: CodexBinary, base: NodeJS.ProcessEnv): R
 
 /** Starts codex niced (POSIX sh): shipped in the package's `scripts/`, beside `dist/` and `src/`. */
 export const CODEX_NICED_SCRIPT = path.resolve(__dirname, '../../scripts/codex-niced.sh');
+
+/**
+ * Throws unless sessions can start through {@link CODEX_NICED_SCRIPT}: a worker checks when it
+ * starts, rather than fail every turn with the spawn's EACCES or ENOENT.
+ * @throws CodexRuntimeError `CODEX_VERIFY_FAILED`, saying how to do without the script.
+ */
+export function assertNicedLaunchWorks(script = CODEX_NICED_SCRIPT): void {
+  try {
+    accessSync(script, constants.X_OK);
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new CodexRuntimeError(
+      ErrorCode.codexVerifyFailed,
+      `Codex sessions start niced through ${script}, which cannot be run here (${why}): reinstall codex-runner, or start the worker with --session-nice 0.`,
+    );
+  }
+}
 
 /**
  * How `@openai/codex-sdk` should start `binary` for a session, with {@link codexProcessEnv}'s

@@ -5,6 +5,7 @@ import { createActivities, type HostSettings } from '../activities';
 import { loadTemporalTarget, type TemporalTarget } from '../client/connection';
 import { TemporalUnavailableError } from '../client/errors';
 import { SESSION_TASK_QUEUE, TASK_QUEUE } from '../contracts/ids';
+import { assertNicedLaunchWorks } from '../host/codex-binary';
 import { resolveOpenAIApiKey } from '../host/credentials';
 import { CommandQueue, ForkedLauncher, useLauncher } from '../host/launcher';
 import { loadRunnerConfig } from '../host/runner-config';
@@ -30,10 +31,12 @@ export const DEFAULT_MAX_CONCURRENT_TASKS = 4;
 
 /**
  * Sessions run niced by default so that, when the cores are short, the agents' work waits and
- * the orchestration does not: this worker, the Temporal server and git keep their priority, so
- * a finished task's dependents are released, and an interrupt or approval is acted on, as soon as
- * they would be on an idle machine (the benchmark's dependency latency at N = 200 on 2 cores
- * halved). On an idle host niceness changes nothing: codex gets every core it can use.
+ * the orchestration does not wait behind it: this worker and its git commands keep their
+ * priority, so a finished task's dependents are released, and an interrupt or approval acted on,
+ * without queueing behind codex (the benchmark's dependency latency at N = 200 on 2 cores about
+ * halved). Linux ranks by niceness only within one scheduling group (a cgroup, or a session
+ * with autogroup on): a Temporal server started in another, as temporal-dev.sh starts it, gets
+ * its group's share anyway. On an idle host niceness changes nothing.
  */
 export const DEFAULT_SESSION_NICE = 10;
 
@@ -63,6 +66,7 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   if (!Number.isInteger(sessionNice) || sessionNice < 0 || sessionNice > 19) {
     throw new RangeError(`sessionNice must be an integer from 0 to 19, not ${sessionNice}`);
   }
+  if (sessionNice > 0 && process.platform !== 'win32') assertNicedLaunchWorks();
   const target = options.target ?? loadTemporalTarget();
   const settings: HostSettings = {
     loadConfig: () => loadRunnerConfig(options.configPath),

@@ -48,8 +48,8 @@ const DEFAULT_DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = Object.freeze(
  * - The history shard (the dev server has one) reads its transfer queue up to 100 times a second
  *   instead of 20. Every hop between workflows goes through it (a child's completion to its
  *   parent, a signal to its target, a new workflow task to matching), and at 20 reads a second a
- *   hop waited up to 50 ms: a graph's dependency latency p50 at N = 200 (8 slots) went from 196
- *   to 114-129 ms, with the same server CPU.
+ *   hop waited up to 50 ms: a graph's dependency latency p50 at N = 200 (8 slots) went from about
+ *   200 to 110-130 ms, with the same server CPU.
  */
 export const SERVER_TUNING_ARGS: readonly string[] = Object.freeze([
   '--sqlite-pragma',

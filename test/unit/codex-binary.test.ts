@@ -4,8 +4,10 @@ import { getPriority, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import {
+  assertNicedLaunchWorks,
   CODEX_NICED_SCRIPT,
   codexLaunch,
+  CodexRuntimeError,
   codexProcessEnv,
   compareVersions,
   findBundledCodexBinary,
@@ -157,6 +159,16 @@ describe('starting codex for a session', () => {
     expect(Number(pid)).toBe(running.child.pid);
     return lines;
   }
+
+  it('finds the script runnable, and refuses one that is not, saying how to do without it', async () => {
+    expect(() => assertNicedLaunchWorks()).not.toThrow();
+    const notExecutable = path.join(await tempDir('niced-'), 'codex-niced.sh');
+    await writeFile(notExecutable, '#!/bin/sh\n');
+    for (const [script, why] of [[notExecutable, 'EACCES'], [`${notExecutable}.missing`, 'ENOENT']] as const) {
+      expect(() => assertNicedLaunchWorks(script)).toThrow(CodexRuntimeError);
+      expect(() => assertNicedLaunchWorks(script)).toThrow(`${script}, which cannot be run here (${why}): reinstall codex-runner, or start the worker with --session-nice 0.`);
+    }
+  });
 
   it('runs the binary itself at sessionNice 0', async () => {
     const binary: CodexBinary = { path: await reportingCodex(), source: 'config', pathDirs: [] };
