@@ -226,7 +226,8 @@ async function main(): Promise<void> {
       worker = await harness.startWorker();
     }
     console.log(`[${elapsed()}] all kills done; waiting for the graphs to end`);
-    // A kill inside a git activity costs its 2-minute start-to-close timeout (5 for the merge).
+    // A kill inside a host step costs its workflow task's 10 s timeout, inside a graph's merge
+    // its 30 s heartbeat timeout; the margin is for a slow machine.
     const deadline = Date.now() + 8 * 60_000;
     while (running().length > 0 && Date.now() < deadline) await sleep(1_000);
     for (const run of runs) {

@@ -14,6 +14,7 @@ import { installCodexRuntime } from '../host/codex-runtime-install';
 import { checkCodexCredentials } from '../host/credentials';
 import { LauncherGoneError } from '../host/launcher';
 import { ConfigError } from '../host/runner-config';
+import { heartbeatWhile } from './heartbeat-while';
 import type { HostSettings } from './host-settings';
 
 export interface CodexRuntimeStatus {
@@ -29,15 +30,9 @@ export interface CodexRuntimeStatus {
 /** Heartbeat period while npm installs: a download can be silent for minutes. */
 const INSTALL_HEARTBEAT_MS = 5_000;
 
-async function installWhileHeartbeating(context: Context): Promise<CodexBinary> {
+function installWhileHeartbeating(context: Context): Promise<CodexBinary> {
   const progress = `installing @openai/codex@${MIN_CODEX_VERSION} into $PLATO_HOME/runtime`;
-  context.heartbeat(progress);
-  const heartbeat = setInterval(() => context.heartbeat(progress), INSTALL_HEARTBEAT_MS);
-  try {
-    return await installCodexRuntime({ signal: context.cancellationSignal });
-  } finally {
-    clearInterval(heartbeat);
-  }
+  return heartbeatWhile(context, progress, INSTALL_HEARTBEAT_MS, () => installCodexRuntime({ signal: context.cancellationSignal }));
 }
 
 /**

@@ -1,8 +1,9 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
 import type { GraphConflict } from '../contracts/graph';
 import { graphBranchName } from '../contracts/ids';
 import { commitOf, git, mergeCommits } from '../host/git';
+import { heartbeatWhile } from './heartbeat-while';
 
 export interface ResolveGraphBaseInput {
   repoPath: string;
@@ -47,7 +48,16 @@ export interface GraphBranch {
  * still merge. The merges happen in the object database (no worktree), and the branch is set
  * with one `update-ref` at the end, so a retry recomputes the same commits and nothing is half-done.
  */
-export async function mergeGraphBranch(input: MergeGraphBranchInput): Promise<GraphBranch> {
+export function mergeGraphBranch(input: MergeGraphBranchInput): Promise<GraphBranch> {
+  // Beating, the merge of a worker that died is retried once the workflow's heartbeat timeout
+  // passes, not only after its 5-minute start-to-close.
+  return heartbeatWhile(Context.current(), `merging ${input.commits.length} commit(s)`, MERGE_HEARTBEAT_MS, () => merge(input));
+}
+
+/** Heartbeat period of a graph merge (its heartbeat timeout is in the graph workflow). */
+const MERGE_HEARTBEAT_MS = 5_000;
+
+async function merge(input: MergeGraphBranchInput): Promise<GraphBranch> {
   let head = input.baseSha;
   const mergedTaskIds: string[] = [];
   const conflicts: GraphConflict[] = [];

@@ -41,7 +41,9 @@ import type { taskWorkflow } from './task-workflow';
 // Resolving the base and merging branches is quick, idempotent git work (merges happen in the
 // object database with fixed dates, so a retry makes the same commits).
 const graphGitOptions = { startToCloseTimeout: '5 minutes', retry: { initialInterval: '1 second', maximumAttempts: 5 } } as const;
-const { resolveGraphBase, mergeGraphBranch } = proxyActivities<Activities>(graphGitOptions);
+const { resolveGraphBase } = proxyActivities<Activities>(graphGitOptions);
+// The merge heartbeats (every 5 s): when its worker dies, another retries it 30 s later.
+const { mergeGraphBranch } = proxyActivities<Activities>({ ...graphGitOptions, heartbeatTimeout: '30 seconds' });
 // One `git rev-parse`: a local activity (a marker in the workflow task that starts the children).
 const resolveGraphBaseHere = proxyLocalActivities<Activities>(graphGitOptions).resolveGraphBase;
 

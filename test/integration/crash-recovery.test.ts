@@ -14,10 +14,12 @@
  * 3. kill -9 of the worker while a command the agent started is running.
  * 4. kill -9 of the worker in a graph, after one child completed and while the next one runs.
  * 5. kill -9 of the worker while a task waits for approval.
+ * 6. kill -9 of the worker while a graph's merge is inside git (the merge is an ordinary activity).
  */
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, readlink, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { simpleGit } from 'simple-git';
 import { findCodexProcessesIn } from '../../src/activities/orphaned-codex';
 import type { TaskEvent } from '../../src/contracts/events';
@@ -27,6 +29,7 @@ import { eventually, RunnerHarness, type WorkerProcess } from '../support/runner
 import { exec, hang, say, type ScriptHandle, type Step } from '../support/scripted-model-server';
 
 const RECOVERY_TEXT = 'cut off because the runner restarted';
+const { TimeoutType } = temporal.api.enums.v1;
 
 let harness: RunnerHarness;
 let worker: WorkerProcess;
@@ -379,6 +382,46 @@ describe('kill -9 at varied moments', () => {
       expect(ofType(await eventsOf(taskId), 'session.recovered')).toEqual([]);
       expect(await simpleGit(repo).show([`plato/task-${taskId}:approved.txt`])).toBe('kill-approval-marker\n');
     });
+  });
+
+  describe('kill 6: while the graph merges its branch, inside git', () => {
+    const parentId = 'kill-merge';
+    let repo: string;
+
+    it("retries the merge once its heartbeat stops, not after the 5-minute start-to-close; the branch holds the child's work", async () => {
+      const made = await makeCrashRepo({ name: 'reference-transaction-prepared', content: `create refs/heads/plato/graph-${parentId}\n` });
+      repo = made.repo;
+      writeScript('kill-merge-marker', 'merged.txt');
+      await harness.client.createTaskGraph({
+        parent: { taskId: parentId, repoPath: repo, prompt: 'One child, a crash while its work is merged' },
+        children: [{ taskId: 'km-a', prompt: 'Write merged.txt (kill-merge-marker)' }],
+      });
+      await eventually(() => Promise.resolve(existsSync(made.arrived)), 60_000, 'the merge to stop inside git update-ref');
+      await killWorker();
+      // The orphaned `git update-ref` holds the ref's lock while its hook sleeps. Ending the hook
+      // makes git abort the transaction and let go of it, as a git that finished on its own would.
+      for (const pid of await processesWorkingIn(repo)) {
+        if ((await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).startsWith('sleep\0')) process.kill(pid, 'SIGKILL');
+      }
+      const killedAt = Date.now();
+      await replaceWorker();
+
+      const parent = await harness.client.waitForTask(parentId);
+      timings.push(`kill 6 (graph merge): completed ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
+      expect(parent.state).toBe('completed');
+      const history = await harness.client.temporal.workflow.getHandle(`codex-task-${parentId}`).fetchHistory();
+      const merges = new Set(
+        (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'mergeGraphBranch').map((event) => String(event.eventId)),
+      );
+      const started = (history.events ?? []).flatMap((event) => {
+        const attributes = event.activityTaskStartedEventAttributes;
+        return attributes && merges.has(String(attributes.scheduledEventId)) ? [attributes] : [];
+      });
+      expect(started).toEqual([
+        expect.objectContaining({ attempt: 2, lastFailure: expect.objectContaining({ timeoutFailureInfo: expect.objectContaining({ timeoutType: TimeoutType.TIMEOUT_TYPE_HEARTBEAT }) }) }),
+      ]);
+      expect(await simpleGit(repo).show([`plato/graph-${parentId}:merged.txt`])).toBe('kill-merge-marker\n');
+    }, 120_000);
   });
 
   describe('kill 1: the host crash inside git', () => {
