@@ -7,6 +7,7 @@ import { taskQuery } from '../workflows/messages';
 import { codexLaunch, resolveCodexBinary } from '../host/codex-binary';
 import { git } from '../host/git';
 import { readSessionCheckpoint, type SessionCheckpointV1 } from './heartbeat-details';
+import { heartbeatWhile } from './heartbeat-while';
 import type { HostSettings } from './host-settings';
 import { normalizeCodexItem, normalizeUsage } from './normalize-codex-item';
 import { stopCodexProcessesIn } from './orphaned-codex';
@@ -108,10 +109,6 @@ export function createRunCodexTurn(settings: HostSettings) {
       worktreeHead: input.worktreeHead ?? (await git(input.worktreePath, ['rev-parse', 'HEAD'])),
       ...(threadId ? { threadId } : {}),
     };
-    context.heartbeat(checkpoint);
-    const heartbeat = setInterval(() => context.heartbeat(checkpoint), HEARTBEAT_INTERVAL_MS);
-    publisher.start();
-
     const config = (await settings.loadConfig()).codex ?? {};
     const apiKey = await settings.loadApiKey();
     // The binary the runtime check verified (or installed): resolved by the same function.
@@ -129,49 +126,51 @@ export function createRunCodexTurn(settings: HostSettings) {
     let usage: TokenUsage | undefined;
     let failure: string | undefined;
     const record = (event: TaskEventInput) => publisher.push({ attempt, ...event });
+    // The timers start only now: a turn that failed before it got here (a config file broken
+    // since the last turn) must not leave them beating and signalling for good.
+    publisher.start();
     try {
-      const { events } = await thread.runStreamed(prompt, { signal: context.cancellationSignal });
-      for await (const event of events) {
-        switch (event.type) {
-          case 'thread.started':
-            if (threadId !== event.thread_id) {
-              threadId = event.thread_id;
-              checkpoint.threadId = threadId;
-              // The heartbeat carries the thread to a retry; the workflow hears of it with the
-              // next batch (within a second), or in the result of a turn that ends sooner.
-              context.heartbeat(checkpoint);
-              record({ type: 'session.started', at: now(), threadId, worktreePath: input.worktreePath });
-            }
-            break;
-          case 'item.completed':
-            checkpoint.itemsCompleted++;
-            if (event.item.type === 'agent_message') finalMessage = event.item.text;
-            record({ type: 'session.item', at: now(), item: normalizeCodexItem(event.item) });
-            break;
-          case 'turn.completed':
-            usage = normalizeUsage(event.usage);
-            record({ type: 'session.usage', at: now(), usage });
-            break;
-          case 'turn.failed':
-            failure = event.error.message;
-            break;
-          case 'error':
-            failure = event.message;
-            break;
-          default:
-            break;
+      await heartbeatWhile(context, checkpoint, HEARTBEAT_INTERVAL_MS, async () => {
+        const { events } = await thread.runStreamed(prompt, { signal: context.cancellationSignal });
+        for await (const event of events) {
+          switch (event.type) {
+            case 'thread.started':
+              if (threadId !== event.thread_id) {
+                threadId = event.thread_id;
+                checkpoint.threadId = threadId;
+                // The heartbeat carries the thread to a retry; the workflow hears of it with the
+                // next batch (within a second), or in the result of a turn that ends sooner.
+                context.heartbeat(checkpoint);
+                record({ type: 'session.started', at: now(), threadId, worktreePath: input.worktreePath });
+              }
+              break;
+            case 'item.completed':
+              checkpoint.itemsCompleted++;
+              if (event.item.type === 'agent_message') finalMessage = event.item.text;
+              record({ type: 'session.item', at: now(), item: normalizeCodexItem(event.item) });
+              break;
+            case 'turn.completed':
+              usage = normalizeUsage(event.usage);
+              record({ type: 'session.usage', at: now(), usage });
+              break;
+            case 'turn.failed':
+              failure = event.error.message;
+              break;
+            case 'error':
+              failure = event.message;
+              break;
+            default:
+              break;
+          }
         }
-      }
+      });
     } catch (error) {
       if (context.cancellationSignal.aborted) {
         record({ type: 'session.exited', at: now(), exitCode: null, message: 'Turn aborted' });
-        clearInterval(heartbeat);
         await publisher.close().catch(() => undefined);
         throw error;
       }
       failure ??= (error as Error).message;
-    } finally {
-      clearInterval(heartbeat);
     }
 
     record({

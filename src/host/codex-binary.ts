@@ -130,6 +130,11 @@ export function assertNicedLaunchWorks(script = CODEX_NICED_SCRIPT): void {
   }
 }
 
+/** Whether sessions start through {@link CODEX_NICED_SCRIPT}: `sessionNice` above 0, and not on Windows. */
+export function startsNiced(sessionNice = 0): boolean {
+  return sessionNice > 0 && process.platform !== 'win32';
+}
+
 /**
  * How `@openai/codex-sdk` should start `binary` for a session, with {@link codexProcessEnv}'s
  * environment: the binary itself, or, with `sessionNice` above 0 (not on Windows), through
@@ -138,7 +143,7 @@ export function assertNicedLaunchWorks(script = CODEX_NICED_SCRIPT): void {
  */
 export function codexLaunch(binary: CodexBinary, base: NodeJS.ProcessEnv, sessionNice = 0): { codexPathOverride: string; env: Record<string, string> } {
   const env = codexProcessEnv(binary, base);
-  if (sessionNice <= 0 || process.platform === 'win32') return { codexPathOverride: binary.path, env };
+  if (!startsNiced(sessionNice)) return { codexPathOverride: binary.path, env };
   return {
     codexPathOverride: CODEX_NICED_SCRIPT,
     env: { ...env, CODEX_RUNNER_CODEX_BINARY: binary.path, CODEX_RUNNER_SESSION_NICE: String(sessionNice) },

@@ -5,7 +5,7 @@ import { createActivities, type HostSettings } from '../activities';
 import { loadTemporalTarget, type TemporalTarget } from '../client/connection';
 import { TemporalUnavailableError } from '../client/errors';
 import { SESSION_TASK_QUEUE, TASK_QUEUE } from '../contracts/ids';
-import { assertNicedLaunchWorks } from '../host/codex-binary';
+import { assertNicedLaunchWorks, startsNiced } from '../host/codex-binary';
 import { resolveOpenAIApiKey } from '../host/credentials';
 import { CommandQueue, ForkedLauncher, useLauncher } from '../host/launcher';
 import { loadRunnerConfig } from '../host/runner-config';
@@ -66,7 +66,7 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   if (!Number.isInteger(sessionNice) || sessionNice < 0 || sessionNice > 19) {
     throw new RangeError(`sessionNice must be an integer from 0 to 19, not ${sessionNice}`);
   }
-  if (sessionNice > 0 && process.platform !== 'win32') assertNicedLaunchWorks();
+  if (startsNiced(sessionNice)) assertNicedLaunchWorks();
   const target = options.target ?? loadTemporalTarget();
   const settings: HostSettings = {
     loadConfig: () => loadRunnerConfig(options.configPath),
