@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FULL_COMMIT_ID } from '../contracts/ids';
-import { launcher } from './launcher';
+import { launcher, LauncherGoneError } from './launcher';
 
 export interface GitRun {
   code: number;
@@ -68,9 +68,18 @@ export async function git(cwd: string, args: string[], env: Record<string, strin
   return run.stdout.trim();
 }
 
+/**
+ * For the questions below, git that cannot start in `cwd` (it is gone, not a folder) is an answer:
+ * no. A dead launcher is not: it goes up as it is, for the activity's retry to ask again.
+ */
+function cannotStart(error: unknown): undefined {
+  if (error instanceof LauncherGoneError) throw error;
+  return undefined;
+}
+
 /** The commit `ref` names in the repository at `cwd`, or `undefined` when it names none. */
 export async function commitOf(cwd: string, ref: string): Promise<string | undefined> {
-  const run = await runGit(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => undefined);
+  const run = await runGit(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(cannotStart);
   return run?.code === 0 ? run.stdout.trim() || undefined : undefined;
 }
 
@@ -79,7 +88,7 @@ export async function commitOf(cwd: string, ref: string): Promise<string | undef
  * the client checks before it creates a task and the worktree step checks again.
  */
 export async function isRepositoryRoot(dir: string): Promise<boolean> {
-  const gitDir = await runGit(dir, ['rev-parse', '--git-dir']).catch(() => undefined);
+  const gitDir = await runGit(dir, ['rev-parse', '--git-dir']).catch(cannotStart);
   return gitDir?.code === 0 && /^\.(git)?$/.test(gitDir.stdout.trim());
 }
 

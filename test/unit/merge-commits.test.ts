@@ -1,7 +1,9 @@
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
-import { mergeCommits } from '../../src/host/git';
+import { resolveGraphBase } from '../../src/activities/graph-branch';
+import { commitOf, isRepositoryRoot, mergeCommits } from '../../src/host/git';
+import { LauncherGoneError, useLauncher } from '../../src/host/launcher';
 import { makeTestRepo } from '../support/test-repo';
 
 describe('mergeCommits', () => {
@@ -33,5 +35,36 @@ describe('mergeCommits', () => {
       `mergeCommits takes full commit ids; got "${ahead.slice(0, 12)}"`,
     );
     await expect(mergeCommits(repo, 'HEAD', ahead, 'merge', '2026-01-01T00:00:00Z')).rejects.toThrow('full commit ids');
+  });
+});
+
+describe('asking git about a repository', () => {
+  let repo: string;
+
+  beforeAll(async () => {
+    repo = await makeTestRepo('ask-git-', { 'a.txt': 'a\n' });
+  });
+
+  afterAll(async () => {
+    await rm(repo, { recursive: true, force: true });
+  });
+
+  it('answers no where git cannot start (no such folder)', async () => {
+    await expect(commitOf(path.join(repo, 'gone'), 'HEAD')).resolves.toBeUndefined();
+    await expect(isRepositoryRoot(path.join(repo, 'gone'))).resolves.toBe(false);
+    await expect(isRepositoryRoot(repo)).resolves.toBe(true);
+  });
+
+  it('lets a dead launcher through, for the retry, instead of answering no', async () => {
+    const gone = new LauncherGoneError('The launcher process ended (SIGKILL) while running a command');
+    const restore = useLauncher({ run: () => Promise.reject(gone) });
+    try {
+      await expect(commitOf(repo, 'HEAD')).rejects.toBe(gone);
+      await expect(isRepositoryRoot(repo)).rejects.toBe(gone);
+      // Before, the graph failed for good here: "HEAD names no commit".
+      await expect(resolveGraphBase({ repoPath: repo })).rejects.toBe(gone);
+    } finally {
+      restore();
+    }
   });
 });
