@@ -1,14 +1,12 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { CommandQueue, type CommandRun, type Launcher } from '../../src/host/launcher';
+import { CommandQueue } from '../../src/host/launcher';
 import { rankByActivity } from '../../src/worker/git-queue';
+import { heldLauncher } from '../support/held-launcher';
 
 describe('the order queued git commands go in (rankByActivity)', () => {
   it('queues the steps other work waits for first, then older activities before newer ones', async () => {
     // One place, taken first; each command ends when the test says so.
-    const started: string[] = [];
-    const ends: (() => void)[] = [];
-    const done: CommandRun = { code: 0, signal: null, stdout: '', stderr: '' };
-    const inner: Launcher = { run: (file) => new Promise((resolve) => (started.push(file), ends.push(() => resolve(done)))) };
+    const { inner, started, end } = heldLauncher();
     const queue = new CommandQueue(inner, 1, rankByActivity);
     const options = { cwd: '/', env: {} };
     const blocker = queue.run('blocker', [], options);
@@ -26,7 +24,7 @@ describe('the order queued git commands go in (rankByActivity)', () => {
     );
     for (let command = 0; command < 6; command++) {
       await new Promise((resolve) => setImmediate(resolve));
-      ends.shift()!();
+      await end(started[command]!);
     }
     await Promise.all([blocker, ...asked]);
     expect(started).toEqual(['blocker', 'commit', 'graphMerge', 'graphBase', 'oldWorktree', 'newWorktree']);

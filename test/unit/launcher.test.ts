@@ -4,7 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runGit } from '../../src/host/git';
-import { CommandQueue, ForkedLauncher, LauncherGoneError, useLauncher, type CommandRank, type CommandRun, type Launcher } from '../../src/host/launcher';
+import { CommandQueue, ForkedLauncher, LauncherGoneError, useLauncher, type CommandRank, type CommandRun } from '../../src/host/launcher';
+import { heldLauncher } from '../support/held-launcher';
 import { descendantsOf, isRunning } from '../support/process-tree';
 
 // The helper runs from the build, as in a worker (npm test builds before jest runs).
@@ -102,24 +103,6 @@ describe('ForkedLauncher', () => {
 });
 
 describe('CommandQueue', () => {
-  /** A launcher whose commands end when the test says so; `started` lists them in the order they began. */
-  function heldLauncher() {
-    const started: string[] = [];
-    const ends = new Map<string, (run: CommandRun | Error) => void>();
-    const inner: Launcher = {
-      run: (file) =>
-        new Promise((resolve, reject) => {
-          started.push(file);
-          ends.set(file, (run) => (run instanceof Error ? reject(run) : resolve(run)));
-        }),
-    };
-    const end = async (file: string, run: CommandRun | Error = { code: 0, signal: null, stdout: file, stderr: '' }) => {
-      ends.get(file)!(run);
-      // Lets the queue hand the slot on before the test looks.
-      await new Promise((resolve) => setImmediate(resolve));
-    };
-    return { inner, started, end };
-  }
   const options = { cwd: '/', env: {} };
 
   it('runs at most its limit at once; the others wait, lowest rank first, then in order of arrival', async () => {
