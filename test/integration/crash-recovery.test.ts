@@ -23,11 +23,11 @@ import { temporal } from '@temporalio/proto';
 import { simpleGit } from 'simple-git';
 import { findCodexProcessesIn } from '../../src/activities/orphaned-codex';
 import type { TaskEvent } from '../../src/contracts/events';
-import { taskWorkflowId } from '../../src/contracts/ids';
 import { runGit } from '../../src/host/git';
 import { descendantsOf } from '../support/process-tree';
 import { eventually, RunnerHarness, type WorkerProcess } from '../support/runner-harness';
 import { exec, hang, say, type ScriptHandle, type Step } from '../support/scripted-model-server';
+import { historyOf } from '../support/task-events';
 
 const RECOVERY_TEXT = 'cut off because the runner restarted';
 const { TimeoutType } = temporal.api.enums.v1;
@@ -410,7 +410,7 @@ describe('kill -9 at varied moments', () => {
       const parent = await harness.client.waitForTask(parentId);
       timings.push(`kill 6 (graph merge): completed ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
       expect(parent.state).toBe('completed');
-      const history = await harness.client.temporal.workflow.getHandle(taskWorkflowId(parentId)).fetchHistory();
+      const history = await historyOf(harness.client, parentId);
       const merges = new Set(
         (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'mergeGraphBranch').map((event) => String(event.eventId)),
       );

@@ -8,7 +8,7 @@ import type { TaskEvent } from '../../src/contracts/events';
 import { TASK_QUEUE, taskWorkflowId } from '../../src/contracts/ids';
 import { findCodexProcessesIn } from '../../src/activities/orphaned-codex';
 import { replayAll } from '../support/replay';
-import { signalledSessionEvents, terminalGraphEvents } from '../support/task-events';
+import { historyOf, signalledSessionEvents, terminalGraphEvents } from '../support/task-events';
 import { eventually, useRunnerHarness } from '../support/runner-harness';
 import { exec, hang, say } from '../support/scripted-model-server';
 
@@ -109,7 +109,7 @@ describe('the approval gate', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ task: { state: 'completed', approval: { decision: { kind: 'approved', by: 'alice', message: 'looks good' } } } });
     const granted = (await harness().client.listEvents('approve-me')).find((event) => event.type === 'task.approval.granted');
     expect(granted).toMatchObject({ actor: 'alice', message: 'looks good' });
-    const history = await harness().client.temporal.workflow.getHandle(taskWorkflowId('approve-me')).fetchHistory();
+    const history = await historyOf(harness().client, 'approve-me');
     expect(eventsFromHistory(history).find((event) => event.type === 'task.approval.granted')).toMatchObject({ actor: 'alice', message: 'looks good' });
     expect(history.events?.some((event) => event.workflowExecutionUpdateAcceptedEventAttributes)).toBe(true);
   });
@@ -349,7 +349,7 @@ describe('events --follow', () => {
     expect(events.at(-1)?.type).toBe('task.completed');
     // The turn took over two seconds: its session events reached the workflow while it ran, in
     // batches about a second apart (the thread id among the first), not only with its result.
-    const history = await harness().client.temporal.workflow.getHandle(taskWorkflowId('follow-me')).fetchHistory();
+    const history = await historyOf(harness().client, 'follow-me');
     const signalled = signalledSessionEvents(history);
     expect(signalled.map((event) => event.type)).toEqual(expect.arrayContaining(['session.started', 'session.item']));
     const readable = await harness().cli(['events', 'follow-me', '--follow']);

@@ -6,24 +6,19 @@ import type { TaskEvent } from '../../src/contracts/events';
 import type { TaskGraphSnapshot } from '../../src/contracts/graph';
 import { taskWorkflowId } from '../../src/contracts/ids';
 import { replayAll } from '../support/replay';
-import { terminalGraphEvents } from '../support/task-events';
+import { historyOf, patchIds, signalNames, terminalGraphEvents } from '../support/task-events';
 import { eventually, useRunnerHarness, type RunnerHarness } from '../support/runner-harness';
 import { exec, hang, httpError, say } from '../support/scripted-model-server';
 
 const harness = useRunnerHarness();
 
 const eventsOf = (taskId: string) => harness().client.listEvents(taskId);
-const historyOf = (taskId: string) => harness().client.temporal.workflow.getHandle(taskWorkflowId(taskId)).fetchHistory();
-
-/** The names of the signals a task's workflow received, in order. */
-async function signalNames(taskId: string): Promise<string[]> {
-  return ((await historyOf(taskId)).events ?? []).flatMap((event) => event.workflowExecutionSignaledEventAttributes?.signalName ?? []);
-}
+const historyOfTask = (taskId: string) => historyOf(harness().client, taskId);
 
 /** The children a graph's parent asked to start (task ids), grouped by the workflow task that asked. */
 async function childStartsByWorkflowTask(parentId: string): Promise<string[][]> {
   const waves = new Map<string, string[]>();
-  for (const event of (await historyOf(parentId)).events ?? []) {
+  for (const event of (await historyOfTask(parentId)).events ?? []) {
     const initiated = event.startChildWorkflowExecutionInitiatedEventAttributes;
     if (!initiated) continue;
     const wave = String(initiated.workflowTaskCompletedEventId);
@@ -32,13 +27,6 @@ async function childStartsByWorkflowTask(parentId: string): Promise<string[][]> 
   return [...waves.values()];
 }
 
-/** The patch ids a workflow's history records (its `core_patch` markers). */
-async function patchesOf(taskId: string): Promise<string[]> {
-  return ((await historyOf(taskId)).events ?? []).flatMap((event) => {
-    const data = event.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
-    return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
-  });
-}
 const firstAt = (events: TaskEvent[], type: string) => Date.parse(events.find((event) => event.type === type)?.at ?? 'NaN');
 
 describe('a chain a -> b -> c', () => {
@@ -83,10 +71,10 @@ describe('a chain a -> b -> c', () => {
       expect.arrayContaining(['task.graph.created', 'task.graph.result.collected', 'task.graph.child.completed', 'task.graph.merged', 'task.graph.synthesized']),
     );
     // A released child does not echo "running" back: nothing held or freed a slot here.
-    expect(await signalNames(parentId)).not.toContain('childState');
+    expect(signalNames(await historyOfTask(parentId))).not.toContain('childState');
     // A child ready when the graph started comes released in its input; a dependent gets a signal.
-    expect(await signalNames('chain-a')).not.toContain('graphRelease');
-    expect(await signalNames('chain-b')).toContain('graphRelease');
+    expect(signalNames(await historyOfTask('chain-a'))).not.toContain('graphRelease');
+    expect(signalNames(await historyOfTask('chain-b'))).toContain('graphRelease');
     await harness().recordHistory('graph-completed', parentId);
     await harness().recordHistory('graph-child-released', 'chain-b');
     await harness().recordHistory('graph-child-released-at-start', 'chain-a');
@@ -420,11 +408,11 @@ describe('a graph wider than its first wave', () => {
     expect(first!.sort()).toEqual([...ready.slice(0, 16).map((child) => child.taskId), 'wide-after'].sort());
     expect(second!.sort()).toEqual(['wide-17', 'wide-18']);
 
-    expect(await signalNames('wide-18')).not.toContain('graphRelease');
-    expect(await signalNames('wide-after')).toContain('graphRelease');
+    expect(signalNames(await historyOfTask('wide-18'))).not.toContain('graphRelease');
+    expect(signalNames(await historyOfTask('wide-after'))).toContain('graphRelease');
     // One later wave: the graph does not ask for the patch that starts them in waves.
-    expect(await patchesOf('wide')).toContain('release-at-start');
-    expect(await patchesOf('wide')).not.toContain('started-in-waves');
+    expect(patchIds(await historyOfTask('wide'))).toContain('release-at-start');
+    expect(patchIds(await historyOfTask('wide'))).not.toContain('started-in-waves');
   });
 });
 
@@ -438,7 +426,7 @@ describe('a graph wider than three waves', () => {
 
     const parent = harness().client.temporal.workflow.getHandle(taskWorkflowId('waves'));
     const waves = await childStartsByWorkflowTask('waves');
-    expect(await patchesOf('waves')).toContain('started-in-waves');
+    expect(patchIds(await historyOfTask('waves'))).toContain('started-in-waves');
     await harness().client.cancel('waves');
     const byPriority = [...children].sort((a, b) => b.priority - a.priority || children.indexOf(a) - children.indexOf(b)).map((child) => child.taskId);
     const sorted = (ids: string[]) => [...ids].sort();

@@ -8,7 +8,7 @@ import type { TaskEvent } from '../../src/contracts/events';
 import { taskWorkflowId } from '../../src/contracts/ids';
 import { eventsQuery } from '../../src/workflows/messages';
 import { replayAll } from '../support/replay';
-import { signalledSessionEvents } from '../support/task-events';
+import { historyOf, localActivityTypes, signalledSessionEvents } from '../support/task-events';
 import { eventually, useRunnerHarness } from '../support/runner-harness';
 import { exec, httpError, say } from '../support/scripted-model-server';
 
@@ -73,13 +73,10 @@ describe('a task whose agent writes a file', () => {
   });
 
   it("runs the host steps as local activities and takes the turn's last events from its result", async () => {
-    const history = await harness().client.temporal.workflow.getHandle(taskWorkflowId(taskId)).fetchHistory();
+    const history = await historyOf(harness().client, taskId);
     const scheduled = (history.events ?? []).flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
     expect(scheduled).toEqual(['runCodexTurn']);
-    const localSteps = (history.events ?? [])
-      .filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity')
-      .map((event) => (JSON.parse(Buffer.from(event.markerRecordedEventAttributes!.details!.data!.payloads![0]!.data!).toString()) as { activity_type: string }).activity_type);
-    expect(localSteps).toEqual(['checkCodexRuntime', 'provisionWorktree', 'commitTaskWork']);
+    expect(localActivityTypes(history)).toEqual(['checkCodexRuntime', 'provisionWorktree', 'commitTaskWork']);
 
     // The turn's last events (session.exited among them) come back in its result, not by signal.
     const signalled = signalledSessionEvents(history);

@@ -6,10 +6,9 @@
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { findCodexProcessesIn } from '../../src/activities/orphaned-codex';
-import { taskWorkflowId } from '../../src/contracts/ids';
 import { eventually, RunnerHarness, type WorkerProcess } from '../support/runner-harness';
 import { exec, hang, say, type ScriptHandle } from '../support/scripted-model-server';
-import { statesFromHistory } from '../support/task-events';
+import { historyOf, statesFromHistory } from '../support/task-events';
 
 let harness: RunnerHarness;
 let worker: WorkerProcess;
@@ -74,7 +73,7 @@ describe('SIGTERM to the worker in the middle of a turn', () => {
   it('never becomes interrupted: the retry is recorded as a recovery, not an interrupt', async () => {
     // Every state the task took after `queued` (set when it started) is in its history; a query,
     // which waits for a worker, could miss one during the deploy.
-    const history = await harness.client.temporal.workflow.getHandle(taskWorkflowId(taskId)).fetchHistory();
+    const history = await historyOf(harness.client, taskId);
     expect(statesFromHistory(history)).toEqual(['running', 'completed']);
     const events = await harness.client.listEvents(taskId);
     const types = events.map((event) => event.type);
