@@ -8,10 +8,11 @@ import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { createCodexTestEnv } from '../../test/support/codex-env';
 import type { RunnerHarness } from '../../test/support/runner-harness';
+import type { CodexConfigObject } from '../../test/support/scripted-model-server';
 import type { BaselineResult, BaselineSpec } from './baseline';
 import { sampleProcessTreeRss, type RssPeaks } from './process-tree-rss';
 import { GRAPH_GOAL, measureSharedCpu, removeCodexEnv, type BenchCpu, type Stoppable } from './runner-run';
-import { graphChildren, scriptChildren, type Shape } from './shapes';
+import { graphChildren, scriptChildren, type BenchChild, type Shape } from './shapes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BASELINE_ENTRY = path.join(__dirname, 'baseline.ts');
@@ -22,20 +23,18 @@ export interface BaselineFigures extends Omit<BaselineResult, 'cpu' | 'machineCp
   cpu: BenchCpu;
 }
 
+/** The work of `shape` on `children`, from `repoPath`'s HEAD, for the baseline (or the reference system). */
+export async function baselineSpec(repoPath: string, shape: Shape, children: BenchChild[], codexConfig: CodexConfigObject): Promise<BaselineSpec> {
+  return { repoPath, baseSha: (await simpleGit(repoPath).revparse(['HEAD'])).trim(), slots: shape.slots, goal: GRAPH_GOAL, children, codexConfig };
+}
+
 export async function runBaselineShape(harness: RunnerHarness, shape: Shape, track: (stop: Stoppable) => void): Promise<BaselineFigures> {
   const codexEnv = await createCodexTestEnv();
   try {
     const repoPath = await harness.makeRepo();
     const children = graphChildren(shape, `${shape.name}-b`);
     scriptChildren(harness.model, shape, children);
-    const spec: BaselineSpec = {
-      repoPath,
-      baseSha: (await simpleGit(repoPath).revparse(['HEAD'])).trim(),
-      slots: shape.slots,
-      goal: GRAPH_GOAL,
-      children,
-      codexConfig: harness.model.codexConfig(),
-    };
+    const spec = await baselineSpec(repoPath, shape, children, harness.model.codexConfig());
     const specPath = path.join(codexEnv.root, 'baseline-spec.json');
     await writeFile(specPath, JSON.stringify(spec));
 
