@@ -2,9 +2,9 @@
  * The benchmark's baseline: the same work as a task graph, done by a plain script with no
  * Temporal. For each task: `git worktree add -b <branch> <path> <base>`, one turn of the real
  * codex binary through `@openai/codex-sdk` (same config overrides and thread options as the
- * runner's turn), then `git add -A && git commit`. At most `slots` tasks at once; a task whose
- * prerequisite finished joins the back of the ready queue and starts from the prerequisite's
- * commit.
+ * runner's turn), then `git add -A && git commit`. At most `slots` tasks at once, ready ones in
+ * input order (a task whose prerequisite finished goes before every later-listed ready task, as
+ * the reference system schedules them); a dependent starts from its prerequisite's commit.
  *
  * Run as its own process (`node --import tsx scripts/bench/baseline.ts <spec.json>`) so that its
  * process tree can be measured like the worker's; it prints a {@link BaselineResult} as JSON.
@@ -103,6 +103,9 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineResult> {
     });
   };
 
+  // Ready tasks start in input order (the bench's children all have priority 0), the rule a
+  // graph's parent follows: a dependent that became ready goes before later-listed tasks.
+  const inputOrder = new Map(spec.children.map((child, index) => [child, index]));
   const ready = spec.children.filter((child) => child.dependencyTaskIds.length === 0);
   const waiting = spec.children.filter((child) => child.dependencyTaskIds.length > 0);
   if (waiting.some((child) => child.dependencyTaskIds.length > 1)) throw new Error('the baseline handles one prerequisite per task');
@@ -122,6 +125,7 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineResult> {
             const nowReady = waiting.filter((dependent) => dependent.dependencyTaskIds.every((id) => commits.has(id)));
             for (const dependent of nowReady) waiting.splice(waiting.indexOf(dependent), 1);
             ready.push(...nowReady);
+            ready.sort((a, b) => inputOrder.get(a)! - inputOrder.get(b)!);
             pump();
           },
           (error: unknown) => {
