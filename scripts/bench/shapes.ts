@@ -33,14 +33,17 @@ const TASKS_PER_CHAIN = 20;
 export const SHAPES: readonly Shape[] = [
   { name: 'ref', tasks: 20, slots: 4, modelDelayMs: 0, baseline: true },
   { name: 'ref-1s', tasks: 20, slots: 4, modelDelayMs: 1_000, baseline: true },
+  // The reference shapes with the graph's limit at the worker's slots: the parent, not the task
+  // queue, then decides which ready child takes a freed slot (priority, then input order).
+  { name: 'ref-g4', tasks: 20, slots: 4, graphLimit: 4, modelDelayMs: 0, baseline: true },
+  { name: 'ref-1s-g4', tasks: 20, slots: 4, graphLimit: 4, modelDelayMs: 1_000, baseline: true },
   { name: 'n50-s4', tasks: 50, slots: 4, modelDelayMs: 0, baseline: true },
   { name: 'n50-s8', tasks: 50, slots: 8, modelDelayMs: 0, baseline: true },
   { name: 'n200-s4', tasks: 200, slots: 4, modelDelayMs: 0, baseline: true },
   { name: 'n200-s8', tasks: 200, slots: 8, modelDelayMs: 0, baseline: true },
   // The same with a graph limit: ready children are released as slots free up instead of all at once.
+  { name: 'n200-s8-g8', tasks: 200, slots: 8, graphLimit: 8, modelDelayMs: 0, baseline: true },
   { name: 'n200-s8-g16', tasks: 200, slots: 8, graphLimit: 16, modelDelayMs: 0, baseline: true },
-  { name: 'ref-g4', tasks: 20, slots: 4, graphLimit: 4, modelDelayMs: 0, baseline: true, optIn: true },
-  { name: 'ref-1s-g4', tasks: 20, slots: 4, graphLimit: 4, modelDelayMs: 1_000, baseline: true, optIn: true },
   { name: 'n500-s8', tasks: 500, slots: 8, modelDelayMs: 0, baseline: false, historyOnly: true, optIn: true },
 ];
 
