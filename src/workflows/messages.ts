@@ -52,3 +52,11 @@ export const requestChangesUpdate = defineUpdate<TaskRecord, [request: RequestCh
 
 /** A graph child telling its parent that it no longer holds, or again holds, a graph slot. */
 export const childStateSignal = defineSignal<[change: { taskId: string; state: TaskState }]>('childState');
+
+/**
+ * A graph child's Codex turn telling the graph's parent that it has a session slot (`started`,
+ * when the `runCodexTurn` activity starts) and that it is giving it up (`ended`, sent and
+ * acknowledged before the activity returns, so before the slot is free): the parent hands out its
+ * next ready child by these (see SESSION_WINDOW in task-graph-workflow.ts).
+ */
+export const graphSessionSignal = defineSignal<[change: { taskId: string; session: 'started' | 'ended' }]>('graphSession');

@@ -303,6 +303,7 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
               worktreeHead: record.commitSha ?? worktree.baseSha,
               ...(record.threadId ? { threadId: record.threadId } : {}),
               ...(input.codex ? { codex: input.codex } : {}),
+              ...(input.parentTaskId ? { parentTaskId: input.parentTaskId } : {}),
             }),
           ),
         );

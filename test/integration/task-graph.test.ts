@@ -394,7 +394,7 @@ describe('children exist before they run', () => {
 });
 
 describe('a graph wider than its first wave', () => {
-  it('starts the waiting child and the first 16 ready ones first, the other ready ones after, all released', async () => {
+  it('starts the waiting child and the first 16 ready ones first, the other ready ones after', async () => {
     const repo = await harness().makeRepo();
     harness().model.script({ when: 'wide-marker', steps: [say('wide done')] });
     const ready = Array.from({ length: 18 }, (_, i) => ({ taskId: `wide-${i + 1}`, prompt: `Part ${i + 1} (wide-marker)`, priority: i < 16 ? 1 : 0 }));
@@ -408,11 +408,48 @@ describe('a graph wider than its first wave', () => {
     expect(first!.sort()).toEqual([...ready.slice(0, 16).map((child) => child.taskId), 'wide-after'].sort());
     expect(second!.sort()).toEqual(['wide-17', 'wide-18']);
 
-    expect(signalNames(await historyOfTask('wide-18'))).not.toContain('graphRelease');
+    // Released at start: the first ready child only (the session window); the others by signal.
+    expect(signalNames(await historyOfTask('wide-1'))).not.toContain('graphRelease');
+    expect(signalNames(await historyOfTask('wide-18'))).toContain('graphRelease');
     expect(signalNames(await historyOfTask('wide-after'))).toContain('graphRelease');
     // One later wave: the graph does not ask for the patch that starts them in waves.
     expect(patchIds(await historyOfTask('wide'))).toContain('release-at-start');
     expect(patchIds(await historyOfTask('wide'))).not.toContain('started-in-waves');
+  });
+});
+
+describe('a chain among independent children, no graph limit, the worker busy', () => {
+  const parentId = 'busy';
+  /** When each child's Codex turn started: the first activity task its workflow started. */
+  const turnStartedAt = async (taskId: string) => {
+    const started = ((await historyOfTask(taskId)).events ?? []).find((event) => event.activityTaskStartedEventAttributes);
+    return Number(started!.eventTime!.seconds) * 1000 + Math.floor(started!.eventTime!.nanos! / 1e6);
+  };
+
+  it("hands a freed slot to the dependent before independent children listed after it", async () => {
+    const repo = await harness().makeRepo();
+    for (const link of ['a', 'b']) harness().model.script({ when: `busy-marker-${link}.`, steps: [exec(`echo ${link} > ${link}.txt`), say(`${link} done`)] });
+    for (let i = 1; i <= 5; i++) harness().model.script({ when: `busy-marker-i${i}.`, steps: [exec(`sleep 3 && echo ${i} > i${i}.txt`), say(`i${i} done`)] });
+    // The worker has 4 session slots: busy-a and three slow ones take them; busy-b becomes ready
+    // when busy-a completes, while busy-i4 and busy-i5 are still ready and waiting.
+    const slow = Array.from({ length: 5 }, (_, i) => ({ taskId: `busy-i${i + 1}`, prompt: `Slow part ${i + 1} (busy-marker-i${i + 1}.)` }));
+    const children = [
+      { taskId: 'busy-a', prompt: 'First link (busy-marker-a.)' },
+      { taskId: 'busy-b', prompt: 'Second link (busy-marker-b.)', dependencyTaskIds: ['busy-a'] },
+      ...slow,
+    ];
+    await harness().client.createTaskGraph({ parent: { taskId: parentId, repoPath: repo, prompt: 'A chain among slow parts' }, children });
+    expect((await harness().client.waitForTask(parentId)).state).toBe('completed');
+
+    // busy-i4, released to wait for a slot, takes busy-a's; the parent then waits for busy-a's
+    // outcome and releases busy-b before busy-i5. Before the session window every ready child was
+    // released at once, and busy-b's turn queued behind busy-i4's and busy-i5's.
+    expect(await turnStartedAt('busy-b')).toBeLessThan(await turnStartedAt('busy-i5'));
+    expect(patchIds(await historyOfTask(parentId))).toContain('session-window');
+    // Each child's turn said when it had a slot and when it gave it up.
+    const told = signalNames(await historyOfTask(parentId)).filter((name) => name === 'graphSession');
+    expect(told).toHaveLength(2 * children.length);
+    await harness().recordHistory('graph-session-window', parentId);
   });
 });
 
