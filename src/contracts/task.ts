@@ -82,6 +82,8 @@ export const GraphReleaseSchema = z
     /** Further prerequisite commits merged into the base (a child with several prerequisites). */
     mergeShas: z.array(CommitIdSchema),
     satisfied: z.array(z.object({ taskId: TaskIdSchema, commitSha: CommitIdSchema }).strict()),
+    /** The child's turn tells the parent when it has a session slot and when it gives it up (SESSION_WINDOW). */
+    tellSession: z.literal(true).optional(),
   })
   .strict();
 export type GraphRelease = z.infer<typeof GraphReleaseSchema>;

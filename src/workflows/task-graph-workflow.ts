@@ -255,9 +255,21 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
       .filter(({ child }) => child.dependencyTaskIds.every((id) => states.get(id) === 'completed'))
       .sort((a, b) => b.child.priority - a.child.priority || a.index - b.index)
       .map(({ child }) => child);
+  /**
+   * Whether the session window applies: while a child with prerequisites is not released yet,
+   * or is released but has no session slot yet. Without such a child, no child can become ready
+   * later and overtake, and the release order is the order at the task queue.
+   */
+  const windowed = (): boolean =>
+    sessionWindow &&
+    children.some(({ taskId, dependencyTaskIds }) => {
+      if (dependencyTaskIds.length === 0 || blocked.has(taskId)) return false;
+      const state = states.get(taskId);
+      return released.has(taskId) ? state === 'running' && sessions.get(taskId) === undefined : state === 'queued';
+    });
   /** How many more children may be released to wait for a session slot (SESSION_WINDOW). */
   const windowLeft = (): number => {
-    if (!sessionWindow) return Infinity;
+    if (!windowed()) return Infinity;
     const running = [...released].filter((id) => states.get(id) === 'running').map((id) => sessions.get(id));
     if (running.includes('ended')) return 0; // its outcome first: it may make a dependent ready
     const withSlot = running.filter((session) => session === 'started').length;
@@ -267,6 +279,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     let running = maxConcurrentTasks === undefined ? 0 : runningCount();
     if (paused || running >= (maxConcurrentTasks ?? Infinity)) return [];
     let window = windowLeft();
+    const tellSession = window !== Infinity;
     const taken: { child: ValidGraphChild; release: GraphRelease }[] = [];
     for (const child of readyChildren()) {
       if (running >= (maxConcurrentTasks ?? Infinity) || window <= 0) break;
@@ -281,6 +294,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
           baseSha: first?.commitSha ?? graph.baseSha!,
           mergeShas: rest.map((dependency) => dependency.commitSha),
           satisfied: first ? [first, ...rest] : [],
+          ...(tellSession ? { tellSession: true as const } : {}),
         },
       });
     }

@@ -446,9 +446,10 @@ describe('a chain among independent children, no graph limit, the worker busy', 
     // released at once, and busy-b's turn queued behind busy-i4's and busy-i5's.
     expect(await turnStartedAt('busy-b')).toBeLessThan(await turnStartedAt('busy-i5'));
     expect(patchIds(await historyOfTask(parentId))).toContain('session-window');
-    // Each child's turn said when it had a slot and when it gave it up.
+    // Each child released while busy-b waited (for busy-a, then for a slot) said when its turn had
+    // a slot and when it gave it up; busy-i5, released after, had no order left to keep.
     const told = signalNames(await historyOfTask(parentId)).filter((name) => name === 'graphSession');
-    expect(told).toHaveLength(2 * children.length);
+    expect(told).toHaveLength(2 * (children.length - 1));
     await harness().recordHistory('graph-session-window', parentId);
   });
 });
