@@ -115,11 +115,7 @@ export function registerGraphCommands(program: Command, io: CliIO): void {
       [] as string[],
     )
     .option('--file <graph.json|graph.yaml>', 'the graph as { parent, children, maxConcurrentTasks }, as the client library takes it')
-    .option(
-      '--max-concurrent-tasks <n>',
-      "how many of this graph's tasks run at once (default: no limit); set it to the serving workers' slots to keep priority and input order when they are busy",
-      integer('max concurrent tasks', 1),
-    );
+    .option('--max-concurrent-tasks <n>', "how many of this graph's tasks run at once (default: no limit)", integer('max concurrent tasks', 1));
   addApprovalOptions(addCodexOptions(start), 'every child')
     .option('--wait', 'wait until every child is finished; exit 1 if the graph failed')
     .option('--json', 'print JSON')

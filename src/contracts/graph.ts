@@ -46,12 +46,7 @@ export const CreateTaskGraphInputSchema = z
   .object({
     parent: GraphParentInputSchema,
     children: z.array(GraphChildInputSchema).max(MAX_GRAPH_CHILDREN, `a graph has at most ${MAX_GRAPH_CHILDREN} children`),
-    /**
-     * How many of this graph's tasks run at once (default: no limit but the workers' slots). The
-     * parent orders releases by priority, then input order; without a limit all ready children are
-     * released at once and take busy workers' freed slots in the order they reached the task
-     * queue, so set it to the slots serving the graph where that order matters.
-     */
+    /** How many of this graph's tasks run at once (default: no limit but the workers' slots). */
     maxConcurrentTasks: z.number().int('maxConcurrentTasks must be an integer').min(1, 'maxConcurrentTasks must be at least 1').optional(),
     /** Every child waits for approval after its turn. */
     requireApproval: z.boolean().optional(),

@@ -99,7 +99,10 @@ const ENDS_RECORDED = 'graph-ends-recorded';
  * model that takes 1 s per answer: 23 s, against 13 s for a script that keeps the order). Now a
  * freed slot goes to a waiting child at once, and the next release is the best ready child once
  * the outcome is known: the graph's order holds up to those few. It needs no limit: it follows
- * the slots the workers give the graph, however many there are.
+ * the slots the workers give the graph, however many there are. It applies only while a child
+ * with prerequisites is unreleased or waits for a slot (`windowed`): without one, nothing can
+ * overtake, and the rest is released at once as before (measured: with the window always on, a
+ * parent woke about ten times per child, and n200-s8 went from ratio 1.67 to 1.93).
  */
 const SESSION_WINDOW = 'session-window';
 
