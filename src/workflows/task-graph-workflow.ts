@@ -90,19 +90,23 @@ const ENDS_RECORDED = 'graph-ends-recorded';
  * gives it up (`graphSession`, the end acknowledged before the slot is free). The parent releases
  * the next ready child when one of the waiting ones has a slot, but not while a child has ended
  * its session and its outcome has not arrived: that outcome may make a dependent ready, and the
- * release waits for it (measured: waiting only for children that others depend on, the children
- * that had ended counted as still holding their slot, the window grew, and a chain of 5 among 15
- * at 4 slots with a 1 s model took 17.7-19.9 s instead of 14.2-17.1 s). Before this, every ready child was released at once, and when the
- * workers were busy the released children took freed slots in the order their turns reached the
- * task queue: a dependent that became ready later waited behind all of them, whatever their
- * priority or place in the input (a chain of 5 among 15 independent children on 4 slots, with a
- * model that takes 1 s per answer: 23 s, against 13 s for a script that keeps the order). Now a
- * freed slot goes to a waiting child at once, and the next release is the best ready child once
- * the outcome is known: the graph's order holds up to those few. It needs no limit: it follows
- * the slots the workers give the graph, however many there are. It applies only while a child
- * with prerequisites is unreleased or waits for a slot (`windowed`): without one, nothing can
- * overtake, and the rest is released at once as before (measured: with the window always on, a
- * parent woke about ten times per child, and n200-s8 went from ratio 1.67 to 1.93).
+ * release waits for it.
+ *
+ * Before this, every ready child was released at once, and when the workers were busy the
+ * released children took freed slots in the order their turns reached the task queue: a
+ * dependent that became ready later waited behind all of them, whatever their priority or place
+ * in the input (a chain of 5 among 15 independent children on 4 slots, with a model that takes
+ * 1 s per answer: 23 s, against 13 s for a script that keeps the order; 14-15 s with this). Now
+ * a freed slot goes to a waiting child at once, and the next release is the best ready child
+ * once the outcome is known: the graph's order holds up to those few. It needs no limit: it
+ * follows the slots the workers give the graph, however many there are.
+ *
+ * It applies only while a child with prerequisites is unreleased or waits for a slot
+ * (`windowed`): without one, nothing can overtake, and the rest is released at once as before.
+ * Measured alternatives: with the window always on, a parent woke about ten times per child and
+ * n200-s8 went from ratio 1.67 to 1.93; waiting only for the outcomes of children that others
+ * depend on let the ended children count as holding their slot, the window grew, and the chain
+ * above took 17.7-19.9 s.
  */
 const SESSION_WINDOW = 'session-window';
 
@@ -246,10 +250,6 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   let paused = false;
 
   const runningCount = () => [...released].filter((id) => states.get(id) === 'running').length;
-  /**
-   * Marks the children that may run now released — every prerequisite completed, higher priority
-   * first, then input order, within the graph's limit — and says where each one's branch starts.
-   */
   /** The children that may run and are not released yet: higher priority first, then input order. */
   const readyChildren = (): ValidGraphChild[] =>
     children
@@ -278,14 +278,20 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     const withSlot = running.filter((session) => session === 'started').length;
     return sessionWindowSize(withSlot) - (running.length - withSlot);
   };
+  /**
+   * Marks the children that may run now released — every prerequisite completed, higher priority
+   * first, then input order, within the graph's limit and the session window — and says where
+   * each one's branch starts.
+   */
   const takeReady = (): { child: ValidGraphChild; release: GraphRelease }[] => {
+    const limit = maxConcurrentTasks ?? Infinity;
     let running = maxConcurrentTasks === undefined ? 0 : runningCount();
-    if (paused || running >= (maxConcurrentTasks ?? Infinity)) return [];
+    if (paused || running >= limit) return [];
     let window = windowLeft();
     const tellSession = window !== Infinity;
     const taken: { child: ValidGraphChild; release: GraphRelease }[] = [];
     for (const child of readyChildren()) {
-      if (running >= (maxConcurrentTasks ?? Infinity) || window <= 0) break;
+      if (running >= limit || window <= 0) break;
       running++;
       window--;
       released.add(child.taskId);
