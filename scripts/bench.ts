@@ -22,7 +22,7 @@ import { runBaselineShape } from './bench/baseline-run';
 import { derive, formatTable, otherCpu, phaseMedians, workflowTaskSummary, type ShapeResult } from './bench/report';
 import { measureReplayCost, type ReplayCost } from './bench/replay-cost';
 import { runRunnerShape, type Stoppable } from './bench/runner-run';
-import { CHAIN_LENGTH, QUICK_SHAPES, SHAPES, type Shape } from './bench/shapes';
+import { CHAIN_LENGTH, QUICK_SHAPES, SHAPES, shapesNamed, type Shape } from './bench/shapes';
 
 const RESULTS_FILE = path.resolve(__dirname, '..', 'bench-results.json');
 const WARM_UP: Shape = { name: 'warmup', tasks: 2, slots: 2, modelDelayMs: 0, baseline: true };
@@ -37,13 +37,12 @@ function selectedShapes(argv: string[]): Shape[] {
   if (argv.includes('--quick')) return SHAPES.filter((shape) => QUICK_SHAPES.includes(shape.name));
   if (argv.includes('--all')) return [...SHAPES];
   if (!argv.includes('--shapes')) return SHAPES.filter((shape) => !shape.optIn);
-  const wanted = argv[argv.indexOf('--shapes') + 1]?.split(',') ?? [];
-  const unknown = wanted.filter((name) => !SHAPES.some((shape) => shape.name === name));
-  if (wanted.length === 0 || unknown.length > 0) {
-    console.error(`Unknown shape ${unknown.join(', ') || '(none given)'}; shapes are ${names}`);
+  try {
+    return shapesNamed(argv[argv.indexOf('--shapes') + 1]?.split(',') ?? []);
+  } catch (error) {
+    console.error((error as Error).message);
     process.exit(1);
   }
-  return SHAPES.filter((shape) => wanted.includes(shape.name));
 }
 
 /** Set on Ctrl-C: what fails after it (calls cut off by the closed connection) is expected. */

@@ -49,6 +49,15 @@ export const SHAPES: readonly Shape[] = [
 
 export const QUICK_SHAPES = ['ref'];
 
+/** The shapes named (in table order); throws naming the unknown ones and the known ones. */
+export function shapesNamed(names: readonly string[]): Shape[] {
+  const unknown = names.filter((name) => !SHAPES.some((shape) => shape.name === name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new Error(`Unknown shape ${unknown.join(', ') || '(none given)'}; shapes are ${SHAPES.map((shape) => shape.name).join(',')}`);
+  }
+  return SHAPES.filter((shape) => names.includes(shape.name));
+}
+
 export interface BenchChild {
   taskId: string;
   /** Carries a marker that selects this child's model script. */

@@ -116,7 +116,7 @@ const SESSION_WINDOW = 'session-window';
  * for it (a release takes a hop through the parent and a worktree, 0.1-0.3 s) while a child that
  * becomes ready waits behind at most about a quarter of the slots' worth of others.
  */
-export function sessionWindowSize(inSession: number): number {
+function sessionWindowSize(inSession: number): number {
   return Math.max(1, Math.ceil(inSession / 4));
 }
 

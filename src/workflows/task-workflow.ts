@@ -247,7 +247,6 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
   journal.emit('task.queued', { message: input.parentTaskId ? `Child of ${input.parentTaskId}` : undefined });
   try {
     let base: { baseRef?: string; mergeRefs?: string[]; mergeDate?: string } = input.baseRef ? { baseRef: input.baseRef } : {};
-    let tellSession = false;
     if (input.parentTaskId) {
       // A graph child exists (listable, queryable) from the start, but runs only when its
       // parent releases it: every prerequisite completed and the graph has a free slot. A child
@@ -257,7 +256,6 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
         await pauseIfInterrupted();
       }
       base = startGraphChild(journal, input.parentTaskId, gate);
-      tellSession = 'baseSha' in gate && gate.tellSession === true;
     }
 
     const runtime = await step(ErrorCode.codexRuntimeFailed, () => checkCodexRuntime());
@@ -305,7 +303,8 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
               worktreeHead: record.commitSha ?? worktree.baseSha,
               ...(record.threadId ? { threadId: record.threadId } : {}),
               ...(input.codex ? { codex: input.codex } : {}),
-              ...(input.parentTaskId && tellSession ? { parentTaskId: input.parentTaskId } : {}),
+              // A child released while its graph keeps the order tells the parent about its sessions.
+              ...(input.parentTaskId && gate && 'baseSha' in gate && gate.tellSession ? { parentTaskId: input.parentTaskId } : {}),
             }),
           ),
         );

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { tsToMs } from '@temporalio/common/lib/time';
 import { simpleGit } from 'simple-git';
 import { ValidationError } from '../../src/client/errors';
 import type { TaskEvent } from '../../src/contracts/events';
@@ -137,6 +138,10 @@ describe('a fan-out of 6 with --max-concurrent-tasks 2', () => {
     expect(order.slice(0, 2).sort()).toEqual([5, 6]);
     expect(order.slice(2, 4).sort()).toEqual([3, 4]);
     expect(order.slice(4).sort()).toEqual([1, 2]);
+  });
+
+  it('pays nothing for the session window: no child waits for a prerequisite', async () => {
+    expect(signalNames(await historyOfTask(parentId))).not.toContain('graphSession');
   });
 });
 
@@ -421,10 +426,8 @@ describe('a graph wider than its first wave', () => {
 describe('a chain among independent children, no graph limit, the worker busy', () => {
   const parentId = 'busy';
   /** When each child's Codex turn started: the first activity task its workflow started. */
-  const turnStartedAt = async (taskId: string) => {
-    const started = ((await historyOfTask(taskId)).events ?? []).find((event) => event.activityTaskStartedEventAttributes);
-    return Number(started!.eventTime!.seconds) * 1000 + Math.floor(started!.eventTime!.nanos! / 1e6);
-  };
+  const turnStartedAt = async (taskId: string) =>
+    tsToMs(((await historyOfTask(taskId)).events ?? []).find((event) => event.activityTaskStartedEventAttributes)!.eventTime);
 
   it("hands a freed slot to the dependent before independent children listed after it", async () => {
     const repo = await harness().makeRepo();

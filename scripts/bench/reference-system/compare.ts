@@ -24,7 +24,7 @@ import { baselineSpec } from '../baseline-run';
 import { machineBusySeconds } from '../cpu-time';
 import { median } from '../report';
 import { removeCodexEnv } from '../runner-run';
-import { graphChildren, scriptChildren, SHAPES, type Shape } from '../shapes';
+import { graphChildren, scriptChildren, shapesNamed, type Shape } from '../shapes';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const REFSYS_DIR = process.env.REFSYS_DIR ?? path.join(ROOT, '.reference-system');
@@ -80,9 +80,7 @@ async function main(): Promise<void> {
   if (!existsSync(NODE22)) throw new Error(`No reference system in ${REFSYS_DIR}: run scripts/bench/reference-system/setup.sh <plato checkout> first`);
   const rounds = Number(option('--rounds', '3'));
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
-  const shapes = option('--shapes', 'ref,ref-1s')
-    .split(',')
-    .map((name) => SHAPES.find((shape) => shape.name === name) ?? (() => { throw new Error(`unknown shape ${name}: one of ${SHAPES.map((s) => s.name).join(', ')}`); })());
+  const shapes = shapesNamed(option('--shapes', 'ref,ref-1s').split(','));
   const model = await ScriptedModelServer.start();
   try {
     for (const shape of shapes) {
