@@ -30,8 +30,9 @@ const WARM_UP: Shape = { name: 'warmup', tasks: 2, slots: 2, modelDelayMs: 0, ba
 function selectedShapes(argv: string[]): Shape[] {
   const names = SHAPES.map((shape) => shape.name).join(',');
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(`usage: npm run bench [-- --quick | --all | --shapes ${names}]`);
+    console.log(`usage: npm run bench [-- --quick | --all | --shapes ${names}] [--no-floor]`);
     console.log('  default: every shape but n500-s8; --quick: ref only; --all: every shape (n500-s8 alone takes about 4 minutes on 2 cores)');
+    console.log('  --no-floor: skip the floor (the baseline scheduled by a minimal parent and child workflows) beside each baseline');
     process.exit(0);
   }
   if (argv.includes('--quick')) return SHAPES.filter((shape) => QUICK_SHAPES.includes(shape.name));
@@ -56,20 +57,20 @@ function cpuLine(cpu: ShapeResult['runner']['cpu']): string {
 }
 
 /** Progress lines with the details behind the table: where each task's time and the CPU went. */
-function reportRun(which: 'runner' | 'baseline', result: ShapeResult): void {
+function reportRun(which: 'runner' | 'baseline' | 'floor', result: ShapeResult): void {
   const phases = phaseMedians(result);
-  const pick = (prefix: boolean) =>
+  const pick = (prefix: string | undefined) =>
     Object.entries(phases)
-      .filter(([name]) => name.startsWith('baseline') === prefix)
-      .map(([name, value]) => `${name.replace(/^baseline/, '').replace(/Ms$/, '')}=${ms(value)}`)
+      .filter(([name]) => (prefix === undefined ? !/^(baseline|floor)/.test(name) : name.startsWith(prefix)))
+      .map(([name, value]) => `${name.replace(/^(baseline|floor)/, '').replace(/Ms$/, '')}=${ms(value)}`)
       .join(' ');
-  if (which === 'baseline') {
-    const { wallMs, cpu } = result.baseline!;
-    console.log(`  baseline ${seconds(wallMs)}; medians per task, ms: ${pick(true)}`);
+  if (which !== 'runner') {
+    const { wallMs, cpu } = result[which]!;
+    console.log(`  ${which} ${seconds(wallMs)}; medians per task, ms: ${pick(which)}`);
     console.log(`  CPU s: ${cpuLine(cpu)}`);
     return;
   }
-  console.log(`  runner ${seconds(result.runner.wallMs)}; medians per task, ms: ${pick(false)}`);
+  console.log(`  runner ${seconds(result.runner.wallMs)}; medians per task, ms: ${pick(undefined)}`);
   console.log(`  CPU s: ${cpuLine(result.runner.cpu)}`);
   const first = result.runner.firstReleases;
   const firstLinks = result.runner.dependencyLatencyMs.filter((_, i) => i % (CHAIN_LENGTH - 1) === 0);
@@ -89,6 +90,7 @@ function reportRun(which: 'runner' | 'baseline', result: ShapeResult): void {
 
 async function main(): Promise<void> {
   const shapes = selectedShapes(process.argv.slice(2));
+  const withFloor = !process.argv.includes('--no-floor');
   const began = performance.now();
   const live = new Set<Stoppable>();
   const track = (stop: Stoppable) => live.add(stop);
@@ -137,13 +139,19 @@ async function main(): Promise<void> {
       const runner = await runRunnerShape(harness, shape, track);
       reportRun('runner', { shape, runner });
       let baseline: ShapeResult['baseline'];
+      let floor: ShapeResult['floor'];
       if (shape.baseline) {
         console.log(`${label}: baseline…`);
         baseline = await runBaselineShape(harness, shape, track);
         reportRun('baseline', { shape, runner, baseline });
+        if (withFloor) {
+          console.log(`${label}: floor…`);
+          floor = await runBaselineShape(harness, shape, track, { floor: true });
+          reportRun('floor', { shape, runner, baseline, floor });
+        }
       }
       live.clear();
-      results.push({ shape, runner, ...(baseline ? { baseline } : {}) });
+      results.push({ shape, runner, ...(baseline ? { baseline } : {}), ...(floor ? { floor } : {}) });
     }
   } finally {
     await stopAll();

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { simpleGit } from 'simple-git';
 import { createCodexTestEnv } from '../../test/support/codex-env';
 import type { RunnerHarness } from '../../test/support/runner-harness';
@@ -28,13 +29,34 @@ export async function baselineSpec(repoPath: string, shape: Shape, children: Ben
   return { repoPath, baseSha: (await simpleGit(repoPath).revparse(['HEAD'])).trim(), slots: shape.slots, goal: GRAPH_GOAL, children, codexConfig };
 }
 
-export async function runBaselineShape(harness: RunnerHarness, shape: Shape, track: (stop: Stoppable) => void): Promise<BaselineFigures> {
+let floorCode: Promise<string> | undefined;
+
+/**
+ * The floor's workflow code, bundled once per bench: bundling in the floor's own process would
+ * leave webpack's memory in it, and every codex it starts would pay for forking that.
+ */
+function floorBundle(): Promise<string> {
+  floorCode ??= bundleWorkflowCode({ workflowsPath: require.resolve('./floor-workflow'), logger: new DefaultLogger('WARN') }).then(({ code }) => code);
+  return floorCode;
+}
+
+/**
+ * Runs `shape` on the plain-script baseline, or with `floor` on the floor: the same script
+ * scheduling through the least Temporal a task graph can be made of (./floor-workflow.ts), on
+ * `harness`'s server.
+ */
+export async function runBaselineShape(harness: RunnerHarness, shape: Shape, track: (stop: Stoppable) => void, { floor = false } = {}): Promise<BaselineFigures> {
   const codexEnv = await createCodexTestEnv();
   try {
     const repoPath = await harness.makeRepo();
-    const children = graphChildren(shape, `${shape.name}-b`);
+    const children = graphChildren(shape, `${shape.name}-${floor ? 'f' : 'b'}`);
     scriptChildren(harness.model, shape, children);
     const spec = await baselineSpec(repoPath, shape, children, harness.model.codexConfig());
+    if (floor) {
+      const bundlePath = path.join(codexEnv.root, 'floor-workflow-bundle.js');
+      await writeFile(bundlePath, await floorBundle());
+      spec.floor = { address: harness.server.address, namespace: harness.server.namespace, bundlePath };
+    }
     const specPath = path.join(codexEnv.root, 'baseline-spec.json');
     await writeFile(specPath, JSON.stringify(spec));
 
@@ -67,7 +89,7 @@ export async function runBaselineShape(harness: RunnerHarness, shape: Shape, tra
     const shared = sharedCpu();
     const unmatched = harness.model.unmatchedRequests.length;
     harness.model.reset();
-    if (code !== 0) throw new Error(`baseline exited with ${code}:\n${stderr}`);
+    if (code !== 0) throw new Error(`${floor ? 'floor' : 'baseline'} exited with ${code}:\n${stderr}`);
     if (unmatched > 0) throw new Error(`${unmatched} model requests matched no script`);
     const { cpu, machineCpu, ...result } = JSON.parse(stdout.trim().split('\n').at(-1)!) as BaselineResult;
     return { ...result, tree, cpu: { work: cpu, ...shared, machine: machineCpu } };

@@ -6,6 +6,11 @@
  * input order (a task whose prerequisite finished goes before every later-listed ready task, as
  * the reference system schedules them); a dependent starts from its prerequisite's commit.
  *
+ * With `floor` in its spec it is the floor instead: the same work, each task a child workflow
+ * with one activity under a parent workflow that schedules them as the script does
+ * (./floor-workflow.ts), on a worker in this process. What that costs over the plain script is
+ * what any task graph on Temporal pays before codex-runner does anything of its own.
+ *
  * Run as its own process (`node --import tsx scripts/bench/baseline.ts <spec.json>`) so that its
  * process tree can be measured like the worker's; it prints a {@link BaselineResult} as JSON.
  */
@@ -16,6 +21,8 @@ import { promisify } from 'node:util';
 import { cpuDelta, machineBusySeconds, treeCpuSeconds, type CpuSeconds } from './cpu-time';
 import type { CodexConfigObject } from '../../test/support/scripted-model-server';
 import type { BenchChild } from './shapes';
+import type { FloorGraph, floorGraph } from './floor-workflow';
+import { ReadyQueue } from './ready-queue';
 
 const execFileAsync = promisify(execFile);
 
@@ -28,6 +35,8 @@ export interface BaselineSpec {
   children: BenchChild[];
   /** Codex `--config` overrides (the scripted model's provider). */
   codexConfig: CodexConfigObject;
+  /** Run as the floor: on this Temporal server, scheduled by ./floor-workflow.ts, bundled at `bundlePath`. */
+  floor?: { address: string; namespace: string; bundlePath: string };
 }
 
 export interface BaselineTask {
@@ -54,25 +63,24 @@ async function git(cwd: string, args: string[]): Promise<string> {
   return (await execFileAsync('git', args, { cwd })).stdout.trim();
 }
 
+/** The work of one task from `base`: worktree, one codex turn, commit. Returns the commit. */
+type TaskWork = (child: BenchChild, base: string) => Promise<string>;
+
 export async function runBaseline(spec: BaselineSpec): Promise<BaselineResult> {
   const { Codex } = await import('@openai/codex-sdk');
   const codex = new Codex({ config: spec.codexConfig, env: process.env as Record<string, string> });
   await appendFile(path.join(spec.repoPath, '.git', 'info', 'exclude'), '/.plato/\n');
   await mkdir(path.join(spec.repoPath, '.plato', 'worktrees'), { recursive: true });
 
-  const cpu0 = treeCpuSeconds(process.pid);
-  const machine0 = machineBusySeconds();
-  const t0 = performance.now();
+  let t0 = performance.now();
   const since = () => performance.now() - t0;
-  const commits = new Map<string, string>();
   const tasks: BaselineTask[] = [];
   let worktreeLock: Promise<unknown> = Promise.resolve();
   const abortTurns = new AbortController();
 
-  const runTask = async (child: BenchChild): Promise<void> => {
+  const work: TaskWork = async (child, base) => {
     const startedAt = since();
     const worktree = path.join(spec.repoPath, '.plato', 'worktrees', child.taskId);
-    const base = child.dependencyTaskIds.length === 0 ? spec.baseSha : commits.get(child.dependencyTaskIds[0]!)!;
     // Concurrent `git worktree add`s in one repository can read each other's half-made
     // .git/worktrees/<name> ("failed to read …/commondir"): a careful script takes turns.
     const added = worktreeLock.then(() => git(spec.repoPath, ['worktree', 'add', '-q', '-b', `bench/${child.taskId}`, worktree, base]));
@@ -90,7 +98,7 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineResult> {
     const codexDone = since();
     await git(worktree, ['add', '-A']);
     await git(worktree, ['commit', '-q', '--no-verify', '-m', `baseline: ${child.taskId}`]);
-    commits.set(child.taskId, await git(worktree, ['rev-parse', 'HEAD']));
+    const commitSha = await git(worktree, ['rev-parse', 'HEAD']);
     const finishedAt = since();
     tasks.push({
       taskId: child.taskId,
@@ -99,16 +107,26 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineResult> {
       worktreeMs: worktreeDone - startedAt,
       codexMs: codexDone - worktreeDone,
       commitMs: finishedAt - codexDone,
-      commitSha: commits.get(child.taskId)!,
+      commitSha,
     });
+    return commitSha;
   };
 
-  // Ready tasks start in input order (the bench's children all have priority 0), the rule a
-  // graph's parent follows: a dependent that became ready goes before later-listed tasks.
-  const inputOrder = new Map(spec.children.map((child, index) => [child, index]));
-  const ready = spec.children.filter((child) => child.dependencyTaskIds.length === 0);
-  const waiting = spec.children.filter((child) => child.dependencyTaskIds.length > 0);
-  if (waiting.some((child) => child.dependencyTaskIds.length > 1)) throw new Error('the baseline handles one prerequisite per task');
+  const floor = spec.floor ? await startFloor(spec, work) : undefined;
+  try {
+    const cpu0 = treeCpuSeconds(process.pid);
+    const machine0 = machineBusySeconds();
+    t0 = performance.now();
+    await (floor ? floor.run() : runInScript(spec, work, abortTurns));
+    return { wallMs: since(), cpu: cpuDelta(cpu0, treeCpuSeconds(process.pid)), machineCpu: machineBusySeconds() - machine0, tasks };
+  } finally {
+    await floor?.stop();
+  }
+}
+
+/** The plain script's scheduler: at most `slots` tasks at once, in the order of ./ready-queue.ts. */
+async function runInScript(spec: BaselineSpec, work: TaskWork, abortTurns: AbortController): Promise<void> {
+  const queue = new ReadyQueue(spec.children, spec.baseSha);
   // A failed task ends the run, but not before the other turns are aborted and their codex
   // processes gone: exiting under them would leave codex running, orphaned, in the worktrees.
   const inFlight = new Set<Promise<void>>();
@@ -116,16 +134,13 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineResult> {
   await new Promise<void>((resolve, reject) => {
     const pump = () => {
       if (failure !== undefined) return;
-      if (commits.size === spec.children.length) return resolve();
-      while (inFlight.size < spec.slots && ready.length > 0) {
-        const child = ready.shift()!;
-        const run: Promise<void> = runTask(child).then(
-          () => {
+      if (queue.allDone) return resolve();
+      while (inFlight.size < spec.slots && queue.hasReady) {
+        const { task, base } = queue.take()!;
+        const run: Promise<void> = work(task, base).then(
+          (commitSha) => {
             inFlight.delete(run);
-            const nowReady = waiting.filter((dependent) => dependent.dependencyTaskIds.every((id) => commits.has(id)));
-            for (const dependent of nowReady) waiting.splice(waiting.indexOf(dependent), 1);
-            ready.push(...nowReady);
-            ready.sort((a, b) => inputOrder.get(a)! - inputOrder.get(b)!);
+            queue.done(task.taskId, commitSha);
             pump();
           },
           (error: unknown) => {
@@ -133,7 +148,7 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineResult> {
             if (failure !== undefined) return;
             failure = error;
             // Said first: aborting makes the SDK's codex child processes emit errors of their own.
-            console.error(`baseline task ${child.taskId} failed:`, error);
+            console.error(`baseline task ${task.taskId} failed:`, error);
             abortTurns.abort();
             void Promise.allSettled([...inFlight]).then(() => reject(error instanceof Error ? error : new Error(String(error))));
           },
@@ -143,7 +158,40 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineResult> {
     };
     pump();
   });
-  return { wallMs: since(), cpu: cpuDelta(cpu0, treeCpuSeconds(process.pid)), machineCpu: machineBusySeconds() - machine0, tasks };
+}
+
+/**
+ * The floor: the same work, scheduled by the least Temporal a task graph can be made of
+ * (./floor-workflow.ts), on a worker in this process. Its cost over the plain script is what
+ * Temporal itself costs per task, before anything codex-runner does.
+ */
+async function startFloor(spec: BaselineSpec, work: TaskWork): Promise<{ run(): Promise<void>; stop(): Promise<void> }> {
+  const { NativeConnection, Worker } = await import('@temporalio/worker');
+  const { Client, Connection } = await import('@temporalio/client');
+  const { address, namespace, bundlePath } = spec.floor!;
+  const children = new Map(spec.children.map((child) => [child.taskId, child]));
+  const taskQueue = `bench-floor-${process.pid}`;
+  const workerConnection = await NativeConnection.connect({ address });
+  const worker = await Worker.create({
+    connection: workerConnection,
+    namespace,
+    taskQueue,
+    workflowBundle: { codePath: bundlePath },
+    activities: { floorTask: (taskId: string, base: string) => work(children.get(taskId)!, base) },
+    maxConcurrentActivityTaskExecutions: spec.slots,
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+  const graph: FloorGraph = { baseSha: spec.baseSha, slots: spec.slots, children: spec.children.map(({ taskId, dependencyTaskIds }) => ({ taskId, dependencyTaskIds })) };
+  return {
+    run: () => client.workflow.execute<typeof floorGraph>('floorGraph', { taskQueue, workflowId: `bench-floor-${process.pid}-${Date.now()}`, args: [graph] }),
+    async stop() {
+      worker.shutdown();
+      await running;
+      await Promise.all([connection.close(), workerConnection.close()]);
+    },
+  };
 }
 
 if (require.main === module) {
