@@ -4,14 +4,17 @@
  * Everything is real and local: a Temporal dev server on free ports, the scripted model server,
  * worker processes from dist/, the real codex binary. Each shape (scripts/bench/shapes.ts) runs
  * as a task graph on a worker with the shape's slots, then — for the baseline — as a plain
- * script (scripts/bench/baseline.ts). Prints one table; the raw figures go to bench-results.json.
+ * script (scripts/bench/baseline.ts), and as the floor: that script scheduling through a minimal
+ * parent and child workflows (scripts/bench/floor-workflow.ts), what Temporal itself costs.
+ * Prints one table; the raw figures go to bench-results.json.
  * First it replays the recorded histories (scripts/bench/replay-cost.ts): the workflow code's
  * CPU per workflow, a figure the machine's load hardly moves.
  *
- *   npm run bench                     every shape but N = 500 (about 9 minutes on 2 cores)
+ *   npm run bench                     every shape but N = 500 (about 14 minutes on 2 cores)
  *   npm run bench -- --quick          the reference shape only (about a minute)
  *   npm run bench -- --all            every shape, N = 500 too (about 4 minutes more)
  *   npm run bench -- --shapes ref,n500-s8
+ *   npm run bench -- --no-floor       without the floor (about a quarter quicker)
  */
 import { cpus, totalmem } from 'node:os';
 import { writeFile } from 'node:fs/promises';
