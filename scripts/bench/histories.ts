@@ -8,6 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { eventsFromHistory } from '../../src/client/history-events';
 import type { TaskEvent } from '../../src/contracts/events';
@@ -65,19 +66,15 @@ export interface FetchedHistory {
   firstReleases?: FirstReleases;
 }
 
-function ms(ts: temporal.api.history.v1.IHistoryEvent['eventTime']): number {
-  return Number(ts?.seconds?.toString() ?? 0) * 1000 + (ts?.nanos ?? 0) / 1e6;
-}
-
 export function workflowTaskTimes(history: History): WorkflowTaskTimes {
   const times: WorkflowTaskTimes = { scheduleToStartMs: [], startToCompleteMs: [], timedOut: 0, failed: 0 };
   const at = new Map<string, number>();
   for (const event of history.events ?? []) {
-    at.set(String(event.eventId), ms(event.eventTime));
+    at.set(String(event.eventId), tsToMs(event.eventTime));
     const started = event.workflowTaskStartedEventAttributes;
-    if (started) times.scheduleToStartMs.push(ms(event.eventTime) - at.get(String(started.scheduledEventId))!);
+    if (started) times.scheduleToStartMs.push(tsToMs(event.eventTime) - at.get(String(started.scheduledEventId))!);
     const completed = event.workflowTaskCompletedEventAttributes;
-    if (completed) times.startToCompleteMs.push(ms(event.eventTime) - at.get(String(completed.startedEventId))!);
+    if (completed) times.startToCompleteMs.push(tsToMs(event.eventTime) - at.get(String(completed.startedEventId))!);
     if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) times.timedOut++;
     if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) times.failed++;
   }
@@ -101,7 +98,7 @@ export function firstReleases(history: History): FirstReleases | undefined {
   );
   const acks = events.filter((event) => initiated.has(String(event.externalWorkflowExecutionSignaledEventAttributes?.initiatedEventId)));
   if (acks.length === 0) return undefined;
-  return { signals: initiated.size, lastAckMs: Math.max(...acks.map((event) => ms(event.eventTime))) - ms(first.eventTime) };
+  return { signals: initiated.size, lastAckMs: Math.max(...acks.map((event) => tsToMs(event.eventTime))) - tsToMs(first.eventTime) };
 }
 
 /** Where a child's time went, or undefined when it never completed. */
@@ -119,7 +116,7 @@ export function childTimeline(history: History): ChildTimeline | undefined {
   let turnCompletedAt: number | undefined;
   for (const event of events) {
     const id = String(event.eventId);
-    const at = ms(event.eventTime);
+    const at = tsToMs(event.eventTime);
     const scheduledAttrs = event.activityTaskScheduledEventAttributes;
     if (scheduledAttrs) scheduled.set(id, { type: scheduledAttrs.activityType?.name ?? '?', at });
     if (scheduledAttrs?.activityType?.name === 'runCodexTurn') turnScheduledAt ??= at;
@@ -134,8 +131,8 @@ export function childTimeline(history: History): ChildTimeline | undefined {
       if (activity.type === 'runCodexTurn') turnCompletedAt = at;
     }
   }
-  const releasedAt = ms(release.eventTime);
-  const endedAt = ms(end.eventTime);
+  const releasedAt = tsToMs(release.eventTime);
+  const endedAt = tsToMs(end.eventTime);
   const totalMs = endedAt - releasedAt;
   return {
     totalMs,
