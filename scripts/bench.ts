@@ -33,7 +33,7 @@ const WARM_UP: Shape = { name: 'warmup', tasks: 2, slots: 2, modelDelayMs: 0, ba
 function selectedShapes(argv: string[]): Shape[] {
   const names = SHAPES.map((shape) => shape.name).join(',');
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(`usage: npm run bench [-- --quick | --all | --shapes ${names}] [--no-floor]`);
+    console.log(`usage: npm run bench [-- [--quick | --all | --shapes ${names}] [--no-floor]]`);
     console.log('  default: every shape but n500-s8; --quick: ref only; --all: every shape (n500-s8 alone takes about 4 minutes on 2 cores)');
     console.log('  --no-floor: skip the floor (the baseline scheduled by a minimal parent and child workflows) beside each baseline');
     process.exit(0);
@@ -62,18 +62,17 @@ function cpuLine(cpu: ShapeResult['runner']['cpu']): string {
 /** Progress lines with the details behind the table: where each task's time and the CPU went. */
 function reportRun(which: 'runner' | 'baseline' | 'floor', result: ShapeResult): void {
   const phases = phaseMedians(result);
-  const pick = (prefix: string | undefined) =>
-    Object.entries(phases)
-      .filter(([name]) => (prefix === undefined ? !/^(baseline|floor)/.test(name) : name.startsWith(prefix)))
-      .map(([name, value]) => `${name.replace(/^(baseline|floor)/, '').replace(/Ms$/, '')}=${ms(value)}`)
+  const line = (named: Record<string, number | undefined>) =>
+    Object.entries(named)
+      .map(([name, value]) => `${name.replace(/Ms$/, '')}=${ms(value)}`)
       .join(' ');
   if (which !== 'runner') {
     const { wallMs, cpu } = result[which]!;
-    console.log(`  ${which} ${seconds(wallMs)}; medians per task, ms: ${pick(which)}`);
+    console.log(`  ${which} ${seconds(wallMs)}; medians per task, ms: ${line(phases[which] ?? {})}`);
     console.log(`  CPU s: ${cpuLine(cpu)}`);
     return;
   }
-  console.log(`  runner ${seconds(result.runner.wallMs)}; medians per task, ms: ${pick(undefined)}`);
+  console.log(`  runner ${seconds(result.runner.wallMs)}; medians per task, ms: ${line(phases.runner)}`);
   console.log(`  CPU s: ${cpuLine(result.runner.cpu)}`);
   const first = result.runner.firstReleases;
   const firstLinks = result.runner.dependencyLatencyMs.filter((_, i) => i % (CHAIN_LENGTH - 1) === 0);

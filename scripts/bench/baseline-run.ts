@@ -18,15 +18,15 @@ import { graphChildren, scriptChildren, type BenchChild, type Shape } from './sh
 const ROOT = path.resolve(__dirname, '..', '..');
 const BASELINE_ENTRY = path.join(__dirname, 'baseline.ts');
 
-export interface BaselineFigures extends Omit<BaselineResult, 'cpu' | 'machineCpu'> {
+export interface BaselineFigures extends Omit<BaselineResult, 'cpu' | 'devServerCpu' | 'machineCpu'> {
   /** The baseline process (node) and its codex and git children. */
   tree: RssPeaks;
   cpu: BenchCpu;
 }
 
 /** The work of `shape` on `children`, from `repoPath`'s HEAD, for the baseline (or the reference system). */
-export async function baselineSpec(repoPath: string, shape: Shape, children: BenchChild[], codexConfig: CodexConfigObject): Promise<BaselineSpec> {
-  return { repoPath, baseSha: (await simpleGit(repoPath).revparse(['HEAD'])).trim(), slots: shape.slots, goal: GRAPH_GOAL, children, codexConfig };
+export async function baselineSpec(repoPath: string, shape: Shape, children: BenchChild[], codexConfig: CodexConfigObject, devServerPid?: number): Promise<BaselineSpec> {
+  return { repoPath, baseSha: (await simpleGit(repoPath).revparse(['HEAD'])).trim(), slots: shape.slots, goal: GRAPH_GOAL, children, codexConfig, ...(devServerPid === undefined ? {} : { devServerPid }) };
 }
 
 let floorCode: Promise<string> | undefined;
@@ -51,7 +51,7 @@ export async function runBaselineShape(harness: RunnerHarness, shape: Shape, tra
     const repoPath = await harness.makeRepo();
     const children = graphChildren(shape, `${shape.name}-${floor ? 'f' : 'b'}`);
     scriptChildren(harness.model, shape, children);
-    const spec = await baselineSpec(repoPath, shape, children, harness.model.codexConfig());
+    const spec = await baselineSpec(repoPath, shape, children, harness.model.codexConfig(), harness.server.pid);
     if (floor) {
       const bundlePath = path.join(codexEnv.root, 'floor-workflow-bundle.js');
       await writeFile(bundlePath, await floorBundle());
@@ -69,12 +69,12 @@ export async function runBaselineShape(harness: RunnerHarness, shape: Shape, tra
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     track(async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // the group is gone already
-        }
+      // The whole group, even when the script itself has exited: a crashed script can leave its
+      // codex processes running in it.
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone already
       }
       await exited;
     });
@@ -91,8 +91,9 @@ export async function runBaselineShape(harness: RunnerHarness, shape: Shape, tra
     harness.model.reset();
     if (code !== 0) throw new Error(`${floor ? 'floor' : 'baseline'} exited with ${code}:\n${stderr}`);
     if (unmatched > 0) throw new Error(`${unmatched} model requests matched no script`);
-    const { cpu, machineCpu, ...result } = JSON.parse(stdout.trim().split('\n').at(-1)!) as BaselineResult;
-    return { ...result, tree, cpu: { work: cpu, ...shared, machine: machineCpu } };
+    const { cpu, devServerCpu, machineCpu, ...result } = JSON.parse(stdout.trim().split('\n').at(-1)!) as BaselineResult;
+    // The dev server over the script's measured run: the floor's worker start and shutdown are not in it.
+    return { ...result, tree, cpu: { work: cpu, devServer: devServerCpu, benchProcess: shared.benchProcess, machine: machineCpu } };
   } finally {
     await removeCodexEnv(codexEnv);
   }

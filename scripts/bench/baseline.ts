@@ -6,10 +6,8 @@
  * input order (a task whose prerequisite finished goes before every later-listed ready task, as
  * the reference system schedules them); a dependent starts from its prerequisite's commit.
  *
- * With `floor` in its spec it is the floor instead: the same work, each task a child workflow
- * with one activity under a parent workflow that schedules them as the script does
- * (./floor-workflow.ts), on a worker in this process. What that costs over the plain script is
- * what any task graph on Temporal pays before codex-runner does anything of its own.
+ * With `floor` in its spec it runs the same work as the floor instead (./floor-workflow.ts,
+ * run by ./floor-run.ts on a worker in this process).
  *
  * Run as its own process (`node --import tsx scripts/bench/baseline.ts <spec.json>`) so that its
  * process tree can be measured like the worker's; it prints a {@link BaselineResult} as JSON.
@@ -18,10 +16,10 @@ import { execFile } from 'node:child_process';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { cpuDelta, machineBusySeconds, treeCpuSeconds, type CpuSeconds } from './cpu-time';
+import { cpuDelta, machineBusySeconds, processCpuSeconds, treeCpuSeconds, type CpuSeconds } from './cpu-time';
 import type { CodexConfigObject } from '../../test/support/scripted-model-server';
 import type { BenchChild } from './shapes';
-import type { FloorGraph, floorGraph } from './floor-workflow';
+import { prepareFloor } from './floor-run';
 import { ReadyQueue } from './ready-queue';
 
 const execFileAsync = promisify(execFile);
@@ -35,6 +33,8 @@ export interface BaselineSpec {
   children: BenchChild[];
   /** Codex `--config` overrides (the scripted model's provider). */
   codexConfig: CodexConfigObject;
+  /** The dev server (the floor uses it), whose CPU the run measures over its own window. */
+  devServerPid?: number;
   /** Run as the floor: on this Temporal server, scheduled by ./floor-workflow.ts, bundled at `bundlePath`. */
   floor?: { address: string; namespace: string; bundlePath: string };
 }
@@ -52,8 +52,10 @@ export interface BaselineTask {
 
 export interface BaselineResult {
   wallMs: number;
-  /** This script and its codex and git children, from the first task's start to the last commit. */
+  /** This script and its codex and git children, from the first task's start to the last commit (the floor: to its parent's end). */
   cpu: CpuSeconds;
+  /** The dev server's over the same time (0 without `devServerPid`). */
+  devServerCpu: number;
   /** CPU every process on the machine used in that time. */
   machineCpu: number;
   tasks: BaselineTask[];
@@ -64,7 +66,7 @@ async function git(cwd: string, args: string[]): Promise<string> {
 }
 
 /** The work of one task from `base`: worktree, one codex turn, commit. Returns the commit. */
-type TaskWork = (child: BenchChild, base: string) => Promise<string>;
+export type TaskWork = (child: BenchChild, base: string) => Promise<string>;
 
 export async function runBaseline(spec: BaselineSpec): Promise<BaselineResult> {
   const { Codex } = await import('@openai/codex-sdk');
@@ -112,15 +114,24 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineResult> {
     return commitSha;
   };
 
-  const floor = spec.floor ? await startFloor(spec, work) : undefined;
+  const floor = spec.floor ? await prepareFloor(spec, work, abortTurns) : undefined;
   try {
     const cpu0 = treeCpuSeconds(process.pid);
+    const serverCpu = () => (spec.devServerPid === undefined ? { self: 0, children: 0 } : processCpuSeconds(spec.devServerPid));
+    const server0 = serverCpu();
     const machine0 = machineBusySeconds();
     t0 = performance.now();
     await (floor ? floor.run() : runInScript(spec, work, abortTurns));
-    return { wallMs: since(), cpu: cpuDelta(cpu0, treeCpuSeconds(process.pid)), machineCpu: machineBusySeconds() - machine0, tasks };
+    const server = cpuDelta(server0, serverCpu());
+    return {
+      wallMs: since(),
+      cpu: cpuDelta(cpu0, treeCpuSeconds(process.pid)),
+      devServerCpu: server.self + server.children,
+      machineCpu: machineBusySeconds() - machine0,
+      tasks,
+    };
   } finally {
-    await floor?.stop();
+    await floor?.close();
   }
 }
 
@@ -158,40 +169,6 @@ async function runInScript(spec: BaselineSpec, work: TaskWork, abortTurns: Abort
     };
     pump();
   });
-}
-
-/**
- * The floor: the same work, scheduled by the least Temporal a task graph can be made of
- * (./floor-workflow.ts), on a worker in this process. Its cost over the plain script is what
- * Temporal itself costs per task, before anything codex-runner does.
- */
-async function startFloor(spec: BaselineSpec, work: TaskWork): Promise<{ run(): Promise<void>; stop(): Promise<void> }> {
-  const { NativeConnection, Worker } = await import('@temporalio/worker');
-  const { Client, Connection } = await import('@temporalio/client');
-  const { address, namespace, bundlePath } = spec.floor!;
-  const children = new Map(spec.children.map((child) => [child.taskId, child]));
-  const taskQueue = `bench-floor-${process.pid}`;
-  const workerConnection = await NativeConnection.connect({ address });
-  const worker = await Worker.create({
-    connection: workerConnection,
-    namespace,
-    taskQueue,
-    workflowBundle: { codePath: bundlePath },
-    activities: { floorTask: (taskId: string, base: string) => work(children.get(taskId)!, base) },
-    maxConcurrentActivityTaskExecutions: spec.slots,
-  });
-  const running = worker.run();
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
-  const graph: FloorGraph = { baseSha: spec.baseSha, slots: spec.slots, children: spec.children.map(({ taskId, dependencyTaskIds }) => ({ taskId, dependencyTaskIds })) };
-  return {
-    run: () => client.workflow.execute<typeof floorGraph>('floorGraph', { taskQueue, workflowId: `bench-floor-${process.pid}-${Date.now()}`, args: [graph] }),
-    async stop() {
-      worker.shutdown();
-      await running;
-      await Promise.all([connection.close(), workerConnection.close()]);
-    },
-  };
 }
 
 if (require.main === module) {

@@ -20,7 +20,8 @@ export interface FloorGraph {
   children: QueuedTask[];
 }
 
-const { floorTask } = proxyActivities<FloorActivities>({ startToCloseTimeout: '10 minutes' });
+// One attempt: a retry would find its branch and worktree there already, and fail forever.
+const { floorTask } = proxyActivities<FloorActivities>({ startToCloseTimeout: '10 minutes', retry: { maximumAttempts: 1 } });
 
 export async function floorChild(taskId: string, base: string): Promise<string> {
   return floorTask(taskId, base);

@@ -13,7 +13,7 @@ export interface ShapeResult {
   shape: Shape;
   runner: RunnerFigures;
   baseline?: BaselineFigures;
-  /** The baseline's script scheduling through the least Temporal a graph can be made of. */
+  /** The floor (scripts/bench/floor-workflow.ts). */
   floor?: BaselineFigures;
 }
 
@@ -47,6 +47,7 @@ export interface DerivedFigures {
   /** Share of the machine's CPU that other processes took during the runner's (and the baseline's) run. */
   otherLoad: number;
   baselineOtherLoad?: number;
+  floorOtherLoad?: number;
 }
 
 export const totalCpu = (cpu: RunnerFigures['cpu']) => cpu.work.self + cpu.work.children + cpu.devServer + cpu.benchProcess;
@@ -70,6 +71,7 @@ export function derive({ shape, runner, baseline, floor }: ShapeResult): Derived
       ? {
           floorWallS: floor.wallMs / 1000,
           floorCpuPerTaskS: totalCpu(floor.cpu) / shape.tasks,
+          floorOtherLoad: otherCpu(floor.cpu) / ((floor.wallMs / 1000) * cpus().length),
           ...(baseline ? { floorRatio: floor.wallMs / baseline.wallMs } : {}),
         }
       : {}),
@@ -84,33 +86,32 @@ export function derive({ shape, runner, baseline, floor }: ShapeResult): Derived
   };
 }
 
-/** Medians per task of where the time went, for the runner (from histories) and the baseline. */
-export function phaseMedians({ runner, baseline, floor }: ShapeResult): Record<string, number | undefined> {
+/** Medians per task of where the time went: the runner's from histories, the script's (baseline, floor) as it timed them. */
+export function phaseMedians({ runner, baseline, floor }: ShapeResult): {
+  runner: Record<string, number | undefined>;
+  baseline?: Record<string, number | undefined>;
+  floor?: Record<string, number | undefined>;
+} {
   const pick = (get: (t: RunnerFigures['timelines'][number]) => number | undefined) =>
     median(runner.timelines.map(get).filter((value): value is number => value !== undefined));
+  const script = ({ tasks }: BaselineFigures) => ({
+    worktreeMs: median(tasks.map((t) => t.worktreeMs)),
+    codexMs: median(tasks.map((t) => t.codexMs)),
+    commitMs: median(tasks.map((t) => t.commitMs)),
+  });
   return {
-    // Runtime check and worktree (local activities) with the workflow tasks around them.
-    releaseToTurnMs: pick((t) => t.beforeTurnMs),
-    codexSlotWaitMs: pick((t) => t.queuedMs.runCodexTurn),
-    codexTurnMs: pick((t) => t.ranMs.runCodexTurn),
-    // The commit (a local activity) and the last workflow tasks.
-    turnToDoneMs: pick((t) => t.afterTurnMs),
-    releasedToDoneMs: pick((t) => t.totalMs),
-    graphTailMs: runner.tailMs,
-    ...(baseline
-      ? {
-          baselineWorktreeMs: median(baseline.tasks.map((t) => t.worktreeMs)),
-          baselineCodexMs: median(baseline.tasks.map((t) => t.codexMs)),
-          baselineCommitMs: median(baseline.tasks.map((t) => t.commitMs)),
-        }
-      : {}),
-    ...(floor
-      ? {
-          floorWorktreeMs: median(floor.tasks.map((t) => t.worktreeMs)),
-          floorCodexMs: median(floor.tasks.map((t) => t.codexMs)),
-          floorCommitMs: median(floor.tasks.map((t) => t.commitMs)),
-        }
-      : {}),
+    runner: {
+      // Runtime check and worktree (local activities) with the workflow tasks around them.
+      releaseToTurnMs: pick((t) => t.beforeTurnMs),
+      codexSlotWaitMs: pick((t) => t.queuedMs.runCodexTurn),
+      codexTurnMs: pick((t) => t.ranMs.runCodexTurn),
+      // The commit (a local activity) and the last workflow tasks.
+      turnToDoneMs: pick((t) => t.afterTurnMs),
+      releasedToDoneMs: pick((t) => t.totalMs),
+      graphTailMs: runner.tailMs,
+    },
+    ...(baseline ? { baseline: script(baseline) } : {}),
+    ...(floor ? { floor: script(floor) } : {}),
   };
 }
 
@@ -161,7 +162,7 @@ const COLUMNS: Column[] = [
   { header: 'worker MB', cell: (r) => (r.shape.historyOnly ? '-' : mb(r.runner.worker.rootPeakBytes)) },
   { header: 'tree MB', cell: (r) => (r.shape.historyOnly ? '-' : mb(r.runner.worker.treePeakBytes)) },
   { header: 'base tree MB', cell: (r) => mb(r.baseline?.tree.treePeakBytes) },
-  { header: 'other load %', cell: (_, f) => `${(100 * f.otherLoad).toFixed(0)}/${f.baselineOtherLoad === undefined ? '-' : (100 * f.baselineOtherLoad).toFixed(0)}` },
+  { header: 'other load %', cell: (_, f) => [f.otherLoad, f.baselineOtherLoad, f.floorOtherLoad].map((load) => (load === undefined ? '-' : (100 * load).toFixed(0))).join('/') },
 ];
 
 const floorNote = (figures: DerivedFigures) => (figures.floorRatio === undefined ? '' : ` (the floor: ${figures.floorRatio.toFixed(2)})`);
@@ -182,11 +183,12 @@ export function formatTable(results: readonly ShapeResult[]): string {
 
   out.push(
     '',
-    'ratio = runner wall / baseline wall; floor = the baseline script scheduling through a parent workflow and one child workflow',
-    'with one activity per task, nothing else (floor ratio = floor wall / baseline wall: what Temporal itself costs); ovh = (runner - baseline) / tasks; dep = prerequisite task.completed -> dependent',
-    'task.graph.worker.started (samples); CPU = all processes of a run incl. the dev server (runner/baseline/floor); KB = protobuf-encoded history;',
+    'ratio = runner wall / baseline wall; floor = the baseline script scheduling through a parent workflow and one child',
+    'workflow with one activity per task (scripts/bench/floor-workflow.ts); floor ratio = floor wall / baseline wall;',
+    'ovh = (runner - baseline) / tasks; dep = prerequisite task.completed -> dependent task.graph.worker.started (samples);',
+    'CPU = all processes of a run incl. the dev server (runner/baseline/floor); KB = protobuf-encoded history;',
     'MB = peak VmRSS (tree: summed over the worker or baseline and their children); other load = share of the machine',
-    'other processes took during the run (runner/baseline): figures from a busy machine are not comparable.',
+    'other processes took during the run (runner/baseline/floor): figures from a busy machine are not comparable.',
   );
   out.push('', 'Targets:');
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
