@@ -14,6 +14,7 @@
  *   npm run bench -- --quick          the reference shape only (about a minute)
  *   npm run bench -- --all            every shape, N = 500 too (about 4 minutes more)
  *   npm run bench -- --shapes ref,n500-s8
+ *   npm run bench -- --shapes ref --rounds 5   five interleaved rounds, then the medians
  *   npm run bench -- --no-floor       without the floor (about a quarter quicker)
  */
 import { cpus, totalmem } from 'node:os';
@@ -33,8 +34,9 @@ const WARM_UP: Shape = { name: 'warmup', tasks: 2, slots: 2, modelDelayMs: 0, ba
 function selectedShapes(argv: string[]): Shape[] {
   const names = SHAPES.map((shape) => shape.name).join(',');
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(`usage: npm run bench [-- [--quick | --all | --shapes ${names}] [--no-floor]]`);
+    console.log(`usage: npm run bench [-- [--quick | --all | --shapes ${names}] [--rounds n] [--no-floor]]`);
     console.log('  default: every shape but n500-s8; --quick: ref only; --all: every shape (n500-s8 alone takes about 4 minutes on 2 cores)');
+    console.log('  --rounds n: run each shape n times, runner, baseline and floor interleaved; a row per round, then the medians');
     console.log('  --no-floor: skip the floor (the baseline scheduled by a minimal parent and child workflows) beside each baseline');
     process.exit(0);
   }
@@ -47,6 +49,17 @@ function selectedShapes(argv: string[]): Shape[] {
     console.error((error as Error).message);
     process.exit(1);
   }
+}
+
+function roundsOption(argv: string[]): number {
+  if (!argv.includes('--rounds')) return 1;
+  const value = argv[argv.indexOf('--rounds') + 1];
+  const rounds = Number(value);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) {
+    console.error(`--rounds must be a whole number from 1 to 20, got ${value ?? 'nothing'}`);
+    process.exit(1);
+  }
+  return rounds;
 }
 
 /** Set on Ctrl-C: what fails after it (calls cut off by the closed connection) is expected. */
@@ -93,6 +106,7 @@ function reportRun(which: 'runner' | 'baseline' | 'floor', result: ShapeResult):
 async function main(): Promise<void> {
   const shapes = selectedShapes(process.argv.slice(2));
   const withFloor = !process.argv.includes('--no-floor');
+  const rounds = roundsOption(process.argv.slice(2));
   const began = performance.now();
   const live = new Set<Stoppable>();
   const track = (stop: Stoppable) => live.add(stop);
@@ -135,7 +149,10 @@ async function main(): Promise<void> {
     await runRunnerShape(harness, WARM_UP, track);
     await runBaselineShape(harness, WARM_UP, track);
 
-    for (const shape of shapes) {
+    // Rounds interleave the runner, the baseline and the floor, so that the host's slow moments
+    // fall on all three alike; each round's ids are its own (a graph's ids must be new).
+    const runs = shapes.flatMap((shape) => Array.from({ length: rounds }, (_, i) => (rounds === 1 ? shape : { ...shape, name: `${shape.name}.r${i + 1}`, round: { of: shape.name, index: i + 1 } })));
+    for (const shape of runs) {
       const label = `${shape.name} (${shape.tasks} tasks, ${shape.slots} slots, model ${shape.modelDelayMs / 1000} s)`;
       console.log(`\n${label}: runner…`);
       const runner = await runRunnerShape(harness, shape, track);

@@ -165,7 +165,28 @@ const COLUMNS: Column[] = [
   { header: 'other load %', cell: (_, f) => [f.otherLoad, f.baselineOtherLoad, f.floorOtherLoad].map((load) => (load === undefined ? '-' : (100 * load).toFixed(0))).join('/') },
 ];
 
-const floorNote = (figures: DerivedFigures) => (figures.floorRatio === undefined ? '' : ` (the floor: ${figures.floorRatio.toFixed(2)})`);
+/** The results of each shape, its rounds together (`--rounds`), in the order they ran. */
+function byShape(results: readonly ShapeResult[]): Map<string, ShapeResult[]> {
+  const groups = new Map<string, ShapeResult[]>();
+  for (const result of results) {
+    const name = result.shape.round?.of ?? result.shape.name;
+    groups.set(name, [...(groups.get(name) ?? []), result]);
+  }
+  return groups;
+}
+
+const rounds = (results: readonly ShapeResult[]) => Math.max(1, ...results.map((result) => result.shape.round?.index ?? 1));
+
+/** The median of a figure over a shape's rounds, printed with its range when there are several. */
+function spread(values: readonly (number | undefined)[]): { median: number; format(digits: number): string } | undefined {
+  const known = values.filter((value): value is number => value !== undefined).sort((a, b) => a - b);
+  const middle = median(known);
+  if (middle === undefined) return undefined;
+  return {
+    median: middle,
+    format: (digits) => (known.length === 1 ? middle.toFixed(digits) : `${middle.toFixed(digits)} [${known[0]!.toFixed(digits)}-${known.at(-1)!.toFixed(digits)}]`),
+  };
+}
 
 /** The fixed-width table of every shape, then each target and whether it was met. */
 export function formatTable(results: readonly ShapeResult[]): string {
@@ -190,27 +211,33 @@ export function formatTable(results: readonly ShapeResult[]): string {
     'MB = peak VmRSS (tree: summed over the worker or baseline and their children); other load = share of the machine',
     'other processes took during the run (runner/baseline/floor): figures from a busy machine are not comparable.',
   );
-  out.push('', 'Targets:');
+  out.push('', rounds(results) > 1 ? 'Targets (medians over the rounds, range in brackets):' : 'Targets:');
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
-  for (const result of results) {
-    const figures = derive(result);
-    const { name, tasks } = result.shape;
-    if (name === 'ref' && figures.ratio !== undefined) {
-      out.push(`  ratio ${name} <= ${TARGETS.referenceRatio.toFixed(2)}: ${figures.ratio.toFixed(2)} ${verdict(figures.ratio <= TARGETS.referenceRatio)}${floorNote(figures)}`);
+  for (const [name, group] of byShape(results)) {
+    const { tasks, historyOnly } = group[0]!.shape;
+    const figures = group.map(derive);
+    const ratio = spread(figures.map((f) => f.ratio));
+    const floor = spread(figures.map((f) => f.floorRatio));
+    const dependencyP50 = spread(figures.map((f) => f.dependencyP50Ms));
+    const floorNote = floor ? ` (the floor: ${floor.format(2)})` : '';
+    if (name === 'ref' && ratio) {
+      out.push(`  ratio ${name} <= ${TARGETS.referenceRatio.toFixed(2)}: ${ratio.format(2)} ${verdict(ratio.median <= TARGETS.referenceRatio)}${floorNote}`);
     }
-    if (tasks === 200 && figures.ratio !== undefined) {
-      out.push(`  ratio ${name} <= ${TARGETS.n200Ratio.toFixed(2)}: ${figures.ratio.toFixed(2)} ${verdict(figures.ratio <= TARGETS.n200Ratio)}${floorNote(figures)}`);
+    if (tasks === 200 && ratio) {
+      out.push(`  ratio ${name} <= ${TARGETS.n200Ratio.toFixed(2)}: ${ratio.format(2)} ${verdict(ratio.median <= TARGETS.n200Ratio)}${floorNote}`);
     }
-    if (!result.shape.historyOnly && figures.dependencyP50Ms !== undefined) {
-      out.push(`  dep p50 ${name} <= ${TARGETS.dependencyP50Ms} ms: ${figures.dependencyP50Ms.toFixed(0)} ms ${verdict(figures.dependencyP50Ms <= TARGETS.dependencyP50Ms)}`);
+    if (!historyOnly && dependencyP50) {
+      out.push(`  dep p50 ${name} <= ${TARGETS.dependencyP50Ms} ms: ${dependencyP50.format(0)} ms ${verdict(dependencyP50.median <= TARGETS.dependencyP50Ms)}`);
     }
-    if (result.shape.historyOnly) {
-      const { parent, largestChild } = result.runner.history;
-      const share = (value: number, limit: number) => `${((100 * value) / limit).toFixed(1)}%`;
-      out.push(
-        `  history ${name}: parent ${parent.events} events (${share(parent.events, HISTORY_LIMITS.events)} of 51,200), ${kb(parent.bytes)} KB (${share(parent.bytes, HISTORY_LIMITS.bytes)} of 50 MB); ` +
-          `largest child ${largestChild.events} events, ${kb(largestChild.bytes)} KB`,
-      );
+    if (historyOnly) {
+      for (const result of group) {
+        const { parent, largestChild } = result.runner.history;
+        const share = (value: number, limit: number) => `${((100 * value) / limit).toFixed(1)}%`;
+        out.push(
+          `  history ${result.shape.name}: parent ${parent.events} events (${share(parent.events, HISTORY_LIMITS.events)} of 51,200), ${kb(parent.bytes)} KB (${share(parent.bytes, HISTORY_LIMITS.bytes)} of 50 MB); ` +
+            `largest child ${largestChild.events} events, ${kb(largestChild.bytes)} KB`,
+        );
+      }
     }
   }
   return out.join('\n');

@@ -25,6 +25,8 @@ export interface Shape {
   historyOnly?: boolean;
   /** Not in the default run (too slow for it): `--all` or `--shapes` selects it. */
   optIn?: boolean;
+  /** With `--rounds`: the shape this is a round of, and which round (from 1). */
+  round?: { of: string; index: number };
 }
 
 export const CHAIN_LENGTH = 5;
