@@ -180,8 +180,10 @@ const rounds = (results: readonly ShapeResult[]) => Math.max(1, ...results.map((
 /** The median of a figure over a shape's rounds, printed with its range when there are several. */
 function spread(values: readonly (number | undefined)[]): { median: number; format(digits: number): string } | undefined {
   const known = values.filter((value): value is number => value !== undefined).sort((a, b) => a - b);
-  const middle = median(known);
-  if (middle === undefined) return undefined;
+  if (known.length === 0) return undefined;
+  // The mean of the middle two for an even count: the nearest rank would take the lower one.
+  const half = Math.floor(known.length / 2);
+  const middle = known.length % 2 === 1 ? known[half]! : (known[half - 1]! + known[half]!) / 2;
   return {
     median: middle,
     format: (digits) => (known.length === 1 ? middle.toFixed(digits) : `${middle.toFixed(digits)} [${known[0]!.toFixed(digits)}-${known.at(-1)!.toFixed(digits)}]`),
