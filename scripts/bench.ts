@@ -26,7 +26,7 @@ import { runBaselineShape } from './bench/baseline-run';
 import { derive, formatTable, otherCpu, phaseMedians, workflowTaskSummary, type ShapeResult } from './bench/report';
 import { measureReplayCost, type ReplayCost } from './bench/replay-cost';
 import { runRunnerShape, type Stoppable } from './bench/runner-run';
-import { CHAIN_LENGTH, QUICK_SHAPES, SHAPES, shapesNamed, type Shape } from './bench/shapes';
+import { CHAIN_LENGTH, inRounds, QUICK_SHAPES, SHAPES, shapesNamed, type Shape } from './bench/shapes';
 
 const RESULTS_FILE = path.resolve(__dirname, '..', 'bench-results.json');
 const WARM_UP: Shape = { name: 'warmup', tasks: 2, slots: 2, modelDelayMs: 0, baseline: true };
@@ -149,10 +149,9 @@ async function main(): Promise<void> {
     await runRunnerShape(harness, WARM_UP, track);
     await runBaselineShape(harness, WARM_UP, track);
 
-    // Rounds interleave the runner, the baseline and the floor, so that the host's slow moments
-    // fall on all three alike; each round's ids are its own (a graph's ids must be new).
-    const runs = shapes.flatMap((shape) => Array.from({ length: rounds }, (_, i) => (rounds === 1 ? shape : { ...shape, name: `${shape.name}.r${i + 1}`, round: { of: shape.name, index: i + 1 } })));
-    for (const shape of runs) {
+    // Each round runs the runner, the baseline and the floor in turn, so that the host's slow
+    // moments fall on all three alike.
+    for (const shape of inRounds(shapes, rounds)) {
       const label = `${shape.name} (${shape.tasks} tasks, ${shape.slots} slots, model ${shape.modelDelayMs / 1000} s)`;
       console.log(`\n${label}: runner…`);
       const runner = await runRunnerShape(harness, shape, track);

@@ -12,7 +12,7 @@ import type { RunnerHarness } from '../../test/support/runner-harness';
 import type { CodexConfigObject } from '../../test/support/scripted-model-server';
 import type { BaselineResult, BaselineSpec } from './baseline';
 import { sampleProcessTreeRss, type RssPeaks } from './process-tree-rss';
-import { GRAPH_GOAL, measureSharedCpu, removeCodexEnv, type BenchCpu, type Stoppable } from './runner-run';
+import { GRAPH_GOAL, measureBenchProcessCpu, removeCodexEnv, type BenchCpu, type Stoppable } from './runner-run';
 import { graphChildren, scriptChildren, type BenchChild, type Shape } from './shapes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -83,17 +83,17 @@ export async function runBaselineShape(harness: RunnerHarness, shape: Shape, tra
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const sampler = sampleProcessTreeRss(child.pid!);
-    const sharedCpu = measureSharedCpu(harness);
+    // The dev server's CPU the script measures itself, over its measured run.
+    const benchCpu = measureBenchProcessCpu();
     const code = await exited;
     const tree = sampler.stop();
-    const shared = sharedCpu();
+    const benchProcess = benchCpu();
     const unmatched = harness.model.unmatchedRequests.length;
     harness.model.reset();
     if (code !== 0) throw new Error(`${floor ? 'floor' : 'baseline'} exited with ${code}:\n${stderr}`);
     if (unmatched > 0) throw new Error(`${unmatched} model requests matched no script`);
     const { cpu, devServerCpu, machineCpu, ...result } = JSON.parse(stdout.trim().split('\n').at(-1)!) as BaselineResult;
-    // The dev server over the script's measured run: the floor's worker start and shutdown are not in it.
-    return { ...result, tree, cpu: { work: cpu, devServer: devServerCpu, benchProcess: shared.benchProcess, machine: machineCpu } };
+    return { ...result, tree, cpu: { work: cpu, devServer: devServerCpu, benchProcess, machine: machineCpu } };
   } finally {
     await removeCodexEnv(codexEnv);
   }

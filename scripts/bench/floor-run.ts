@@ -20,7 +20,7 @@ export interface FloorRun {
 export async function prepareFloor(spec: BaselineSpec, work: TaskWork, abortTurns: AbortController): Promise<FloorRun> {
   const { address, namespace, bundlePath } = spec.floor!;
   // Checked here: thrown in workflow code, it would fail workflow tasks over and over instead.
-  new ReadyQueue(spec.children, spec.baseSha);
+  ReadyQueue.check(spec.children);
   const children = new Map(spec.children.map((child) => [child.taskId, child]));
   const taskQueue = `bench-floor-${process.pid}`;
   const workerConnection = await NativeConnection.connect({ address });

@@ -21,10 +21,15 @@ export class ReadyQueue<T extends QueuedTask> {
     private readonly tasks: readonly T[],
     private readonly baseSha: string,
   ) {
-    if (tasks.some((task) => task.dependencyTaskIds.length > 1)) throw new Error('the bench handles one prerequisite per task');
+    ReadyQueue.check(tasks);
     this.inputOrder = new Map(tasks.map((task, index) => [task.taskId, index]));
     this.ready = tasks.filter((task) => task.dependencyTaskIds.length === 0);
     this.waiting = tasks.filter((task) => task.dependencyTaskIds.length > 0);
+  }
+
+  /** Throws for a graph the queue cannot run: a task with more than one prerequisite. */
+  static check(tasks: readonly QueuedTask[]): void {
+    if (tasks.some((task) => task.dependencyTaskIds.length > 1)) throw new Error('the bench handles one prerequisite per task');
   }
 
   get hasReady(): boolean {

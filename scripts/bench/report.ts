@@ -178,7 +178,7 @@ function byShape(results: readonly ShapeResult[]): Map<string, ShapeResult[]> {
 const rounds = (results: readonly ShapeResult[]) => Math.max(1, ...results.map((result) => result.shape.round?.index ?? 1));
 
 /** The median of a figure over a shape's rounds, printed with its range when there are several. */
-function spread(values: readonly (number | undefined)[]): { median: number; format(digits: number): string } | undefined {
+export function spread(values: readonly (number | undefined)[]): { median: number; format(digits: number): string } | undefined {
   const known = values.filter((value): value is number => value !== undefined).sort((a, b) => a - b);
   if (known.length === 0) return undefined;
   // The mean of the middle two for an even count: the nearest rank would take the lower one.

@@ -50,11 +50,17 @@ export interface BenchCpu {
 /** Measures the CPU the dev server and this bench process use between this call and the returned function's call. */
 export function measureSharedCpu(harness: RunnerHarness): () => Pick<BenchCpu, 'devServer' | 'benchProcess'> {
   const server0 = processCpuSeconds(harness.server.pid!);
-  const bench0 = processCpuSeconds(process.pid);
+  const benchCpu = measureBenchProcessCpu();
   return () => {
     const server = cpuDelta(server0, processCpuSeconds(harness.server.pid!));
-    return { devServer: server.self + server.children, benchProcess: cpuDelta(bench0, processCpuSeconds(process.pid)).self };
+    return { devServer: server.self + server.children, benchProcess: benchCpu() };
   };
+}
+
+/** Measures the CPU this bench process (client and model server) uses between this call and the returned function's call. */
+export function measureBenchProcessCpu(): () => number {
+  const bench0 = processCpuSeconds(process.pid);
+  return () => cpuDelta(bench0, processCpuSeconds(process.pid)).self;
 }
 
 function at(events: { type: string; at: string }[], type: string): number {

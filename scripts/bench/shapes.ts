@@ -51,6 +51,15 @@ export const SHAPES: readonly Shape[] = [
 
 export const QUICK_SHAPES = ['ref'];
 
+/**
+ * Each shape `rounds` times in a row (with one round, the shapes themselves). A round has ids of
+ * its own (a graph's ids must be new): `ref.r2` is the second round of `ref`.
+ */
+export function inRounds(shapes: readonly Shape[], rounds: number): Shape[] {
+  if (rounds === 1) return [...shapes];
+  return shapes.flatMap((shape) => Array.from({ length: rounds }, (_, i) => ({ ...shape, name: `${shape.name}.r${i + 1}`, round: { of: shape.name, index: i + 1 } })));
+}
+
 /** The shapes named (in table order); throws naming the unknown ones and the known ones. */
 export function shapesNamed(names: readonly string[]): Shape[] {
   const unknown = names.filter((name) => !SHAPES.some((shape) => shape.name === name));
