@@ -30,8 +30,7 @@ export function processCpuSeconds(pid: number): CpuSeconds {
 
 /**
  * CPU seconds of `pid` (self) and of everything under it (children): the descendants it has
- * reaped, and those still running with what they have reaped (the worker's launcher process
- * lives as long as the worker, and the git commands it runs are its children, not the worker's).
+ * reaped, and those still running with what they have reaped (a codex session still running, say).
  */
 export function treeCpuSeconds(pid: number): CpuSeconds {
   const root = processCpuSeconds(pid);

@@ -12,7 +12,6 @@ import {
 } from '../host/codex-binary';
 import { installCodexRuntime } from '../host/codex-runtime-install';
 import { checkCodexCredentials } from '../host/credentials';
-import { LauncherGoneError } from '../host/launcher';
 import { ConfigError } from '../host/runner-config';
 import { heartbeatWhile } from './heartbeat-while';
 import type { HostSettings } from './host-settings';
@@ -37,8 +36,8 @@ function installWhileHeartbeating(context: Context): Promise<CodexBinary> {
 
 /**
  * The binaries this worker process has verified, by path, with the file they were then (device,
- * inode, size, mtime). `codex --version` forks the whole worker (13–25 ms of CPU at a few hundred
- * MB) and its answer changes only when the file does, so each task does not need to ask again.
+ * inode, size, mtime). `codex --version` is a process start, and its answer changes only when the
+ * file does, so each task does not need to ask again.
  */
 const verifiedBinaries = new Map<string, { file: string; version: string }>();
 
@@ -72,8 +71,7 @@ async function verifyCodexBinaryOnce(binary: CodexBinary): Promise<{ version: st
  * A broken runtime or config does not heal by retrying, so those failures are final:
  * `CODEX_INSTALL_FAILED` when npm fails, `CODEX_VERIFY_FAILED` when the binary or the credential
  * is wrong, `CONFIG_INVALID` for a config file that cannot be read, `CODEX_RUNTIME_FAILED` for
- * anything else. Only the launcher's helper process dying under `codex --version` is retried:
- * the next attempt gets a new helper.
+ * anything else.
  */
 export function createCheckCodexRuntime(settings: HostSettings) {
   return async function checkCodexRuntime(): Promise<CodexRuntimeStatus> {
@@ -95,7 +93,6 @@ export function createCheckCodexRuntime(settings: HostSettings) {
     } catch (error) {
       if (context.cancellationSignal.aborted) throw error;
       if (error instanceof CodexRuntimeError || error instanceof ConfigError) throw ApplicationFailure.nonRetryable(error.message, error.code);
-      if (error instanceof LauncherGoneError) throw ApplicationFailure.retryable(error.message, ErrorCode.codexRuntimeFailed);
       throw ApplicationFailure.nonRetryable((error as Error).message, ErrorCode.codexRuntimeFailed);
     }
   };

@@ -34,8 +34,8 @@ export interface TaskCommit {
  * files a git process killed mid-commit leaves (index, HEAD, branch) are removed first (the
  * worktree and its branch are the task's own, so no other git process can be working in them).
  *
- * Each git command forks the worker, so the git directories are read from files, and one
- * `git diff --numstat` gives both the file list and the approvers' summary.
+ * The git directories are read from files, and one `git diff --numstat` gives both the file
+ * list and the approvers' summary.
  */
 export async function commitTaskWork(input: CommitTaskWorkInput): Promise<TaskCommit> {
   if (!existsSync(input.worktreePath)) {
@@ -57,13 +57,15 @@ async function commit(input: CommitTaskWorkInput): Promise<TaskCommit> {
     await rm(lock, { force: true });
   }
 
-  await git(worktree, ['add', '--all']);
-  const staged = await runGit(worktree, ['diff', '--cached', '--quiet']);
-  if (staged.code !== 0 && staged.code !== 1) throw new Error(`git diff --cached failed: ${staged.stderr.trim()}`);
-  if (staged.code === 1) {
-    await git(worktree, ['commit', '--no-verify', '--quiet', '-m', input.message]);
+  // Both print what they did (see host/git.ts on silent commands).
+  await git(worktree, ['add', '--all', '--verbose']);
+  const committed = await runGit(worktree, ['commit', '--no-verify', '-m', input.message]);
+  // `git commit` also fails when there is nothing to commit: an agent that changed nothing.
+  if (committed.code !== 0 && (await runGit(worktree, ['diff', '--cached', '--quiet'])).code !== 0) {
+    throw new Error(`git commit failed: ${committed.stderr.trim() || committed.stdout.trim()}`);
   }
   const commitSha = await git(worktree, ['rev-parse', 'HEAD']);
+  if (commitSha === input.baseSha) return { commitSha, filesChanged: [], diffStat: '' };
   // -z: paths exactly as they are (no quoting of unusual names); --no-renames: a rename is its
   // two paths, whatever the user's diff.renames says.
   // --shortstat adds git's own summary line after the NUL-terminated records.

@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
 import type { GraphConflict } from '../contracts/graph';
 import { graphBranchName } from '../contracts/ids';
-import { commitOf, git, mergeCommits } from '../host/git';
+import { commitOf, mergeCommits, setBranch } from '../host/git';
 import { heartbeatWhile } from './heartbeat-while';
 
 export interface ResolveGraphBaseInput {
@@ -46,11 +46,11 @@ export interface GraphBranch {
  * Merges the completed children's work, in dependency order, into `plato/graph-<parentId>`. A
  * child whose work conflicts with what is merged so far is left out and reported, and the rest
  * still merge. The merges happen in the object database (no worktree), and the branch is set
- * with one `update-ref` at the end, so a retry recomputes the same commits and nothing is half-done.
+ * in one ref transaction at the end, so a retry recomputes the same commits and nothing is
+ * half-done. It heartbeats, so the merge of a worker that died is retried once the heartbeat
+ * timeout passes.
  */
 export function mergeGraphBranch(input: MergeGraphBranchInput): Promise<GraphBranch> {
-  // Beating, the merge of a worker that died is retried once the workflow's heartbeat timeout
-  // passes, not only after its 5-minute start-to-close.
   return heartbeatWhile(Context.current(), `merging ${input.commits.length} commit(s)`, MERGE_HEARTBEAT_MS, () => merge(input));
 }
 
@@ -71,6 +71,6 @@ async function merge(input: MergeGraphBranchInput): Promise<GraphBranch> {
     }
   }
   const branchName = graphBranchName(input.parentTaskId);
-  await git(input.repoPath, ['update-ref', `refs/heads/${branchName}`, head]);
+  await setBranch(input.repoPath, branchName, head);
   return { branchName, commitSha: head, mergedTaskIds, conflicts };
 }

@@ -87,12 +87,11 @@ interface TaskPlace {
  * worktree left by an earlier attempt is reused, and a directory left half-made by an interrupted
  * `git worktree add` is pruned and made again.
  *
- * Every git command is a process start (a fork of the worker costs 13–25 ms of CPU at a few
- * hundred MB unless the launcher runs it), so a first attempt, which finds no worktree directory,
+ * Every git command is a process start, so a first attempt, which finds no worktree directory,
  * makes the worktree with one `git worktree add -b` (and one `rev-parse` unless the base is
- * already a commit id) and inspects nothing first. Whatever makes
- * that fail (a branch or a lock left by a killed attempt, an unknown base, not a repository) is
- * then sorted out by the careful path, which looks at everything before it acts.
+ * already a commit id) and inspects nothing first. Whatever makes that fail (a branch or a lock
+ * left by a killed attempt, an unknown base, not a repository) is then sorted out by the careful
+ * path, which looks at everything before it acts.
  */
 export async function provisionWorktree(input: ProvisionWorktreeInput): Promise<WorktreeAllocation> {
   const repoPath = path.resolve(input.repoPath);

@@ -1,9 +1,9 @@
-import { isDirectory, isFile } from './files';
+import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ErrorCode } from '../contracts/errors';
-import { launcher } from './launcher';
+import { isDirectory, isFile } from './files';
 import { codexRuntimeDir } from './plato-home';
 
 const VERSION_TIMEOUT_MS = 30_000;
@@ -25,7 +25,7 @@ const TARGET_TRIPLES: Record<string, string> = {
 
 export class CodexRuntimeError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);
@@ -161,11 +161,29 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/** What `<binary> --version` printed, or how it failed. */
+function askVersion(binaryPath: string): Promise<{ stdout: string; stderr: string; failure?: string }> {
+  return new Promise((resolve) => {
+    // In the binary's folder: the process's own working directory may have been removed.
+    execFile(binaryPath, ['--version'], { cwd: path.dirname(binaryPath), timeout: VERSION_TIMEOUT_MS }, (error, stdout, stderr) => {
+      if (error === null) return resolve({ stdout, stderr });
+      const failure =
+        error.killed && error.signal === 'SIGTERM'
+          ? `no answer within ${VERSION_TIMEOUT_MS / 1000} s`
+          : typeof error.code === 'number'
+            ? `exit code ${error.code}`
+            : error.signal
+              ? `ended by ${error.signal}`
+              : error.message;
+      resolve({ stdout, stderr, failure });
+    });
+  });
+}
+
 /**
  * Runs `<binary> --version` and checks it against {@link MIN_CODEX_VERSION}.
  * @throws CodexRuntimeError with `CODEX_VERIFY_FAILED` when the binary is missing, does not run,
- *   prints no version, or is too old; LauncherGoneError when the launcher's helper process died
- *   before it could run (the runtime check retries that).
+ *   prints no version, or is too old.
  */
 export async function verifyCodexBinary(binary: Pick<CodexBinary, 'path' | 'source'>): Promise<{ version: string }> {
   if (!isFile(binary.path)) {
@@ -174,13 +192,10 @@ export async function verifyCodexBinary(binary: Pick<CodexBinary, 'path' | 'sour
       `The codex binary ${binary.path} does not exist${binary.source === 'config' ? ' (codex.codexPath in the config file)' : ''}.`,
     );
   }
-  // Through the launcher: in a worker, a fork of the worker itself costs 15-30 ms of CPU.
-  // In the binary's folder: the process's own working directory may have been removed.
-  const run = await launcher().run(binary.path, ['--version'], { cwd: path.dirname(binary.path), env: process.env, timeoutMs: VERSION_TIMEOUT_MS });
-  if (run.code !== 0) {
-    const how = run.startError ?? (run.timedOut ? `no answer within ${VERSION_TIMEOUT_MS / 1000} s` : run.signal ? `ended by ${run.signal}` : `exit code ${run.code}`);
+  const run = await askVersion(binary.path);
+  if (run.failure !== undefined) {
     const stderr = run.stderr.trim();
-    throw new CodexRuntimeError(ErrorCode.codexVerifyFailed, `\`${binary.path} --version\` failed: ${how}${stderr ? `: ${stderr}` : ''}`);
+    throw new CodexRuntimeError(ErrorCode.codexVerifyFailed, `\`${binary.path} --version\` failed: ${run.failure}${stderr ? `: ${stderr}` : ''}`);
   }
   const version = /(\d+\.\d+\.\d+[\w.-]*)/.exec(run.stdout)?.[1];
   if (version === undefined) {

@@ -1,7 +1,21 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { GitConstructError, simpleGit } from 'simple-git';
 import { FULL_COMMIT_ID } from '../contracts/ids';
-import { launcher, LauncherGoneError } from './launcher';
+
+/**
+ * Every git command codex-runner runs goes through here, on simple-git.
+ *
+ * simple-git is configured for plumbing whose exit code is an answer (`merge-tree` exits 1 for
+ * conflicts, `diff --quiet` for differences): its `errors` option records every command's exit
+ * code and output and lets the caller judge them. Its environment guard drops the `GIT_*`
+ * variables a worker started from a git hook would inherit, which would point every command at
+ * that hook's repository. Commits are made as `codex-runner`.
+ *
+ * simple-git waits 50 ms after a command that printed nothing before it settles, whatever its
+ * `completion` option says; the commands on a task's path are asked to print something (`add
+ * --verbose`, `commit` without `--quiet`, `update-ref --stdin` in a transaction).
+ */
 
 export interface GitRun {
   code: number;
@@ -9,77 +23,70 @@ export interface GitRun {
   stderr: string;
 }
 
-const RUNNER_IDENTITY = {
-  GIT_AUTHOR_NAME: 'codex-runner',
-  GIT_AUTHOR_EMAIL: 'codex-runner@localhost',
-  GIT_COMMITTER_NAME: 'codex-runner',
-  GIT_COMMITTER_EMAIL: 'codex-runner@localhost',
-};
-
-/**
- * The variables that point git at another repository (`git rev-parse --local-env-vars`). A worker
- * started from inside a git hook inherits them, and every command would then act on that
- * repository instead of the one named by `cwd`; they are dropped, as simple-git drops them.
- */
-const REPOSITORY_ENV = new Set([
-  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
-  'GIT_CONFIG',
-  'GIT_CONFIG_PARAMETERS',
-  'GIT_CONFIG_COUNT',
-  'GIT_OBJECT_DIRECTORY',
-  'GIT_DIR',
-  'GIT_WORK_TREE',
-  'GIT_IMPLICIT_WORK_TREE',
-  'GIT_GRAFT_FILE',
-  'GIT_INDEX_FILE',
-  'GIT_NO_REPLACE_OBJECTS',
-  'GIT_REPLACE_REF_BASE',
-  'GIT_PREFIX',
-  'GIT_INTERNAL_SUPER_PREFIX',
-  'GIT_SHALLOW_FILE',
-  'GIT_COMMON_DIR',
-]);
-
-function gitEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !REPOSITORY_ENV.has(key)));
-  return { ...inherited, ...RUNNER_IDENTITY, ...env };
+export interface GitOptions {
+  /** Written to the command's standard input. */
+  input?: string;
 }
 
+const RUNNER_IDENTITY = ['user.name=codex-runner', 'user.email=codex-runner@localhost'];
+
+/** The identity line of the merge commits codex-runner writes (`author` and `committer`). */
+const RUNNER_SIGNATURE = 'codex-runner <codex-runner@localhost>';
+
 /**
- * Runs git and returns its exit code instead of throwing: some commands (merge-tree, diff
- * --quiet) say things with it. Every git command the activities run goes through here and the
- * {@link launcher}: in a worker, a small helper process starts them (a fork of the worker
- * itself costs 15–30 ms of CPU); the activities still keep their git calls few.
- * @throws Error only when git cannot be started at all (no git, or `cwd` does not exist).
+ * Runs git in `cwd` and returns its exit code and output instead of throwing.
+ * @throws Error when git cannot run at all (`cwd` does not exist, no git installed).
  */
-export async function runGit(cwd: string, args: string[], env: Record<string, string> = {}): Promise<GitRun> {
-  const run = await launcher().run('git', args, { cwd, env: gitEnv(env) });
-  if (run.code === null) throw new Error(`Cannot run git ${args[0] ?? ''}: ${run.startError ?? `ended by ${run.signal}`}`);
-  return { code: run.code, stdout: run.stdout, stderr: run.stderr };
+export async function runGit(cwd: string, args: string[], options: GitOptions = {}): Promise<GitRun> {
+  const answered: { run?: GitRun } = {};
+  let git;
+  try {
+    git = simpleGit({
+      baseDir: cwd,
+      config: RUNNER_IDENTITY,
+      completion: { onClose: true, onExit: false },
+      errors: (error, result) => {
+        // No exit code (ended by a signal) or a negative one (git could not be spawned): no answer.
+        if (typeof result.exitCode !== 'number' || result.exitCode < 0) return error ?? new Error('git ended without an exit code');
+        answered.run = { code: result.exitCode, stdout: Buffer.concat(result.stdOut).toString('utf8'), stderr: Buffer.concat(result.stdErr).toString('utf8') };
+        return undefined;
+      },
+      ...(options.input === undefined ? {} : { input: () => options.input }),
+    });
+  } catch (error) {
+    throw new Error(`Cannot run git ${args[0] ?? ''} in ${cwd}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    await git.raw(args);
+  } catch (error) {
+    throw new Error(`Cannot run git ${args[0] ?? ''} in ${cwd}: ${(error as Error).message.trim()}`, { cause: error });
+  }
+  return answered.run!;
 }
 
 /**
  * Runs git and returns its stdout, trimmed.
  * @throws Error carrying git's stderr when git exits with anything but 0.
  */
-export async function git(cwd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
-  const run = await runGit(cwd, args, env);
+export async function git(cwd: string, args: string[], options: GitOptions = {}): Promise<string> {
+  const run = await runGit(cwd, args, options);
   if (run.code !== 0) throw new Error(`git ${args[0] ?? ''} failed: ${run.stderr.trim() || `exit code ${run.code}`}`);
   return run.stdout.trim();
 }
 
-/**
- * For the questions below, git that cannot start in `cwd` (it is gone, not a folder) is an answer:
- * no. A dead launcher is not: it goes up as it is, for the activity's retry to ask again.
- */
-function cannotStart(error: unknown): undefined {
-  if (error instanceof LauncherGoneError) throw error;
-  return undefined;
+/** For the questions below, a folder git cannot run in (gone, not a folder) is an answer: no. */
+async function answer(cwd: string, args: string[]): Promise<GitRun | undefined> {
+  try {
+    return await runGit(cwd, args);
+  } catch (error) {
+    if (error instanceof Error && error.cause instanceof GitConstructError) return undefined;
+    throw error;
+  }
 }
 
 /** The commit `ref` names in the repository at `cwd`, or `undefined` when it names none. */
 export async function commitOf(cwd: string, ref: string): Promise<string | undefined> {
-  const run = await runGit(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(cannotStart);
+  const run = await answer(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   return run?.code === 0 ? run.stdout.trim() || undefined : undefined;
 }
 
@@ -88,8 +95,13 @@ export async function commitOf(cwd: string, ref: string): Promise<string | undef
  * the client checks before it creates a task and the worktree step checks again.
  */
 export async function isRepositoryRoot(dir: string): Promise<boolean> {
-  const gitDir = await runGit(dir, ['rev-parse', '--git-dir']).catch(cannotStart);
+  const gitDir = await answer(dir, ['rev-parse', '--git-dir']);
   return gitDir?.code === 0 && /^\.(git)?$/.test(gitDir.stdout.trim());
+}
+
+/** Sets branch `branchName` to `sha`, in one ref transaction. */
+export async function setBranch(repoPath: string, branchName: string, sha: string): Promise<void> {
+  await git(repoPath, ['update-ref', '--stdin'], { input: `start\nupdate refs/heads/${branchName} ${sha}\ncommit\n` });
 }
 
 /** A checkout's own git directory (index, HEAD) and the directory it shares with its repository (refs, objects, info). */
@@ -127,8 +139,7 @@ async function readGitDirs(checkout: string): Promise<GitDirs | undefined> {
 
 /**
  * Where `checkout`'s git directories are, read from the files git keeps the answer in (`.git`,
- * `<gitDir>/commondir`) rather than asked of `git rev-parse` (a fork of the worker); one
- * `git rev-parse` when the files say something unexpected.
+ * `<gitDir>/commondir`); one `git rev-parse` when the files say something unexpected.
  * @throws Error when `checkout` is not in a git repository.
  */
 export async function gitDirsOf(checkout: string): Promise<GitDirs> {
@@ -143,9 +154,10 @@ export type MergeOutcome = { merged: true; sha: string } | { merged: false; conf
 /**
  * Merges `theirs` into `ours` in the object database only (`git merge-tree --write-tree`), with
  * no worktree and no index, so there is no half-merged state for a killed worker to leave behind.
- * The merge commit's dates are fixed by the caller: the same inputs give the same commit sha,
- * which keeps a retried activity from making a second, different merge. Fast-forwards and
- * already-merged commits make no new commit. `ours` and `theirs` are full commit shas.
+ * The merge commit is written with codex-runner's identity and the caller's `date`: the same
+ * inputs give the same commit sha, which keeps a retried activity from making a second,
+ * different merge. Fast-forwards and already-merged commits make no new commit. `ours` and
+ * `theirs` are full commit shas.
  */
 export async function mergeCommits(repoPath: string, ours: string, theirs: string, message: string, date: string): Promise<MergeOutcome> {
   // The ancestry checks compare git's output with the ids given: an abbreviated id would never
@@ -165,6 +177,7 @@ export async function mergeCommits(repoPath: string, ours: string, theirs: strin
   }
   if (tree.code !== 0) throw new Error(`git merge-tree failed: ${tree.stderr.trim()}`);
   const treeSha = tree.stdout.trim().split('\n')[0]!;
-  const sha = await git(repoPath, ['commit-tree', treeSha, '-p', ours, '-p', theirs, '-m', message], { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date });
-  return { merged: true, sha };
+  const when = `${Math.floor(Date.parse(date) / 1000)} +0000`;
+  const commit = `tree ${treeSha}\nparent ${ours}\nparent ${theirs}\nauthor ${RUNNER_SIGNATURE} ${when}\ncommitter ${RUNNER_SIGNATURE} ${when}\n\n${message}\n`;
+  return { merged: true, sha: await git(repoPath, ['hash-object', '-t', 'commit', '-w', '--stdin'], { input: commit }) };
 }

@@ -7,9 +7,7 @@ import { TemporalUnavailableError } from '../client/errors';
 import { SESSION_TASK_QUEUE, TASK_QUEUE } from '../contracts/ids';
 import { assertNicedLaunchWorks, startsNiced } from '../host/codex-binary';
 import { resolveOpenAIApiKey } from '../host/credentials';
-import { CommandQueue, ForkedLauncher, useLauncher } from '../host/launcher';
 import { loadRunnerConfig } from '../host/runner-config';
-import { GIT_COMMANDS_AT_ONCE, rankByActivity } from './git-queue';
 import { WORKFLOW_CODE } from './workflow-code';
 
 export interface RunWorkerOptions {
@@ -33,10 +31,8 @@ export const DEFAULT_MAX_CONCURRENT_TASKS = 4;
  * Sessions run niced by default so that, when the cores are short, the agents' work waits and
  * the orchestration does not wait behind it: this worker and its git commands keep their
  * priority, so a finished task's dependents are released, and an interrupt or approval acted on,
- * without queueing behind codex (the benchmark's dependency latency at N = 200 on 2 cores about
- * halved). Linux ranks by niceness only within one scheduling group (a cgroup, or a session
- * with autogroup on): a Temporal server started in another, as temporal-dev.sh starts it, gets
- * its group's share anyway. On an idle host niceness changes nothing.
+ * without queueing behind codex (see docs/decisions/0005-niced-sessions.md). On an idle host
+ * niceness changes nothing.
  */
 export const DEFAULT_SESSION_NICE = 10;
 
@@ -47,7 +43,12 @@ export const DEFAULT_SESSION_NICE = 10;
  */
 const SHUTDOWN_GRACE_TIME = '10 seconds';
 
-/** Workflow tasks one worker has open at once (see Worker.create below). */
+/**
+ * Workflow tasks one worker has open at once. A graph child's workflow task holds its slot while
+ * its local activities (runtime check, worktree) run: with the default 40, a graph releasing
+ * many children at once fills them all, and its parent's next workflow task waits out the 10 s
+ * sticky schedule-to-start timeout. A slot that waits on a local activity costs little.
+ */
 const WORKFLOW_TASK_SLOTS = 400;
 
 function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
@@ -80,11 +81,6 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   } catch (error) {
     throw new TemporalUnavailableError(target.address, error);
   }
-  // Git commands start from a small helper process (a fork of this one costs 15–30 ms of CPU), a
-  // few at a time; one held up by a hook or a lock gives its place up after 10 s (the
-  // crash-recovery test holds five inside git at once).
-  const forked = new ForkedLauncher();
-  const restoreLauncher = useLauncher(new CommandQueue(forked, GIT_COMMANDS_AT_ONCE, rankByActivity));
   const { runCodexTurn, ...bookkeeping } = createActivities(settings);
   const slots = options.maxConcurrentTasks ?? DEFAULT_MAX_CONCURRENT_TASKS;
   try {
@@ -95,12 +91,6 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
       ...workflowSource(),
       activities: bookkeeping,
       shutdownGraceTime: SHUTDOWN_GRACE_TIME,
-      // A graph child's workflow task holds its slot while its local activities (runtime check,
-      // worktree) run. With the default 40 slots, a graph releasing 160 children at once filled
-      // them all for seconds, and the parent's next workflow task waited out the 10 s sticky
-      // schedule-to-start timeout before it could release the next chain link (benchmark,
-      // N = 200). Slots that wait on local activities cost little; the git work itself is
-      // bounded by the launcher's queue.
       maxConcurrentWorkflowTaskExecutions: WORKFLOW_TASK_SLOTS,
     });
     const sessions = await Worker.create({
@@ -123,8 +113,6 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
     });
     await running;
   } finally {
-    restoreLauncher();
-    forked.close();
     await connection.close();
   }
 }

@@ -23,7 +23,6 @@ import { temporal } from '@temporalio/proto';
 import { simpleGit } from 'simple-git';
 import { findCodexProcessesIn } from '../../src/activities/orphaned-codex';
 import type { TaskEvent } from '../../src/contracts/events';
-import { runGit } from '../../src/host/git';
 import { descendantsOf } from '../support/process-tree';
 import { eventually, RunnerHarness, type WorkerProcess } from '../support/runner-harness';
 import { exec, hang, say, type ScriptHandle, type Step } from '../support/scripted-model-server';
@@ -150,9 +149,8 @@ exec sleep 600
     path.join(dir, 'smudge.sh'),
     `#!/bin/sh\nif mv "${dir}/smudge" "${dir}/smudge.fired" 2>/dev/null; then touch "${dir}/arrived"; sleep 600; fi\nexec cat\n`,
   );
-  // (simple-git refuses to set a filter command, rightly for untrusted input; this one is ours)
-  const configured = await runGit(repo, ['config', 'filter.slow.smudge', `sh ${path.join(dir, 'smudge.sh')}`]);
-  if (configured.code !== 0) throw new Error(configured.stderr);
+  // simple-git refuses to set a filter command unless told to: rightly for untrusted input, and this one is ours.
+  await simpleGit(repo, { unsafe: { allowUnsafeFilter: true } }).addConfig('filter.slow.smudge', `sh ${path.join(dir, 'smudge.sh')}`);
   await writeFile(path.join(dir, trigger.name), trigger.content ?? '');
   return { repo, arrived: path.join(dir, 'arrived') };
 }

@@ -5,7 +5,10 @@ import path from 'node:path';
 
 /** The git commands this test process started, one per process, as `git` saw its arguments. */
 export interface GitCommandLog {
-  /** Each command's arguments joined with spaces, in the order they ran; `clear` empties the list. */
+  /**
+   * Each command's arguments joined with spaces, in the order they ran, without the `-c` settings
+   * every command of codex-runner's starts with (its identity); `clear` empties the list.
+   */
   commands(): Promise<string[]>;
   clear(): Promise<void>;
   /** Puts PATH back and removes the logging `git`. */
@@ -15,8 +18,8 @@ export interface GitCommandLog {
 /**
  * Puts a `git` first on this process's PATH that writes its arguments to a log and then runs the
  * real git: every spawn of git by code in this process is counted (git's own subcommands run
- * from git's exec path and are not). Each is a process start (in a worker, from its launcher;
- * in these tests, a fork of the test process), so this count is what the activities cost.
+ * from git's exec path and are not). Each is a process start, so this count is what the
+ * activities cost.
  */
 export async function logGitCommands(): Promise<GitCommandLog> {
   const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
@@ -28,7 +31,11 @@ export async function logGitCommands(): Promise<GitCommandLog> {
   const originalPath = process.env.PATH;
   process.env.PATH = `${dir}${path.delimiter}${originalPath ?? ''}`;
   return {
-    commands: async () => (await readFile(log, 'utf8')).split('\n').filter((line) => line !== ''),
+    commands: async () =>
+      (await readFile(log, 'utf8'))
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => line.replace(/^(-c \S+ )+/, '')),
     clear: () => writeFile(log, ''),
     restore: async () => {
       process.env.PATH = originalPath;

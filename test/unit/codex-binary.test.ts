@@ -17,7 +17,6 @@ import {
   verifyCodexBinary,
   type CodexBinary,
 } from '../../src/host/codex-binary';
-import { LauncherGoneError, runHere, useLauncher } from '../../src/host/launcher';
 
 const temps: string[] = [];
 async function tempDir(prefix: string): Promise<string> {
@@ -84,28 +83,20 @@ describe('the codex runtime check', () => {
     });
   });
 
-  it('runs the check through the installed launcher (in a worker, not a fork of the worker)', async () => {
-    const binary = await fakeCodex(`codex-cli ${MIN_CODEX_VERSION}`);
-    const carried: string[] = [];
-    const restore = useLauncher({ run: (file, args, options) => (carried.push(`${[file, ...args].join(' ')} in ${options.cwd}`), runHere(file, args, options)) });
-    try {
-      await expect(verifyCodexBinary({ path: binary, source: 'config' })).resolves.toEqual({ version: MIN_CODEX_VERSION });
-    } finally {
-      restore();
-    }
-    // In the binary's folder: the worker's own cwd may have been removed.
-    expect(carried).toEqual([`${binary} --version in ${path.dirname(binary)}`]);
+  it("runs the check in the binary's folder, whatever this process's working directory is", async () => {
+    const binary = path.join(await tempDir('cwd-codex-'), 'codex');
+    await writeFile(binary, `#!/bin/sh\n[ "$(pwd)" = "$(dirname "$0")" ] && echo "codex-cli ${MIN_CODEX_VERSION}"\n`);
+    await chmod(binary, 0o755);
+    await expect(verifyCodexBinary({ path: binary, source: 'config' })).resolves.toEqual({ version: MIN_CODEX_VERSION });
   });
 
-  it('lets a launcher failure through as it is, not as a verdict on the binary', async () => {
+  it('refuses a binary it may not run, saying why', async () => {
     const binary = await fakeCodex(`codex-cli ${MIN_CODEX_VERSION}`);
-    const gone = new LauncherGoneError('The launcher process ended (SIGKILL) while running a command');
-    const restore = useLauncher({ run: () => Promise.reject(gone) });
-    try {
-      await expect(verifyCodexBinary({ path: binary, source: 'config' })).rejects.toBe(gone);
-    } finally {
-      restore();
-    }
+    await chmod(binary, 0o644);
+    await expect(verifyCodexBinary({ path: binary, source: 'config' })).rejects.toMatchObject({
+      code: 'CODEX_VERIFY_FAILED',
+      message: expect.stringContaining('EACCES'),
+    });
   });
 
   it('refuses a binary older than the pinned minimum', async () => {

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { resolveGraphBase } from '../../src/activities/graph-branch';
 import { commitOf, isRepositoryRoot, mergeCommits } from '../../src/host/git';
-import { LauncherGoneError, useLauncher } from '../../src/host/launcher';
 import { makeTestRepo } from '../support/test-repo';
 
 describe('mergeCommits', () => {
@@ -55,16 +54,44 @@ describe('asking git about a repository', () => {
     await expect(isRepositoryRoot(repo)).resolves.toBe(true);
   });
 
-  it('lets a dead launcher through, for the retry, instead of answering no', async () => {
-    const gone = new LauncherGoneError('The launcher process ended (SIGKILL) while running a command');
-    const restore = useLauncher({ run: () => Promise.reject(gone) });
+  it('lets a failure to run git through, instead of answering no', async () => {
+    const originalPath = process.env.PATH;
+    process.env.PATH = '/nonexistent';
     try {
-      await expect(commitOf(repo, 'HEAD')).rejects.toBe(gone);
-      await expect(isRepositoryRoot(repo)).rejects.toBe(gone);
-      // Before, the graph failed for good here: "HEAD names no commit".
-      await expect(resolveGraphBase({ repoPath: repo })).rejects.toBe(gone);
+      await expect(commitOf(repo, 'HEAD')).rejects.toThrow('Cannot run git rev-parse');
+      await expect(isRepositoryRoot(repo)).rejects.toThrow('Cannot run git rev-parse');
+      // Answered "no", the graph would fail for good: "HEAD names no commit".
+      await expect(resolveGraphBase({ repoPath: repo })).rejects.toThrow('Cannot run git rev-parse');
     } finally {
-      restore();
+      process.env.PATH = originalPath;
+    }
+  });
+});
+
+describe('mergeCommits of diverged commits', () => {
+  it('writes the same merge commit every time, as codex-runner, at the given date', async () => {
+    const repo = await makeTestRepo('merge-diverged-', { 'a.txt': 'a\n' });
+    try {
+      const git = simpleGit(repo);
+      const base = (await git.revparse(['HEAD'])).trim();
+      const commitOn = async (branch: string, file: string) => {
+        await git.checkout(['-b', branch, base]);
+        await writeFile(path.join(repo, file), `${file}\n`);
+        await git.add('.').commit(file);
+        return (await git.revparse(['HEAD'])).trim();
+      };
+      const left = await commitOn('left', 'l.txt');
+      const right = await commitOn('right', 'r.txt');
+      const first = await mergeCommits(repo, left, right, 'codex-runner: merge right', '2026-01-02T03:04:05Z');
+      const again = await mergeCommits(repo, left, right, 'codex-runner: merge right', '2026-01-02T03:04:05Z');
+      expect(first.merged && again.merged && first.sha === again.sha).toBe(true);
+      const sha = first.merged ? first.sha : '';
+      expect((await git.raw(['log', '-1', '--format=%P|%an <%ae> %aI|%cn %cI|%s', sha])).trim()).toBe(
+        `${left} ${right}|codex-runner <codex-runner@localhost> 2026-01-02T03:04:05+00:00|codex-runner 2026-01-02T03:04:05+00:00|codex-runner: merge right`,
+      );
+      expect((await git.raw(['ls-tree', '--name-only', sha])).trim().split('\n')).toEqual(['a.txt', 'l.txt', 'r.txt']);
+    } finally {
+      await rm(repo, { recursive: true, force: true });
     }
   });
 });
