@@ -20,7 +20,7 @@ import { cpuDelta, machineBusySeconds, processCpuSeconds, treeCpuSeconds, type C
 import type { CodexConfigObject } from '../../test/support/scripted-model-server';
 import type { BenchChild } from './shapes';
 import { prepareFloor } from './floor-run';
-import { ReadyQueue } from './ready-queue';
+import { GraphScheduler } from '../../src/workflows/graph-scheduler';
 
 const execFileAsync = promisify(execFile);
 
@@ -135,9 +135,10 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineResult> {
   }
 }
 
-/** The plain script's scheduler: at most `slots` tasks at once, in the order of ./ready-queue.ts. */
+/** The plain script's scheduler: the graph's own rules (GraphScheduler), with the slots as its limit. */
 async function runInScript(spec: BaselineSpec, work: TaskWork, abortTurns: AbortController): Promise<void> {
-  const queue = new ReadyQueue(spec.children, spec.baseSha);
+  const scheduler = new GraphScheduler(spec.children, { maxConcurrentTasks: spec.slots, sessionWindow: false });
+  const children = new Map(spec.children.map((child) => [child.taskId, child]));
   // A failed task ends the run, but not before the other turns are aborted and their codex
   // processes gone: exiting under them would leave codex running, orphaned, in the worktrees.
   const inFlight = new Set<Promise<void>>();
@@ -145,13 +146,12 @@ async function runInScript(spec: BaselineSpec, work: TaskWork, abortTurns: Abort
   await new Promise<void>((resolve, reject) => {
     const pump = () => {
       if (failure !== undefined) return;
-      if (queue.allDone) return resolve();
-      while (inFlight.size < spec.slots && queue.hasReady) {
-        const { task, base } = queue.take()!;
-        const run: Promise<void> = work(task, base).then(
+      if (scheduler.finished) return resolve();
+      for (const { taskId, prerequisites } of scheduler.release()) {
+        const run: Promise<void> = work(children.get(taskId)!, prerequisites[0]?.commitSha ?? spec.baseSha).then(
           (commitSha) => {
             inFlight.delete(run);
-            queue.done(task.taskId, commitSha);
+            scheduler.childCompleted(taskId, commitSha);
             pump();
           },
           (error: unknown) => {
@@ -159,7 +159,7 @@ async function runInScript(spec: BaselineSpec, work: TaskWork, abortTurns: Abort
             if (failure !== undefined) return;
             failure = error;
             // Said first: aborting makes the SDK's codex child processes emit errors of their own.
-            console.error(`baseline task ${task.taskId} failed:`, error);
+            console.error(`baseline task ${taskId} failed:`, error);
             abortTurns.abort();
             void Promise.allSettled([...inFlight]).then(() => reject(error instanceof Error ? error : new Error(String(error))));
           },

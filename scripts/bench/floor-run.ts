@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { BaselineSpec, TaskWork } from './baseline';
 import type { FloorGraph, floorGraph } from './floor-workflow';
-import { ReadyQueue } from './ready-queue';
+import { assertOnePrerequisite } from './shapes';
 
 export interface FloorRun {
   /** Runs the graph to its end; a failure aborts every turn still running, through `abortTurns`. */
@@ -20,7 +20,7 @@ export interface FloorRun {
 export async function prepareFloor(spec: BaselineSpec, work: TaskWork, abortTurns: AbortController): Promise<FloorRun> {
   const { address, namespace, bundlePath } = spec.floor!;
   // Checked here: thrown in workflow code, it would fail workflow tasks over and over instead.
-  ReadyQueue.check(spec.children);
+  assertOnePrerequisite(spec.children);
   const children = new Map(spec.children.map((child) => [child.taskId, child]));
   const taskQueue = `bench-floor-${process.pid}`;
   const workerConnection = await NativeConnection.connect({ address });
@@ -36,7 +36,7 @@ export async function prepareFloor(spec: BaselineSpec, work: TaskWork, abortTurn
       maxConcurrentActivityTaskExecutions: spec.slots,
     });
     const client = new Client({ connection, namespace });
-    const graph: FloorGraph = { baseSha: spec.baseSha, slots: spec.slots, children: spec.children.map(({ taskId, dependencyTaskIds }) => ({ taskId, dependencyTaskIds })) };
+    const graph: FloorGraph = { baseSha: spec.baseSha, slots: spec.slots, children: spec.children.map(({ taskId, priority, dependencyTaskIds }) => ({ taskId, priority, dependencyTaskIds })) };
     return {
       async run() {
         const done = client.workflow.execute<typeof floorGraph>('floorGraph', { taskQueue, workflowId: `bench-floor-${process.pid}-${Date.now()}`, args: [graph] });

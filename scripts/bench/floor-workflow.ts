@@ -6,7 +6,7 @@
  * No search attributes, memo, events, signals, local activities or graph branch.
  */
 import { condition, executeChild, proxyActivities } from '@temporalio/workflow';
-import { ReadyQueue, type QueuedTask } from './ready-queue';
+import { GraphScheduler, type ScheduledChild } from '../../src/workflows/graph-scheduler';
 
 export interface FloorActivities {
   /** The baseline's work for one task from `base`; returns its commit. */
@@ -16,8 +16,8 @@ export interface FloorActivities {
 export interface FloorGraph {
   baseSha: string;
   slots: number;
-  /** In input order. */
-  children: QueuedTask[];
+  /** In input order; one prerequisite at most. */
+  children: ScheduledChild[];
 }
 
 // One attempt: a retry would find its branch and worktree there already, and fail forever.
@@ -27,22 +27,23 @@ export async function floorChild(taskId: string, base: string): Promise<string> 
   return floorTask(taskId, base);
 }
 
+/** Runs the graph by the graph's own rules (GraphScheduler), with the slots as its limit. */
 export async function floorGraph({ baseSha, slots, children }: FloorGraph): Promise<void> {
-  const queue = new ReadyQueue(children, baseSha);
-  let running = 0;
+  const scheduler = new GraphScheduler(children, { maxConcurrentTasks: slots, sessionWindow: false });
+  let ended = 0;
   let failure: Error | undefined;
-  for (;;) {
-    await condition(() => failure !== undefined || queue.allDone || (running < slots && queue.hasReady));
+  while (!scheduler.finished) {
+    for (const { taskId, prerequisites } of scheduler.release()) {
+      executeChild(floorChild, { workflowId: `floor-${taskId}`, args: [taskId, prerequisites[0]?.commitSha ?? baseSha] }).then(
+        (commitSha) => {
+          ended++;
+          scheduler.childCompleted(taskId, commitSha);
+        },
+        (error: unknown) => (failure = error instanceof Error ? error : new Error(String(error))),
+      );
+    }
+    const seen = ended;
+    await condition(() => failure !== undefined || ended !== seen);
     if (failure !== undefined) throw failure;
-    if (queue.allDone) return;
-    const { task, base } = queue.take()!;
-    running++;
-    executeChild(floorChild, { workflowId: `floor-${task.taskId}`, args: [task.taskId, base] }).then(
-      (commitSha) => {
-        running--;
-        queue.done(task.taskId, commitSha);
-      },
-      (error: unknown) => (failure = error instanceof Error ? error : new Error(String(error))),
-    );
   }
 }

@@ -34,7 +34,7 @@ async function replayCpuMs(histories: HistoryAndWorkflowId[], copies: number): P
  */
 export async function measureReplayCost(rounds = 3): Promise<ReplayCost> {
   // Parsed once, outside the measured CPU.
-  const histories = recordedHistories({ current: true });
+  const histories = recordedHistories();
   await replayCpuMs(histories, 2); // warm: the first worker in a process pays for loading the SDK
   const perWorkflow: number[] = [];
   for (let round = 0; round < rounds; round++) {

@@ -73,7 +73,16 @@ export interface BenchChild {
   taskId: string;
   /** Carries a marker that selects this child's model script. */
   prompt: string;
+  priority: number;
   dependencyTaskIds: string[];
+}
+
+/**
+ * Throws for children the baseline and the floor cannot run: a task with more than one
+ * prerequisite (they start a dependent from its prerequisite's commit and merge nothing).
+ */
+export function assertOnePrerequisite(children: readonly Pick<BenchChild, 'dependencyTaskIds'>[]): void {
+  if (children.some((child) => child.dependencyTaskIds.length > 1)) throw new Error('the bench handles one prerequisite per task');
 }
 
 /** The children of `shape`, with ids prefixed by `prefix` (unique per run: the runner and the baseline get their own). */
@@ -84,6 +93,7 @@ export function graphChildren(shape: Shape, prefix: string): BenchChild[] {
     taskId,
     // The marker is bracketed so that no path (worktrees are named after task ids) contains it.
     prompt: `Write ${taskId}.txt holding the task id [bench:${taskId}]`,
+    priority: 0,
     dependencyTaskIds,
   });
   for (let c = 1; c <= chains; c++) {

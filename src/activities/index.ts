@@ -7,6 +7,10 @@ import { createRunCodexTurn } from './run-codex-turn';
 import { writeContextArtifacts } from './write-context-artifacts';
 
 export type { HostSettings } from './host-settings';
+export type { TaskCommit } from './commit-task-work';
+export type { GraphBranch } from './graph-branch';
+export type { WorktreeAllocation } from './provision-worktree';
+export type { CodexTurnResult } from './run-codex-turn';
 
 /** Every activity this project registers, bound to the worker host's settings. */
 export function createActivities(settings: HostSettings) {

@@ -1,5 +1,5 @@
 import { Context, ApplicationFailure } from '@temporalio/activity';
-import type { ThreadOptions } from '@openai/codex-sdk' with { 'resolution-mode': 'import' };
+import type { Thread, ThreadEvent, ThreadOptions } from '@openai/codex-sdk' with { 'resolution-mode': 'import' };
 import { ErrorCode } from '../contracts/errors';
 import type { SessionEventBatch, TaskEventInput } from '../contracts/events';
 import type { CodexTaskOptions, TokenUsage } from '../contracts/task';
@@ -48,7 +48,137 @@ export const HEARTBEAT_INTERVAL_MS = 1_000;
 const RECOVERY_INSTRUCTION =
   'Your previous turn on this task was cut off because the runner restarted. Check the state of the working directory and continue the task where you left off.';
 
-function turnThreadOptions(worktreePath: string, options: CodexTaskOptions): ThreadOptions {
+/** The turn's part of the task: its thread, and what it saw until it ended. */
+interface TurnState {
+  threadId: string | undefined;
+  finalMessage: string;
+  usage?: TokenUsage;
+  failure?: string;
+}
+
+/**
+ * Runs one Codex turn in the task's worktree through `@openai/codex-sdk`.
+ *
+ * - Heartbeats on a timer with a {@link SessionCheckpointV1}; the thread id also goes to the
+ *   workflow with the next batch of events, because the latest heartbeat can be lost in a crash.
+ * - Sends normalized events (`session.*`) to the workflow while the turn runs.
+ * - Activity cancellation (interrupt, cancel, worker shutdown) aborts the turn through the SDK's
+ *   AbortSignal, which ends the codex process.
+ * - A retry (attempt > 1) first stops any codex process a dead worker left in the worktree, then
+ *   resumes the same thread with a "continue" instruction and records `session.recovered`.
+ * - A graph child whose parent keeps the graph's order tells the parent when the turn has its
+ *   session slot and, before it frees the slot, that it is giving it up.
+ *
+ * @throws ApplicationFailure `CODEX_TURN_FAILED` (not retryable) when Codex reports the turn failed.
+ */
+export function createRunCodexTurn(settings: HostSettings) {
+  return async function runCodexTurn(input: CodexTurnInput): Promise<CodexTurnResult> {
+    const context = Context.current();
+    const { workflowExecution } = context.info;
+    if (workflowExecution === undefined) {
+      throw ApplicationFailure.nonRetryable('runCodexTurn must run inside a task workflow', ErrorCode.codexTurnFailed);
+    }
+    const tellGraph = graphSessionReporter(context, input);
+    void tellGraph('started');
+    try {
+      return await runTurn(context, input, settings, workflowExecution);
+    } finally {
+      // Before the slot is freed: the parent must hear that this session ended before it hears
+      // that another child took the slot (it then waits for this child's outcome).
+      await tellGraph('ended');
+    }
+  };
+}
+
+/** Signals a graph child's parent about this turn's session slot; a no-op outside a graph that keeps its order. */
+function graphSessionReporter(context: Context, { parentTaskId, taskId }: CodexTurnInput): (session: 'started' | 'ended') => Promise<void> {
+  if (parentTaskId === undefined) return () => Promise.resolve();
+  const parent = context.client.workflow.getHandle(taskWorkflowId(parentTaskId));
+  return (session) =>
+    parent.signal(graphSessionSignal, { taskId, session }).catch((error: unknown) => {
+      context.log.warn(`Could not tell the graph that this turn ${session}`, { error: String(error) });
+    });
+}
+
+/** The turn itself, within a task workflow's execution (`workflowExecution`). */
+async function runTurn(context: Context, input: CodexTurnInput, settings: HostSettings, workflowExecution: { workflowId: string; runId: string }): Promise<CodexTurnResult> {
+  const { attempt } = context.info;
+  const workflow = context.client.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId);
+  const publisher = new SessionEventPublisher(workflow, attempt, (error) => {
+    context.log.warn('Could not signal session events yet; will retry', { error: String(error) });
+  });
+  const turn: TurnState = { threadId: input.threadId, finalMessage: '' };
+  let prompt = input.prompt;
+  if (attempt > 1) {
+    turn.threadId = readSessionCheckpoint(context.info.heartbeatDetails)?.threadId ?? turn.threadId ?? (await workflow.query(taskQuery)).threadId;
+    if (turn.threadId !== undefined) prompt = RECOVERY_INSTRUCTION;
+    publisher.push(await recovery(input.worktreePath, attempt, turn.threadId));
+  }
+  const checkpoint: SessionCheckpointV1 = {
+    v: 1,
+    itemsCompleted: 0,
+    worktreeHead: input.worktreeHead ?? (await git(input.worktreePath, ['rev-parse', 'HEAD'])),
+    ...(turn.threadId ? { threadId: turn.threadId } : {}),
+  };
+  const thread = await openThread(settings, input, turn.threadId);
+  const record = (event: Omit<TaskEventInput, 'at'>) => publisher.push({ attempt, at: new Date().toISOString(), ...event });
+  // The timers start only now: a turn that failed before it got here (a config file broken
+  // since the last turn) must not leave them beating and signalling for good.
+  publisher.start();
+  try {
+    await heartbeatWhile(context, checkpoint, HEARTBEAT_INTERVAL_MS, async () => {
+      const { events } = await thread.runStreamed(prompt, { signal: context.cancellationSignal });
+      for await (const event of events) follow(event, { context, input, turn, checkpoint, record });
+    });
+  } catch (error) {
+    if (context.cancellationSignal.aborted) {
+      record({ type: 'session.exited', exitCode: null, message: 'Turn aborted' });
+      await publisher.close().catch(() => undefined);
+      throw error;
+    }
+    turn.failure ??= (error as Error).message;
+  }
+  record({ type: 'session.exited', exitCode: turn.failure === undefined ? 0 : 1, ...(turn.failure === undefined ? {} : { message: turn.failure }) });
+  if (turn.failure !== undefined || turn.threadId === undefined) {
+    // A failed turn's result is lost with the failure: its last events go by signal.
+    await publisher.close();
+    const why = turn.failure !== undefined ? `Codex turn failed: ${turn.failure}` : 'Codex finished the turn without reporting a thread id';
+    throw ApplicationFailure.nonRetryable(why, ErrorCode.codexTurnFailed);
+  }
+  return { threadId: turn.threadId, finalMessage: turn.finalMessage, ...(turn.usage ? { usage: turn.usage } : {}), sessionEvents: await publisher.handOver() };
+}
+
+/** A retried attempt takes over: any codex a dead worker left in the worktree is stopped first. */
+async function recovery(worktreePath: string, attempt: number, threadId: string | undefined): Promise<TaskEventInput> {
+  const stopped = await stopCodexProcessesIn(worktreePath);
+  const orphans = stopped.length > 0 ? `; stopped orphaned codex process ${stopped.join(', ')}` : '';
+  return {
+    type: 'session.recovered',
+    at: new Date().toISOString(),
+    attempt,
+    worktreePath,
+    ...(threadId ? { threadId } : {}),
+    message: `Attempt ${attempt} ${threadId ? `resumes thread ${threadId}` : 'starts a new thread (no thread was recorded)'}${orphans}`,
+  };
+}
+
+/** The task's Codex thread: resumed when it has one, else new; codex as this host's config and the task's options say. */
+async function openThread(settings: HostSettings, input: CodexTurnInput, threadId: string | undefined): Promise<Thread> {
+  const config = (await settings.loadConfig()).codex ?? {};
+  const apiKey = await settings.loadApiKey();
+  // The binary the runtime check verified (or installed): resolved by the same function.
+  const binary = resolveCodexBinary(config.codexPath);
+  const { Codex } = await import('@openai/codex-sdk');
+  const codex = new Codex({
+    ...codexLaunch(binary, { ...process.env, ...settings.codexEnv }, settings.sessionNice),
+    ...(config.config ? { config: config.config } : {}),
+    ...(apiKey ? { apiKey } : {}),
+  });
+  const options = threadOptions(input.worktreePath, { ...config, ...input.codex });
+  return threadId ? codex.resumeThread(threadId, options) : codex.startThread(options);
+}
+
+function threadOptions(worktreePath: string, options: CodexTaskOptions): ThreadOptions {
   return {
     workingDirectory: worktreePath,
     skipGitRepoCheck: true,
@@ -61,162 +191,37 @@ function turnThreadOptions(worktreePath: string, options: CodexTaskOptions): Thr
   };
 }
 
-/**
- * Runs one Codex turn in the task's worktree through `@openai/codex-sdk`.
- *
- * - Heartbeats on a timer with a {@link SessionCheckpointV1}; the thread id is also signalled to
- *   the workflow the moment Codex reports it, because the latest heartbeat can be lost in a crash.
- * - Sends normalized events (`session.*`) to the workflow while the turn runs.
- * - Activity cancellation (interrupt, cancel, worker shutdown) aborts the turn through the SDK's
- *   AbortSignal, which ends the codex process.
- * - A retry (attempt > 1) first stops any codex process a dead worker left in the worktree, then
- *   resumes the same thread with a "continue" instruction and records `session.recovered`.
- *
- * @throws ApplicationFailure `CODEX_TURN_FAILED` (not retryable) when Codex reports the turn failed.
- */
-export function createRunCodexTurn(settings: HostSettings) {
-  return async function runCodexTurn(input: CodexTurnInput): Promise<CodexTurnResult> {
-    const context = Context.current();
-    const { workflowExecution } = context.info;
-    if (workflowExecution === undefined) {
-      throw ApplicationFailure.nonRetryable('runCodexTurn must run inside a task workflow', ErrorCode.codexTurnFailed);
-    }
-    // A graph child tells its parent when it has a session slot and when it gives it up.
-    const { parentTaskId } = input;
-    const tellGraph = (session: 'started' | 'ended'): Promise<void> =>
-      parentTaskId === undefined
-        ? Promise.resolve()
-        : context.client.workflow
-            .getHandle(taskWorkflowId(parentTaskId))
-            .signal(graphSessionSignal, { taskId: input.taskId, session })
-            .catch((error: unknown) => {
-              context.log.warn(`Could not tell the graph that this turn ${session}`, { error: String(error) });
-            });
-    void tellGraph('started');
-    try {
-      return await runTurn(context, input, settings, workflowExecution);
-    } finally {
-      // Before the slot is freed: the parent must know this session ended before it hears that
-      // another child took the slot (it then waits for this child's outcome; see SESSION_WINDOW).
-      await tellGraph('ended');
-    }
-  };
-}
-
-/** The turn itself: runCodexTurn above, within a task workflow's execution (`workflowExecution`). */
-async function runTurn(
-  context: Context,
-  input: CodexTurnInput,
-  settings: HostSettings,
-  workflowExecution: { workflowId: string; runId: string },
-): Promise<CodexTurnResult> {
-  const { attempt } = context.info;
-  const workflow = context.client.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId);
-  const publisher = new SessionEventPublisher(workflow, attempt, (error) => {
-    context.log.warn('Could not signal session events yet; will retry', { error: String(error) });
-  });
-  const now = () => new Date().toISOString();
-
-  let threadId = input.threadId;
-  let prompt = input.prompt;
-  if (attempt > 1) {
-    threadId = readSessionCheckpoint(context.info.heartbeatDetails)?.threadId ?? threadId;
-    threadId ??= (await workflow.query(taskQuery)).threadId;
-    const stopped = await stopCodexProcessesIn(input.worktreePath);
-    if (threadId !== undefined) prompt = RECOVERY_INSTRUCTION;
-    publisher.push({
-      type: 'session.recovered',
-      at: now(),
-      attempt,
-      worktreePath: input.worktreePath,
-      ...(threadId ? { threadId } : {}),
-      message:
-        `Attempt ${attempt} ${threadId ? `resumes thread ${threadId}` : 'starts a new thread (no thread was recorded)'}` +
-        (stopped.length > 0 ? `; stopped orphaned codex process ${stopped.join(', ')}` : ''),
-    });
+/** One event of the turn's stream: into the turn's state, the checkpoint and the task's events. */
+function follow(
+  event: ThreadEvent,
+  { context, input, turn, checkpoint, record }: { context: Context; input: CodexTurnInput; turn: TurnState; checkpoint: SessionCheckpointV1; record: (event: Omit<TaskEventInput, 'at'>) => void },
+): void {
+  switch (event.type) {
+    case 'thread.started':
+      if (turn.threadId === event.thread_id) return;
+      turn.threadId = event.thread_id;
+      checkpoint.threadId = event.thread_id;
+      // The heartbeat carries the thread to a retry; the workflow hears of it with the next
+      // batch (within a second), or in the result of a turn that ends sooner.
+      context.heartbeat(checkpoint);
+      record({ type: 'session.started', threadId: event.thread_id, worktreePath: input.worktreePath });
+      return;
+    case 'item.completed':
+      checkpoint.itemsCompleted++;
+      if (event.item.type === 'agent_message') turn.finalMessage = event.item.text;
+      record({ type: 'session.item', item: normalizeCodexItem(event.item) });
+      return;
+    case 'turn.completed':
+      turn.usage = normalizeUsage(event.usage);
+      record({ type: 'session.usage', usage: turn.usage });
+      return;
+    case 'turn.failed':
+      turn.failure = event.error.message;
+      return;
+    case 'error':
+      turn.failure = event.message;
+      return;
+    default:
+      return;
   }
-
-  const checkpoint: SessionCheckpointV1 = {
-    v: 1,
-    itemsCompleted: 0,
-    worktreeHead: input.worktreeHead ?? (await git(input.worktreePath, ['rev-parse', 'HEAD'])),
-    ...(threadId ? { threadId } : {}),
-  };
-  const config = (await settings.loadConfig()).codex ?? {};
-  const apiKey = await settings.loadApiKey();
-  // The binary the runtime check verified (or installed): resolved by the same function.
-  const binary = resolveCodexBinary(config.codexPath);
-  const { Codex } = await import('@openai/codex-sdk');
-  const codex = new Codex({
-    ...codexLaunch(binary, { ...process.env, ...settings.codexEnv }, settings.sessionNice),
-    ...(config.config ? { config: config.config } : {}),
-    ...(apiKey ? { apiKey } : {}),
-  });
-  const threadOptions = turnThreadOptions(input.worktreePath, { ...config, ...input.codex });
-  const thread = threadId ? codex.resumeThread(threadId, threadOptions) : codex.startThread(threadOptions);
-
-  let finalMessage = '';
-  let usage: TokenUsage | undefined;
-  let failure: string | undefined;
-  const record = (event: TaskEventInput) => publisher.push({ attempt, ...event });
-  // The timers start only now: a turn that failed before it got here (a config file broken
-  // since the last turn) must not leave them beating and signalling for good.
-  publisher.start();
-  try {
-    await heartbeatWhile(context, checkpoint, HEARTBEAT_INTERVAL_MS, async () => {
-      const { events } = await thread.runStreamed(prompt, { signal: context.cancellationSignal });
-      for await (const event of events) {
-        switch (event.type) {
-          case 'thread.started':
-            if (threadId !== event.thread_id) {
-              threadId = event.thread_id;
-              checkpoint.threadId = threadId;
-              // The heartbeat carries the thread to a retry; the workflow hears of it with the
-              // next batch (within a second), or in the result of a turn that ends sooner.
-              context.heartbeat(checkpoint);
-              record({ type: 'session.started', at: now(), threadId, worktreePath: input.worktreePath });
-            }
-            break;
-          case 'item.completed':
-            checkpoint.itemsCompleted++;
-            if (event.item.type === 'agent_message') finalMessage = event.item.text;
-            record({ type: 'session.item', at: now(), item: normalizeCodexItem(event.item) });
-            break;
-          case 'turn.completed':
-            usage = normalizeUsage(event.usage);
-            record({ type: 'session.usage', at: now(), usage });
-            break;
-          case 'turn.failed':
-            failure = event.error.message;
-            break;
-          case 'error':
-            failure = event.message;
-            break;
-          default:
-            break;
-        }
-      }
-    });
-  } catch (error) {
-    if (context.cancellationSignal.aborted) {
-      record({ type: 'session.exited', at: now(), exitCode: null, message: 'Turn aborted' });
-      await publisher.close().catch(() => undefined);
-      throw error;
-    }
-    failure ??= (error as Error).message;
-  }
-
-  record({
-    type: 'session.exited',
-    at: now(),
-    exitCode: failure === undefined ? 0 : 1,
-    ...(failure === undefined ? {} : { message: failure }),
-  });
-  if (failure !== undefined || threadId === undefined) {
-    // A failed turn's result is lost with the failure: its last events go by signal.
-    await publisher.close();
-    if (failure !== undefined) throw ApplicationFailure.nonRetryable(`Codex turn failed: ${failure}`, ErrorCode.codexTurnFailed);
-    throw ApplicationFailure.nonRetryable('Codex finished the turn without reporting a thread id', ErrorCode.codexTurnFailed);
-  }
-  return { threadId, finalMessage, ...(usage ? { usage } : {}), sessionEvents: await publisher.handOver() };
 }

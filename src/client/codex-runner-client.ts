@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 // Not re-exported from the package root; the same decoder the client's own `workflow.list` uses.
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { google, temporal } from '@temporalio/proto';
 import type { TaskEvent } from '../contracts/events';
 import {
   CreateTaskGraphInputSchema,
-  aggregateGraphState,
   findGraphProblem,
   type CreateTaskGraphInput,
   type TaskGraphResults,
@@ -16,9 +15,10 @@ import {
   type TaskGraphWorkflowInput,
 } from '../contracts/graph';
 import { TASK_QUEUE, taskIdFromWorkflowId, taskWorkflowId } from '../contracts/ids';
-import { CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState } from '../contracts/search-attributes';
+import { CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
 import { StartTaskInputSchema, TaskIdSchema, type StartTaskInput, type TaskRecord, type TaskState, type TaskWorkflowInput } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
+import { aggregateGraphState } from '../workflows/graph-scheduler';
 import type { taskGraphWorkflow } from '../workflows/task-graph-workflow';
 import type { taskWorkflow } from '../workflows/task-workflow';
 import {
@@ -36,6 +36,7 @@ import {
 import { connectTemporalClient, loadTemporalTarget } from './connection';
 import { CodexRunnerError, TaskAlreadyExistsError, TaskNotFoundError, ValidationError, WrongStateError } from './errors';
 import { ErrorCode } from '../contracts/errors';
+import { taskRecordOf, toTaskFailure } from '../contracts/failures';
 import { eventsFromHistory } from './history-events';
 import { temporalPriority } from './priority';
 import { checkRepository } from './repository-check';
@@ -419,11 +420,7 @@ export class CodexRunnerClient {
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         workflowIdConflictPolicy: 'FAIL',
         priority: temporalPriority(task.priority),
-        typedSearchAttributes: [
-          { key: CodexTaskState, value: 'queued' },
-          { key: CodexRepoPath, value: task.repoPath },
-          { key: CodexPriority, value: task.priority },
-        ],
+        typedSearchAttributes: initialSearchAttributes(task),
         staticSummary: truncateUtf8(task.summary, SUMMARY_MAX_BYTES),
         staticDetails: task.details.join('\n'),
       });
@@ -535,9 +532,10 @@ export class CodexRunnerClient {
     try {
       return await send();
     } catch (error) {
-      const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
-      if (cause instanceof ApplicationFailure && cause.type === ErrorCode.wrongState) throw new WrongStateError(cause.message);
-      if (cause instanceof ApplicationFailure && cause.type === ErrorCode.validation) throw new ValidationError(cause.message);
+      if (!(error instanceof WorkflowUpdateFailedError)) throw error;
+      const refusal = toTaskFailure(error);
+      if (refusal.code === ErrorCode.wrongState) throw new WrongStateError(refusal.message);
+      if (refusal.code === ErrorCode.validation) throw new ValidationError(refusal.message);
       throw error;
     }
   }
@@ -583,14 +581,11 @@ export class CodexRunnerClient {
     try {
       return await this.handle(taskId).result();
     } catch (error) {
-      const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
-      const record = cause instanceof ApplicationFailure ? (cause.details?.[0] as TaskRecord | undefined) : undefined;
+      if (!(error instanceof WorkflowFailedError)) throw error;
+      const record = taskRecordOf(error);
       if (record) return record;
-      throw new CodexRunnerError(
-        cause instanceof ApplicationFailure && cause.type ? cause.type : 'TASK_FAILED',
-        `Task ${taskId} ended without a record: ${(cause ?? (error as Error)).message}`,
-        { cause: error },
-      );
+      const { code, message } = toTaskFailure(error);
+      throw new CodexRunnerError(code, `Task ${taskId} ended without a record: ${message}`, { cause: error });
     }
   }
 }

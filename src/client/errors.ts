@@ -6,7 +6,7 @@ import { ErrorCode } from '../contracts/errors';
  */
 export class CodexRunnerError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {

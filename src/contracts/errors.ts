@@ -1,12 +1,15 @@
 /**
- * Stable error codes. The reference system's codes are kept so Plato-side consumers recognise
- * them; the ones it lacked are added in the same style.
+ * Every error code a user, a script or Plato can see: in a task record's `failure`, an event's
+ * `errorCode`, a `CodexRunnerError`'s `code`, an MCP tool's error. The reference system's codes
+ * are kept so Plato-side consumers recognise them; the ones it lacked are added in its style.
  */
 export const ErrorCode = {
   validation: 'VALIDATION_FAILED',
   taskNotFound: 'TASK_NOT_FOUND',
   taskAlreadyExists: 'TASK_ALREADY_EXISTS',
   wrongState: 'TASK_WRONG_STATE',
+  /** A task or child that ended for a reason no more specific code names. */
+  taskFailed: 'TASK_FAILED',
   temporalUnavailable: 'TEMPORAL_UNAVAILABLE',
   codexRuntimeFailed: 'CODEX_RUNTIME_FAILED',
   codexInstallFailed: 'CODEX_INSTALL_FAILED',
@@ -22,12 +25,26 @@ export const ErrorCode = {
   approvalRejected: 'TASK_APPROVAL_REJECTED',
   approvalTimedOut: 'TASK_APPROVAL_TIMED_OUT',
   cancelled: 'TASK_CANCELLED',
+  /** The orchestration service: a selector names a runtime it does not have. */
+  agentRuntimeNotRegistered: 'AGENT_RUNTIME_NOT_REGISTERED',
+  /** The orchestration service: the runtime that owns a task lacks the capability asked for. */
+  agentRuntimeUnsupported: 'AGENT_RUNTIME_UNSUPPORTED',
+  /** The MCP server: an error none of the codes above describes. */
+  internal: 'INTERNAL_ERROR',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+export const ERROR_CODES = Object.values(ErrorCode) as readonly ErrorCode[];
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && KNOWN_CODES.has(value);
+}
+
 /** A failure as it is stored in a task record and in `task.failed` events. */
 export interface TaskFailure {
-  code: string;
+  code: ErrorCode;
   message: string;
 }

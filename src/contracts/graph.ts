@@ -1,16 +1,21 @@
 import { z } from 'zod';
 import { ContextPackageSchema } from './context-package';
-import { CodexTaskOptionsSchema, DurationSchema, PrioritySchema, TaskIdSchema, type TaskRecord, type TaskState, type TokenUsage } from './task';
+import type { GraphSynthesis, TaskRecord, WorkerResult } from './records';
+import {
+  AbsoluteRepoPathSchema,
+  CodexTaskOptionsSchema,
+  DurationSchema,
+  PrioritySchema,
+  PromptSchema,
+  RepoPathSchema,
+  TaskIdSchema,
+  type TaskState,
+} from './task';
 
-const PROMPT_MAX_CHARS = 100_000;
+export type { GraphConflict, GraphRecord, GraphSynthesis, ResultClassification, WorkerResult } from './records';
+
 /** Children of one graph. Each child costs its parent about a dozen history events. */
 export const MAX_GRAPH_CHILDREN = 1_000;
-
-const PromptSchema = z
-  .string()
-  .trim()
-  .min(1, 'prompt must not be empty')
-  .max(PROMPT_MAX_CHARS, `prompt must be at most ${PROMPT_MAX_CHARS} characters`);
 
 export const GraphChildInputSchema = z
   .object({
@@ -31,7 +36,7 @@ export type ValidGraphChild = z.output<typeof GraphChildInputSchema>;
 export const GraphParentInputSchema = z
   .object({
     taskId: TaskIdSchema.optional(),
-    repoPath: z.string().min(1, 'repoPath must not be empty'),
+    repoPath: RepoPathSchema,
     prompt: PromptSchema,
     priority: PrioritySchema.default(0),
     baseRef: z.string().min(1).optional(),
@@ -62,7 +67,7 @@ export type CreateTaskGraphInput = z.input<typeof CreateTaskGraphInputSchema>;
 export const TaskGraphWorkflowInputSchema = CreateTaskGraphInputSchema.extend({
   parent: GraphParentInputSchema.extend({
     taskId: TaskIdSchema,
-    repoPath: z.string().startsWith('/', 'repoPath must be an absolute path'),
+    repoPath: AbsoluteRepoPathSchema,
   }),
 });
 export type TaskGraphWorkflowInput = z.input<typeof TaskGraphWorkflowInputSchema>;
@@ -124,97 +129,7 @@ export function findCycle(children: readonly Pick<ValidGraphChild, 'taskId' | 'd
   return undefined;
 }
 
-/** Children in dependency order: every child after its prerequisites, ties in input order. */
-export function dependencyOrder<T extends Pick<ValidGraphChild, 'taskId' | 'dependencyTaskIds'>>(children: readonly T[]): T[] {
-  const placed = new Set<string>();
-  const ordered: T[] = [];
-  while (ordered.length < children.length) {
-    const next = children.find((child) => !placed.has(child.taskId) && child.dependencyTaskIds.every((id) => placed.has(id)));
-    if (next === undefined) throw new Error('dependency cycle');
-    placed.add(next.taskId);
-    ordered.push(next);
-  }
-  return ordered;
-}
-
-/** Every child that (transitively) depends on `taskId`, in input order. */
-export function transitiveDependents(children: readonly Pick<ValidGraphChild, 'taskId' | 'dependencyTaskIds'>[], taskId: string): string[] {
-  const blocked = new Set<string>([taskId]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const child of children) {
-      if (!blocked.has(child.taskId) && child.dependencyTaskIds.some((id) => blocked.has(id))) {
-        blocked.add(child.taskId);
-        grew = true;
-      }
-    }
-  }
-  blocked.delete(taskId);
-  return children.map((child) => child.taskId).filter((id) => blocked.has(id));
-}
-
-export const RESULT_CLASSIFICATIONS = ['completed', 'partial', 'conflicted', 'failed'] as const;
-export type ResultClassification = (typeof RESULT_CLASSIFICATIONS)[number];
-
-/** What one finished child contributed to its graph. */
-export interface WorkerResult {
-  resultId: string;
-  taskId: string;
-  parentTaskId: string;
-  classification: ResultClassification;
-  /** The agent's final message, or why the child failed. */
-  summary: string;
-  filesChanged: string[];
-  commitSha?: string;
-  usage?: TokenUsage;
-  errorCode?: string;
-}
-
-export interface GraphConflict {
-  taskId: string;
-  files: string[];
-}
-
-/** The graph's one final outcome, recorded once every child is terminal. */
-export interface GraphSynthesis {
-  synthesisId: string;
-  parentTaskId: string;
-  classification: ResultClassification;
-  summary: string;
-  childTaskCount: number;
-  resultIds: string[];
-  /** `plato/graph-<parentId>`, holding every completed child's work merged in dependency order. */
-  branchName?: string;
-  commitSha?: string;
-  conflicts: GraphConflict[];
-}
-
-/** The graph part of a parent task's record. */
-export interface GraphRecord {
-  children: { taskId: string; prompt: string; priority: number; dependencyTaskIds: string[] }[];
-  maxConcurrentTasks?: number;
-  /** The commit every child without prerequisites starts from. */
-  baseSha?: string;
-  results: WorkerResult[];
-  synthesis?: GraphSynthesis;
-}
-
 export type GraphState = Exclude<TaskState, 'cancelled'>;
-
-/**
- * Aggregate state of a graph, by the reference system's rule (first match wins): any child
- * failed (or cancelled) → failed; all completed → completed; then awaiting_approval, running,
- * interrupted; otherwise queued. It may read `failed` while siblings still run.
- */
-export function aggregateGraphState(states: readonly TaskState[]): GraphState {
-  if (states.some((state) => state === 'failed' || state === 'cancelled')) return 'failed';
-  if (states.length > 0 && states.every((state) => state === 'completed')) return 'completed';
-  for (const state of ['awaiting_approval', 'running', 'interrupted'] as const) {
-    if (states.includes(state)) return state;
-  }
-  return 'queued';
-}
 
 /** A graph as `getTaskGraph` returns it, for the parent id or any child id. */
 export interface TaskGraphSnapshot {

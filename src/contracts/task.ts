@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ContextPackageSchema } from './context-package';
-import type { GraphRecord } from './graph';
 import { FULL_COMMIT_ID, TASK_ID_PATTERN, TASK_ID_RULE } from './ids';
+
+export type { ApprovalRecord, TaskRecord, TokenUsage } from './records';
 
 /** Task states, exactly as DESIGN.md fixes them (the reference's six plus `cancelled`). */
 export const TASK_STATES = [
@@ -41,6 +42,19 @@ export type CodexTaskOptions = z.infer<typeof CodexTaskOptionsSchema>;
 
 const PROMPT_MAX_CHARS = 100_000;
 
+/** What the agent is asked to do: a task's prompt, a graph's goal, a child's part. */
+export const PromptSchema = z
+  .string()
+  .trim()
+  .min(1, 'prompt must not be empty')
+  .max(PROMPT_MAX_CHARS, `prompt must be at most ${PROMPT_MAX_CHARS} characters`);
+
+/** What a caller names a repository by: any path, resolved against the working directory. */
+export const RepoPathSchema = z.string().min(1, 'repoPath must not be empty');
+
+/** A repository as workflow inputs carry it: resolved by the client, or typed by hand in full. */
+export const AbsoluteRepoPathSchema = z.string().startsWith('/', 'repoPath must be an absolute path');
+
 /** A duration as Temporal takes it: a number and a unit, e.g. `90s`, `30m`, `2h`, `1d`. */
 export const DurationSchema = z
   .string()
@@ -53,12 +67,8 @@ export const PrioritySchema = z.number().int('priority must be an integer').min(
 export const StartTaskInputSchema = z
   .object({
     taskId: TaskIdSchema.optional(),
-    repoPath: z.string().min(1, 'repoPath must not be empty'),
-    prompt: z
-      .string()
-      .trim()
-      .min(1, 'prompt must not be empty')
-      .max(PROMPT_MAX_CHARS, `prompt must be at most ${PROMPT_MAX_CHARS} characters`),
+    repoPath: RepoPathSchema,
+    prompt: PromptSchema,
     priority: PrioritySchema.default(0),
     baseRef: z.string().min(1).optional(),
     codex: CodexTaskOptionsSchema.optional(),
@@ -82,8 +92,8 @@ export const GraphReleaseSchema = z
     /** Further prerequisite commits merged into the base (a child with several prerequisites). */
     mergeShas: z.array(CommitIdSchema),
     satisfied: z.array(z.object({ taskId: TaskIdSchema, commitSha: CommitIdSchema }).strict()),
-    /** The child's turn tells the parent when it has a session slot and when it gives it up (SESSION_WINDOW). */
-    tellSession: z.literal(true).optional(),
+    /** The child's turns tell the parent when they have a session slot and when they give it up (see GraphScheduler). */
+    reportsSessions: z.literal(true).optional(),
   })
   .strict();
 export type GraphRelease = z.infer<typeof GraphReleaseSchema>;
@@ -95,8 +105,8 @@ export type GraphRelease = z.infer<typeof GraphReleaseSchema>;
 export const TaskWorkflowInputSchema = z
   .object({
     taskId: TaskIdSchema,
-    repoPath: z.string().startsWith('/', 'repoPath must be an absolute path'),
-    prompt: z.string().trim().min(1, 'prompt must not be empty').max(PROMPT_MAX_CHARS),
+    repoPath: AbsoluteRepoPathSchema,
+    prompt: PromptSchema,
     priority: PrioritySchema.default(0),
     baseRef: z.string().min(1).optional(),
     codex: CodexTaskOptionsSchema.optional(),
@@ -117,56 +127,3 @@ export const TaskWorkflowInputSchema = z
   .strict();
 export type TaskWorkflowInput = z.input<typeof TaskWorkflowInputSchema>;
 export type ValidTaskWorkflowInput = z.output<typeof TaskWorkflowInputSchema>;
-
-/** Token usage of one or more Codex turns (the SDK's `Usage`, camel-cased). */
-export interface TokenUsage {
-  inputTokens: number;
-  cachedInputTokens: number;
-  outputTokens: number;
-  reasoningOutputTokens: number;
-}
-
-/** What an approver sees, and what they decided. */
-export interface ApprovalRecord {
-  requestedAt: string;
-  /** The task branch's changes against its base: a line per file (`path | +added -deleted`, or `path | bin`), then git's summary line. */
-  diffStat: string;
-  finalMessage: string;
-  decision?: {
-    kind: 'approved' | 'rejected' | 'changes_requested' | 'timed_out';
-    by?: string;
-    /** The approver's comment, the rejection reason, or the requested changes. */
-    message?: string;
-    at: string;
-  };
-}
-
-export interface TaskRecord {
-  taskId: string;
-  repoPath: string;
-  prompt: string;
-  priority: number;
-  state: TaskState;
-  parentTaskId?: string;
-  /** A graph child's prerequisites. */
-  dependencyTaskIds?: string[];
-  baseRef?: string;
-  /** Commit the task branch started from. */
-  baseSha?: string;
-  branchName?: string;
-  worktreePath?: string;
-  /** Codex thread of this task's session, recorded as soon as Codex reports it. */
-  threadId?: string;
-  /** Commit on the task branch holding the agent's work. */
-  commitSha?: string;
-  filesChanged?: string[];
-  finalMessage?: string;
-  usage?: TokenUsage;
-  failure?: { code: string; message: string };
-  /** Set while the task awaits approval, and kept with the decision afterwards. */
-  approval?: ApprovalRecord;
-  /** Set on a graph's parent task. */
-  graph?: GraphRecord;
-  createdAt: string;
-  updatedAt: string;
-}

@@ -6,19 +6,19 @@ import type { TaskOrchestrationService } from '../orchestration/task-orchestrati
 import { PLATO_TOOLS, found } from './plato-tools';
 
 /** What an agent should do next, per error code; the message itself names the problem. */
-const NEXT_STEP: Record<string, string> = {
+const NEXT_STEP: Partial<Record<ErrorCode, string>> = {
   [ErrorCode.validation]: 'Fix the named field and call the tool again.',
   [ErrorCode.taskNotFound]: 'Check the task id; plato.list_tasks lists the tasks that exist.',
   [ErrorCode.taskAlreadyExists]: 'Use another taskId, or omit it to get a new one.',
   [ErrorCode.wrongState]: 'Read the task with plato.get_task and choose an operation its state allows.',
   [ErrorCode.temporalUnavailable]: 'Tell the operator; nothing was started.',
-  AGENT_RUNTIME_NOT_REGISTERED: 'Omit runtimeId, or use one of the registered runtimes.',
-  AGENT_RUNTIME_UNSUPPORTED: 'That runtime cannot do this; use plato.interrupt_task or ask the operator.',
+  [ErrorCode.agentRuntimeNotRegistered]: 'Omit runtimeId, or use one of the registered runtimes.',
+  [ErrorCode.agentRuntimeUnsupported]: 'That runtime cannot do this; use plato.interrupt_task or ask the operator.',
 };
 
 /** An error as an agent reads it: `CODE: message. Next step.` An unexpected error is `INTERNAL_ERROR`. */
-export function describeToolError(error: unknown): { code: string; text: string } {
-  const code = error instanceof CodexRunnerError ? error.code : 'INTERNAL_ERROR';
+export function describeToolError(error: unknown): { code: ErrorCode; text: string } {
+  const code = error instanceof CodexRunnerError ? error.code : ErrorCode.internal;
   const message = error instanceof Error ? error.message : String(error);
   const next = NEXT_STEP[code] ?? 'Retry later, or tell the operator if it persists.';
   return { code, text: `${code}: ${message}. ${next}` };

@@ -1,24 +1,33 @@
 import { z } from 'zod';
 import { ContextArtifactSchema, ContextPackageSchema, ContextSourceSchema } from '../contracts/context-package';
-import { RESULT_CLASSIFICATIONS } from '../contracts/graph';
-import { DurationSchema, PrioritySchema, TASK_STATES, TaskIdSchema } from '../contracts/task';
+import { GraphChildInputSchema } from '../contracts/graph';
+import {
+  ApprovalRecordSchema,
+  GraphSynthesisSchema,
+  ResultClassificationSchema,
+  TaskEventSchema,
+  TaskRecordSchema,
+  WorkerResultSchema,
+} from '../contracts/records';
+import { PrioritySchema, StartTaskInputSchema, TaskIdSchema, TaskStateSchema } from '../contracts/task';
 
 /**
  * The backend-neutral contracts Plato codes against (the reference's `@plato/orchestration`):
  * tasks live in a `workspacePath`, and every record and event says which agent runtime and
  * backend executes it. Nothing here knows Temporal or Codex; an {@link AgentRuntime} adapts a
- * backend to these shapes.
+ * backend to these shapes. Each schema is derived from the runner's own (`src/contracts/`), so a
+ * field means the same on both sides of the boundary.
  */
 
 /** The reference's six states plus `cancelled` (an operator cancel), as in the runner. */
-export const OrchestrationTaskStateSchema = z.enum(TASK_STATES);
+export const OrchestrationTaskStateSchema = TaskStateSchema;
 export type OrchestrationTaskState = z.infer<typeof OrchestrationTaskStateSchema>;
 
 /** A graph's aggregate state: a task state, `cancelled` excepted (a cancelled child fails its graph). */
-export const OrchestrationGraphStateSchema = OrchestrationTaskStateSchema.exclude(['cancelled']);
+export const OrchestrationGraphStateSchema = TaskEventSchema.shape.graphState.unwrap();
 export type OrchestrationGraphState = z.infer<typeof OrchestrationGraphStateSchema>;
 
-export const OrchestrationResultClassificationSchema = z.enum(RESULT_CLASSIFICATIONS);
+export const OrchestrationResultClassificationSchema = ResultClassificationSchema;
 export type OrchestrationResultClassification = z.infer<typeof OrchestrationResultClassificationSchema>;
 
 const RuntimeIdSchema = z.string().trim().min(1, 'runtimeId must not be empty');
@@ -46,36 +55,31 @@ export type OrchestrationContextArtifact = z.infer<typeof OrchestrationContextAr
 export const OrchestrationContextPackageInputSchema = ContextPackageSchema;
 export type OrchestrationContextPackageInput = z.input<typeof OrchestrationContextPackageInputSchema>;
 
-const PromptSchema = z.string().trim().min(1, 'prompt must not be empty');
 const WorkspacePathSchema = z.string().trim().min(1, 'workspacePath must not be empty');
 
-/** Start one task. `taskId` defaults to a new id chosen by the runtime. */
-export const StartOrchestrationTaskInputSchema = z
-  .object({
-    taskId: TaskIdSchema.optional(),
-    workspacePath: WorkspacePathSchema,
-    prompt: PromptSchema,
-    priority: PrioritySchema.optional(),
-    agent: AgentRuntimeSelectorSchema.optional(),
-    contextPackage: OrchestrationContextPackageInputSchema.optional(),
-    /** After its turn the task waits in `awaiting_approval` until approved or rejected. */
-    requireApproval: z.boolean().optional(),
-    /** Fails an unanswered approval after this long (`30m`, `2h`, `1d`). */
-    approvalTimeout: DurationSchema.optional(),
-  })
+/** Start one task: the runner's input, in a `workspacePath`. `taskId` defaults to a new id chosen by the runtime. */
+export const StartOrchestrationTaskInputSchema = StartTaskInputSchema.pick({
+  taskId: true,
+  prompt: true,
+  contextPackage: true,
+  requireApproval: true,
+  approvalTimeout: true,
+})
+  .extend({ workspacePath: WorkspacePathSchema, priority: PrioritySchema.optional(), agent: AgentRuntimeSelectorSchema.optional() })
   .strict();
 export type StartOrchestrationTaskInput = z.input<typeof StartOrchestrationTaskInputSchema>;
 
 /** One child of a graph. Without `workspacePath` it works in its parent's workspace. */
-export const CreateOrchestrationGraphChildInputSchema = z
-  .object({
-    taskId: TaskIdSchema,
+export const CreateOrchestrationGraphChildInputSchema = GraphChildInputSchema.pick({
+  taskId: true,
+  prompt: true,
+  contextPackage: true,
+  requireApproval: true,
+})
+  .extend({
     workspacePath: WorkspacePathSchema.optional(),
-    prompt: PromptSchema,
     priority: PrioritySchema.optional(),
     dependencyTaskIds: z.array(TaskIdSchema).optional(),
-    contextPackage: OrchestrationContextPackageInputSchema.optional(),
-    requireApproval: z.boolean().optional(),
   })
   .strict();
 export type CreateOrchestrationGraphChildInput = z.input<typeof CreateOrchestrationGraphChildInputSchema>;
@@ -94,50 +98,37 @@ export type CreateOrchestrationGraphInput = z.input<typeof CreateOrchestrationGr
 export const OrchestrationTaskDecompositionSchema = z
   .object({
     kind: z.literal('subtask'),
-    parentTaskId: z.string(),
-    dependencyTaskIds: z.array(z.string()).optional(),
+    parentTaskId: TaskRecordSchema.shape.parentTaskId.unwrap(),
+    dependencyTaskIds: TaskRecordSchema.shape.dependencyTaskIds,
   })
   .strict();
 export type OrchestrationTaskDecomposition = z.infer<typeof OrchestrationTaskDecompositionSchema>;
 
-/** A pending or decided approval: what the approver sees and what they decided. */
-export const OrchestrationApprovalSchema = z
-  .object({
-    requestedAt: z.string(),
-    /** The agent's final message of the turn under review. */
-    summary: z.string(),
-    /** Files changed, as `git diff --stat` shows them. */
-    diffStat: z.string(),
-    decision: z
-      .object({
-        kind: z.enum(['approved', 'rejected', 'changes_requested', 'timed_out']),
-        by: z.string().optional(),
-        message: z.string().optional(),
-        at: z.string(),
-      })
-      .optional(),
-  })
+/** A pending or decided approval: what the approver sees (the agent's final message as `summary`) and what they decided. */
+export const OrchestrationApprovalSchema = ApprovalRecordSchema.pick({ requestedAt: true, diffStat: true, decision: true })
+  .extend({ summary: ApprovalRecordSchema.shape.finalMessage })
   .strict();
 export type OrchestrationApproval = z.infer<typeof OrchestrationApprovalSchema>;
 
-export const OrchestrationTaskRecordSchema = z
-  .object({
-    taskId: z.string(),
-    workspacePath: z.string(),
-    prompt: z.string(),
-    priority: z.number(),
-    state: OrchestrationTaskStateSchema,
-    worktreePath: z.string().optional(),
-    /** The backend's session (for codex: the Codex thread id). */
-    activeSessionId: z.string().optional(),
+/** A task record in a `workspacePath`, its Codex thread as the backend's session (`activeSessionId`). */
+export const OrchestrationTaskRecordSchema = TaskRecordSchema.pick({
+  taskId: true,
+  prompt: true,
+  priority: true,
+  state: true,
+  worktreePath: true,
+  branchName: true,
+  commitSha: true,
+  finalMessage: true,
+  failure: true,
+  createdAt: true,
+  updatedAt: true,
+})
+  .extend({
+    workspacePath: TaskRecordSchema.shape.repoPath,
+    activeSessionId: TaskRecordSchema.shape.threadId,
     decomposition: OrchestrationTaskDecompositionSchema.optional(),
-    branchName: z.string().optional(),
-    commitSha: z.string().optional(),
-    finalMessage: z.string().optional(),
-    failure: z.object({ code: z.string(), message: z.string() }).optional(),
     approval: OrchestrationApprovalSchema.optional(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
     execution: OrchestrationTaskExecutionSchema,
   })
   .strict();
@@ -155,33 +146,29 @@ export type OrchestrationTaskGraphSnapshot = z.infer<typeof OrchestrationTaskGra
 
 const MetadataSchema = z.record(z.string(), z.unknown());
 
-/** What one finished child contributed to its graph. */
-export const OrchestrationTaskResultRecordSchema = z
-  .object({
-    resultId: z.string(),
-    taskId: z.string(),
-    parentTaskId: z.string(),
-    classification: OrchestrationResultClassificationSchema,
-    summary: z.string(),
-    errorCode: z.string().optional(),
-    metadata: MetadataSchema.optional(),
-    execution: OrchestrationTaskExecutionSchema,
-  })
+/** What one finished child contributed to its graph; the runner's detail (files, commit, tokens) in `metadata`. */
+export const OrchestrationTaskResultRecordSchema = WorkerResultSchema.pick({
+  resultId: true,
+  taskId: true,
+  parentTaskId: true,
+  classification: true,
+  summary: true,
+  errorCode: true,
+})
+  .extend({ metadata: MetadataSchema.optional(), execution: OrchestrationTaskExecutionSchema })
   .strict();
 export type OrchestrationTaskResultRecord = z.infer<typeof OrchestrationTaskResultRecordSchema>;
 
-/** The graph's one final outcome, once every child is terminal. */
-export const OrchestrationSynthesisRecordSchema = z
-  .object({
-    synthesisId: z.string(),
-    parentTaskId: z.string(),
-    classification: OrchestrationResultClassificationSchema,
-    summary: z.string(),
-    childTaskCount: z.number().int(),
-    resultIds: z.array(z.string()),
-    metadata: MetadataSchema.optional(),
-    execution: OrchestrationTaskExecutionSchema,
-  })
+/** The graph's one final outcome, once every child is terminal; the graph branch and conflicts in `metadata`. */
+export const OrchestrationSynthesisRecordSchema = GraphSynthesisSchema.pick({
+  synthesisId: true,
+  parentTaskId: true,
+  classification: true,
+  summary: true,
+  childTaskCount: true,
+  resultIds: true,
+})
+  .extend({ metadata: MetadataSchema.optional(), execution: OrchestrationTaskExecutionSchema })
   .strict();
 export type OrchestrationSynthesisRecord = z.infer<typeof OrchestrationSynthesisRecordSchema>;
 
@@ -200,30 +187,31 @@ export type OrchestrationTaskGraphResultSnapshot = z.infer<typeof OrchestrationT
  * and a per-task sequence number and timestamp. Backend-specific detail (a Codex item, token
  * usage, a commit) is in `metadata`.
  */
-export const OrchestrationEventSchema = z
-  .object({
-    seq: z.number().int(),
-    at: z.string(),
+export const OrchestrationEventSchema = TaskEventSchema.pick({
+  seq: true,
+  at: true,
+  taskId: true,
+  state: true,
+  parentTaskId: true,
+  childTaskId: true,
+  dependencyTaskId: true,
+  dependencyTaskIds: true,
+  blockedByTaskIds: true,
+  worktreePath: true,
+  graphState: true,
+  resultId: true,
+  synthesisId: true,
+  resultClassification: true,
+  errorCode: true,
+  message: true,
+  exitCode: true,
+})
+  .extend({
     type: z.string(),
-    taskId: z.string(),
     runtimeId: z.string(),
     backend: z.string(),
     execution: OrchestrationTaskExecutionSchema,
-    state: OrchestrationTaskStateSchema.optional(),
-    sessionId: z.string().optional(),
-    parentTaskId: z.string().optional(),
-    childTaskId: z.string().optional(),
-    dependencyTaskId: z.string().optional(),
-    dependencyTaskIds: z.array(z.string()).optional(),
-    blockedByTaskIds: z.array(z.string()).optional(),
-    worktreePath: z.string().optional(),
-    graphState: OrchestrationGraphStateSchema.optional(),
-    resultId: z.string().optional(),
-    synthesisId: z.string().optional(),
-    resultClassification: OrchestrationResultClassificationSchema.optional(),
-    errorCode: z.string().optional(),
-    message: z.string().optional(),
-    exitCode: z.number().int().nullable().optional(),
+    sessionId: TaskEventSchema.shape.threadId,
     metadata: MetadataSchema.optional(),
   })
   .strict();

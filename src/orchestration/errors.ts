@@ -1,9 +1,10 @@
 import { CodexRunnerError } from '../client/errors';
+import { ErrorCode } from '../contracts/errors';
 
 /** A call named (or defaulted to) an agent runtime that the orchestration service does not have. */
 export class AgentRuntimeNotRegisteredError extends CodexRunnerError {
   constructor(readonly runtimeId: string, registered: readonly string[], what = 'Agent runtime') {
-    super('AGENT_RUNTIME_NOT_REGISTERED', `${what} '${runtimeId}' is not registered (registered: ${registered.join(', ') || 'none'})`);
+    super(ErrorCode.agentRuntimeNotRegistered, `${what} '${runtimeId}' is not registered (registered: ${registered.join(', ') || 'none'})`);
     this.name = 'AgentRuntimeNotRegisteredError';
   }
 }
@@ -11,7 +12,7 @@ export class AgentRuntimeNotRegisteredError extends CodexRunnerError {
 /** The runtime that owns a task lacks an optional capability (approval, rejection, graph results). */
 export class AgentRuntimeUnsupportedError extends CodexRunnerError {
   constructor(readonly runtimeId: string, capability: string) {
-    super('AGENT_RUNTIME_UNSUPPORTED', `Agent runtime '${runtimeId}' does not support ${capability}`);
+    super(ErrorCode.agentRuntimeUnsupported, `Agent runtime '${runtimeId}' does not support ${capability}`);
     this.name = 'AgentRuntimeUnsupportedError';
   }
 }

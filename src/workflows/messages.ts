@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { SessionEventBatch, TaskEvent } from '../contracts/events';
 import type { GraphRelease, TaskRecord, TaskState } from '../contracts/task';
+import type { ChildBlock } from './graph-scheduler';
 
 export type { GraphRelease };
 
@@ -17,13 +18,11 @@ export const eventsQuery = defineQuery<TaskEvent[], [afterSeq?: number]>('events
 export const sessionEventsSignal = defineSignal<[SessionEventBatch]>('sessionEvents');
 
 /** What a graph parent tells a child that can never run because a prerequisite failed. */
-export interface GraphBlock {
-  blockedByTaskIds: string[];
-  /** The task whose failure started the chain, and why it failed. */
-  rootCause: { taskId: string; code: string; message: string };
-}
+export type GraphBlock = Omit<ChildBlock, 'taskId'>;
 
+/** A graph parent releasing a child that was not ready when the graph started (see GraphScheduler). */
 export const graphReleaseSignal = defineSignal<[GraphRelease]>('graphRelease');
+/** A graph parent ending a child whose prerequisite failed. */
 export const graphBlockSignal = defineSignal<[GraphBlock]>('graphBlock');
 
 /** Stops a running session (its codex process ends) or keeps a queued task from starting. */
@@ -56,7 +55,7 @@ export const childStateSignal = defineSignal<[change: { taskId: string; state: T
 /**
  * A graph child's Codex turn telling the graph's parent that it has a session slot (`started`,
  * when the `runCodexTurn` activity starts) and that it is giving it up (`ended`, sent and
- * acknowledged before the activity returns, so before the slot is free): the parent hands out its
- * next ready child by these (see SESSION_WINDOW in task-graph-workflow.ts).
+ * acknowledged before the activity returns, so before the slot is free): the parent's session
+ * window hands out releases by these (see GraphScheduler).
  */
 export const graphSessionSignal = defineSignal<[change: { taskId: string; session: 'started' | 'ended' }]>('graphSession');

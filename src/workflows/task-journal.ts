@@ -1,9 +1,20 @@
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { EVENTS_MEMO_KEY, type SessionEventBatch, type TaskEvent, type TaskEventInput, type TaskEventType } from '../contracts/events';
 import { describeEvent } from '../contracts/describe-event';
-import { CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState } from '../contracts/search-attributes';
-import type { TaskRecord, TaskState, ValidTaskWorkflowInput } from '../contracts/task';
+import { EVENTS_MEMO_KEY, type SessionEventBatch, type TaskEvent, type TaskEventInput, type TaskEventType } from '../contracts/events';
+import type { TaskRecord } from '../contracts/records';
+import { CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
+import type { TaskState } from '../contracts/task';
+
+/** What a journal is made from: a task's input, or a graph's parent. */
+export interface JournalledTask {
+  taskId: string;
+  repoPath: string;
+  prompt: string;
+  priority: number;
+  parentTaskId?: string | undefined;
+  dependencyTaskIds?: string[] | undefined;
+  baseRef?: string | undefined;
+}
 
 /**
  * The task's record and its numbered event log, kept inside the workflow.
@@ -11,44 +22,38 @@ import type { TaskRecord, TaskState, ValidTaskWorkflowInput } from '../contracts
  * Every event is also written into history, as a memo upsert holding just the new events
  * (`WorkflowPropertiesModified` carries the upserted fields only, and the memo itself keeps only
  * the latest batch). So the full event log, with its sequence numbers and timestamps, can be
- * rebuilt from history alone (`eventsFromHistory`), with no worker running.
+ * rebuilt from history alone (`eventsFromHistory`), with no worker running. The events appended
+ * during one workflow activation go into one upsert, made in a microtask once the activation's
+ * code has run (before its commands are collected, and before a workflow's completion, which
+ * settles later).
  *
- * With `lean` (the `lean-task` patch), the events appended during one workflow activation go into
- * one upsert, made in a microtask once the activation's code has run (before the activation's
- * commands are collected, and before a workflow's completion, which settles later), and the
- * initial search attributes are upserted only where the workflow did not start with them.
- * Without it (histories recorded before the patch) each event is upserted as it is appended.
+ * The task's state is also its `CodexTaskState` search attribute, and the record is summed up
+ * in the Web UI's current details.
  */
 export class TaskJournal {
   readonly record: TaskRecord;
   readonly events: TaskEvent[] = [];
-  private readonly lean: boolean;
   private unwritten: TaskEvent[] = [];
+  private detailsSections: string[] = [];
+  private readonly stateListeners: ((before: TaskState, after: TaskState) => void)[] = [];
 
-  constructor(input: ValidTaskWorkflowInput, { lean }: { lean: boolean }) {
-    this.lean = lean;
+  constructor(task: JournalledTask) {
     const startedAt = workflowInfo().startTime.toISOString();
     this.record = {
-      taskId: input.taskId,
-      repoPath: input.repoPath,
-      prompt: input.prompt,
-      priority: input.priority,
+      taskId: task.taskId,
+      repoPath: task.repoPath,
+      prompt: task.prompt,
+      priority: task.priority,
       state: 'queued',
-      ...(input.parentTaskId ? { parentTaskId: input.parentTaskId } : {}),
-      ...(input.dependencyTaskIds ? { dependencyTaskIds: input.dependencyTaskIds } : {}),
-      ...(input.baseRef ? { baseRef: input.baseRef } : {}),
+      ...(task.parentTaskId ? { parentTaskId: task.parentTaskId } : {}),
+      ...(task.dependencyTaskIds ? { dependencyTaskIds: task.dependencyTaskIds } : {}),
+      ...(task.baseRef ? { baseRef: task.baseRef } : {}),
       createdAt: startedAt,
       updatedAt: startedAt,
     };
-    const initial: SearchAttributeUpdatePair[] = [
-      { key: CodexTaskState, value: 'queued' },
-      { key: CodexRepoPath, value: input.repoPath },
-      { key: CodexPriority, value: input.priority },
-      ...(input.parentTaskId ? [{ key: CodexParentTaskId, value: input.parentTaskId }] : []),
-    ];
     // The client and a graph parent start workflows with these set; `temporal workflow start` does not.
     const startedWith = workflowInfo().typedSearchAttributes;
-    const missing = lean ? initial.filter(({ key, value }) => startedWith.get(key) !== value) : initial;
+    const missing = initialSearchAttributes(task).filter(({ key, value }) => startedWith.get(key) !== value);
     if (missing.length > 0) upsertSearchAttributes(missing);
   }
 
@@ -71,10 +76,23 @@ export class TaskJournal {
   }
 
   setState(state: TaskState): void {
-    if (this.record.state === state) return;
+    const before = this.record.state;
+    if (before === state) return;
     this.update({});
     this.record.state = state;
     upsertSearchAttributes([{ key: CodexTaskState, value: state }]);
+    this.refreshDetails();
+    for (const listener of this.stateListeners) listener(before, state);
+  }
+
+  /** Calls `listener` after every change of the task's state. */
+  onStateChange(listener: (before: TaskState, after: TaskState) => void): void {
+    this.stateListeners.push(listener);
+  }
+
+  /** Markdown shown in the Web UI's current details after the record's own lines (a graph's children). */
+  setDetails(sections: string[]): void {
+    this.detailsSections = sections;
     this.refreshDetails();
   }
 
@@ -83,12 +101,8 @@ export class TaskJournal {
     const first = this.events.length + 1;
     const appended = inputs.map((input, i) => ({ ...input, seq: first + i, taskId: this.record.taskId }));
     this.events.push(...appended);
-    if (!this.lean) {
-      upsertMemo({ [EVENTS_MEMO_KEY]: appended });
-    } else {
-      if (this.unwritten.length === 0) void Promise.resolve().then(() => this.writeUnwritten());
-      this.unwritten.push(...appended);
-    }
+    if (this.unwritten.length === 0) void Promise.resolve().then(() => this.writeUnwritten());
+    this.unwritten.push(...appended);
     this.refreshDetails();
     return appended;
   }
@@ -107,6 +121,6 @@ export class TaskJournal {
     if (this.record.threadId) lines.push(`**Codex thread:** \`${this.record.threadId}\``);
     if (this.record.commitSha) lines.push(`**Commit:** \`${this.record.commitSha}\``);
     if (this.record.failure) lines.push(`**Failure:** ${this.record.failure.code}: ${this.record.failure.message}`);
-    setCurrentDetails(lines.join('\n\n'));
+    setCurrentDetails([...lines, ...this.detailsSections].join('\n\n'));
   }
 }

@@ -59,6 +59,7 @@ describe('interrupt and resume', () => {
     expect(resumedRequest?.userText).toContain('Work until interrupted (interrupt-marker)');
     const types = await typesOf(taskId);
     expect(types.indexOf('task.resumed')).toBeGreaterThan(types.indexOf('task.interrupted'));
+    await harness().recordHistory('task-interrupted-resumed', taskId);
   });
 
   it('says so when a task cannot be interrupted', async () => {
@@ -87,6 +88,7 @@ describe('interrupt and resume', () => {
     expect(harness().model.requests.some((request) => request.userText.includes('gate-second-marker'))).toBe(false);
     await harness().client.resume('gate-second');
     expect((await harness().client.waitForTask('gated')).state).toBe('completed');
+    await harness().recordHistory('graph-child-interrupted-queued', 'gate-second');
   });
 });
 
@@ -112,12 +114,14 @@ describe('the approval gate', () => {
     const history = await historyOf(harness().client, 'approve-me');
     expect(eventsFromHistory(history).find((event) => event.type === 'task.approval.granted')).toMatchObject({ actor: 'alice', message: 'looks good' });
     expect(history.events?.some((event) => event.workflowExecutionUpdateAcceptedEventAttributes)).toBe(true);
+    await harness().recordHistory('task-approved', 'approve-me');
   });
 
   it('reject fails the task with TASK_APPROVAL_REJECTED', async () => {
     await awaitingTask('reject-me', 'reject-marker');
     const task = await harness().client.reject('reject-me', { reason: 'wrong approach', by: 'bob' });
     expect(task).toMatchObject({ state: 'failed', failure: { code: 'TASK_APPROVAL_REJECTED', message: 'Rejected by bob: wrong approach' } });
+    await harness().recordHistory('task-rejected', 'reject-me');
   });
 
   it('request-changes runs another turn on the same thread with the feedback, then waits again', async () => {
@@ -133,6 +137,7 @@ describe('the approval gate', () => {
     await harness().client.approve('change-me', {});
     expect(await simpleGit(repo).show(['plato/task-change-me:work.txt'])).toBe('change-me\nmore\n');
     expect(await typesOf('change-me')).toEqual(expect.arrayContaining(['task.changes_requested', 'task.approval.granted']));
+    await harness().recordHistory('task-changes-requested', 'change-me');
   });
 
   it('fails an unanswered task after --approval-timeout with TASK_APPROVAL_TIMED_OUT', async () => {
@@ -140,6 +145,7 @@ describe('the approval gate', () => {
     const task = await harness().client.waitForTask('time-me-out');
     expect(task).toMatchObject({ state: 'failed', failure: { code: 'TASK_APPROVAL_TIMED_OUT' } });
     expect(await typesOf('time-me-out')).toContain('task.approval.timed_out');
+    await harness().recordHistory('task-approval-timed-out', 'time-me-out');
   });
 
   it('refuses approve on a running task with a specific error, leaving no trace', async () => {
@@ -191,6 +197,8 @@ describe('cancel', () => {
     expect(await harness().client.getTask('c-three')).toMatchObject({ state: 'failed', failure: { code: 'TASK_GRAPH_DEPENDENCY_FAILED' } });
     expect(await stateOf('c-side')).toBe('completed');
     expect(await stateOf('c-one')).toBe('completed');
+    await harness().recordHistory('task-cancelled', 'c-two');
+    await harness().recordHistory('graph-child-cancelled', 'cancel-chain');
   });
 });
 
@@ -215,6 +223,7 @@ describe('graph-level controls', () => {
     await harness().client.resume('whole');
     expect((await harness().client.waitForTask('whole')).state).toBe('completed');
     expect(await simpleGit(repo).show(['plato/graph-whole:r.txt'])).toBe('r\n');
+    await harness().recordHistory('graph-interrupted-resumed', 'whole');
 
     const cancelRepo = await harness().makeRepo();
     const stuck = harness().model.script({ when: 'stuck-marker', steps: [hang(), say('never')] });
@@ -232,6 +241,7 @@ describe('graph-level controls', () => {
     expect(await stateOf('stuck')).toBe('cancelled');
     expect(['cancelled', 'failed']).toContain(await stateOf('after-stuck'));
     expect((await harness().client.temporal.workflow.getHandle(taskWorkflowId('to-cancel')).describe()).status.name).toBe('CANCELLED');
+    await harness().recordHistory('graph-cancelled', 'to-cancel');
   });
 });
 

@@ -10,13 +10,10 @@ export const WORKFLOW_BUNDLE = path.resolve(__dirname, '..', '..', 'dist', 'work
 /** Where the histories recorded from real runs live (`RECORD_HISTORIES=1`, see runner-harness.ts). */
 export const RECORDED_HISTORIES = path.resolve(__dirname, '..', 'histories');
 
-/**
- * The recorded histories, parsed, each named by its file. `current` leaves out those kept from
- * before a patch (`*.before-<patch>.json`), which only show that older runs still replay.
- */
-export function recordedHistories({ current = false } = {}): HistoryAndWorkflowId[] {
+/** The recorded histories, parsed, each named by its file. */
+export function recordedHistories(): HistoryAndWorkflowId[] {
   return readdirSync(RECORDED_HISTORIES)
-    .filter((file) => file.endsWith('.json') && !(current && file.includes('.before-')))
+    .filter((file) => file.endsWith('.json'))
     .map((file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(readFileSync(path.join(RECORDED_HISTORIES, file), 'utf8'))) }));
 }
 

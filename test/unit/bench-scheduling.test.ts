@@ -1,36 +1,12 @@
-import { ReadyQueue } from '../../scripts/bench/ready-queue';
 import { spread } from '../../scripts/bench/report';
-import { inRounds, SHAPES } from '../../scripts/bench/shapes';
+import { assertOnePrerequisite, inRounds, SHAPES } from '../../scripts/bench/shapes';
 
-const task = (taskId: string, prerequisite?: string) => ({ taskId, dependencyTaskIds: prerequisite ? [prerequisite] : [] });
-
-/** Takes every ready task, in the order the queue gives them. */
-const takeAll = (queue: ReadyQueue<ReturnType<typeof task>>) => {
-  const taken: { taskId: string; base: string }[] = [];
-  for (let next = queue.take(); next; next = queue.take()) taken.push({ taskId: next.task.taskId, base: next.base });
-  return taken;
-};
-
-describe('the order the baseline and the floor run tasks in (ReadyQueue)', () => {
-  it('puts a dependent that became ready before later-listed ready tasks, starting from its prerequisite’s commit', () => {
-    // a → b listed first, as the bench lists its chains; i1, i2 independent.
-    const queue = new ReadyQueue([task('a'), task('b', 'a'), task('i1'), task('i2')], 'base');
-    expect(queue.take()).toEqual({ task: task('a'), base: 'base' });
-    expect(queue.take()).toEqual({ task: task('i1'), base: 'base' });
-    queue.done('a', 'sha-a');
-    expect(takeAll(queue)).toEqual([
-      { taskId: 'b', base: 'sha-a' },
-      { taskId: 'i2', base: 'base' },
-    ]);
-    expect(queue.allDone).toBe(false);
-    for (const id of ['i1', 'b', 'i2']) queue.done(id, `sha-${id}`);
-    expect(queue.allDone).toBe(true);
-    expect(queue.hasReady).toBe(false);
-  });
-
+// The baseline and the floor run their tasks by the graph's own rules: test/unit/graph-scheduler.test.ts.
+describe('the graphs the baseline and the floor run', () => {
   it('refuses a task with two prerequisites', () => {
-    expect(() => ReadyQueue.check([task('a'), task('b'), { taskId: 'c', dependencyTaskIds: ['a', 'b'] }])).toThrow('one prerequisite per task');
-    expect(() => new ReadyQueue([{ taskId: 'c', dependencyTaskIds: ['a', 'b'] }], 'base')).toThrow('one prerequisite per task');
+    const task = (taskId: string, dependencyTaskIds: string[] = []) => ({ taskId, dependencyTaskIds });
+    expect(() => assertOnePrerequisite([task('a'), task('b'), task('c', ['a', 'b'])])).toThrow('one prerequisite per task');
+    expect(() => assertOnePrerequisite([task('a'), task('b', ['a'])])).not.toThrow();
   });
 });
 

@@ -1,0 +1,29 @@
+import { contextInstructions } from '../contracts/context-package';
+import type { ValidTaskWorkflowInput } from '../contracts/task';
+
+/** The instruction of a turn that resumes a thread without an operator's message. */
+export const CONTINUE_INSTRUCTION = 'Continue the task where you left off.';
+
+/** The first turn's instruction: the prompt with its context; a graph child also learns the overall goal and that it works on one part of it. */
+export function turnPrompt(input: ValidTaskWorkflowInput): string {
+  const context = input.contextPackage ? contextInstructions(input.contextPackage) : '';
+  const withContext = (prompt: string) => (context ? `${prompt}\n\n${context}` : prompt);
+  if (input.goal === undefined) return withContext(input.prompt);
+  const prerequisites = input.dependencyTaskIds?.length
+    ? `\n\nYour working directory already contains the work of the tasks yours builds on: ${input.dependencyTaskIds.join(', ')}.`
+    : '';
+  return withContext(
+    [
+      'You are one of several agents working toward a larger goal; each works on its own part, on its own branch.',
+      `Overall goal:\n${input.goal}`,
+      `Your part (task ${input.taskId}):\n${input.prompt}${prerequisites}`,
+    ].join('\n\n'),
+  );
+}
+
+/** The task's commit message: the prompt's first line as the subject (at most 60 characters), the task id in the body. */
+export function commitMessage(taskId: string, prompt: string): string {
+  const firstLine = prompt.split('\n')[0]!.trim();
+  const subject = firstLine.length > 60 ? `${firstLine.slice(0, 59)}…` : firstLine;
+  return `codex-runner: ${subject}\n\nTask: ${taskId}\n`;
+}
