@@ -32,8 +32,14 @@ function printTask(io: CliIO, json: boolean | undefined, task: TaskRecord, headl
   else io.stdout(`${headline}\n${formatTask(task)}\n`);
 }
 
-/** interrupt, resume, approve, reject, request-changes, cancel. */
+/** interrupt, resume, cancel, approve, reject, request-changes. */
 export function registerControlCommands(program: Command, io: CliIO): void {
+  registerInterruptCommands(program, io);
+  registerApprovalCommands(program, io);
+}
+
+/** interrupt, resume, cancel: each waits until the task's state shows it. */
+function registerInterruptCommands(program: Command, io: CliIO): void {
   program
     .command('interrupt')
     .description('Stop a running session (or keep a queued task from starting); waits until the task shows interrupted')
@@ -64,6 +70,22 @@ export function registerControlCommands(program: Command, io: CliIO): void {
       });
     });
 
+  program
+    .command('cancel')
+    .description('Cancel a task (its session is aborted, the worktree kept); on a graph parent, the whole graph')
+    .argument('<taskId>')
+    .option('--json', 'print JSON')
+    .action(async (taskId: string, flags: { json?: boolean }) => {
+      await withClient(async (client) => {
+        await client.cancel(taskId);
+        const task = await waitForState(client, taskId, 'cancelled', (state) => state === 'cancelled');
+        printTask(io, flags.json, task, `Cancelled ${taskId}`);
+      });
+    });
+}
+
+/** approve, reject, request-changes: updates a task awaiting approval takes or refuses at once. */
+function registerApprovalCommands(program: Command, io: CliIO): void {
   program
     .command('approve')
     .description('Approve a task that is awaiting approval; it ends completed')
@@ -103,19 +125,6 @@ export function registerControlCommands(program: Command, io: CliIO): void {
       await withClient(async (client) => {
         const task = await client.requestChanges(taskId, { message: flags.message, ...(flags.by ? { by: flags.by } : {}) });
         printTask(io, flags.json, task, `Requested changes on ${taskId}; it will be back in awaiting_approval after its turn`);
-      });
-    });
-
-  program
-    .command('cancel')
-    .description('Cancel a task (its session is aborted, the worktree kept); on a graph parent, the whole graph')
-    .argument('<taskId>')
-    .option('--json', 'print JSON')
-    .action(async (taskId: string, flags: { json?: boolean }) => {
-      await withClient(async (client) => {
-        await client.cancel(taskId);
-        const task = await waitForState(client, taskId, 'cancelled', (state) => state === 'cancelled');
-        printTask(io, flags.json, task, `Cancelled ${taskId}`);
       });
     });
 }
