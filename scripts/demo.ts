@@ -59,7 +59,10 @@ async function main(): Promise<void> {
     model = await ScriptedModelServer.start({ log: false });
     const scripts: [string, string[]][] = [
       ['Add greet.sh', [`printf '#!/bin/sh\\necho "Hello from codex-runner"\\n' > greet.sh && chmod +x greet.sh`]],
-      ['Add test_greet.sh', [`printf '#!/bin/sh\\ntest "$(./greet.sh)" = "Hello from codex-runner" && echo PASS\\n' > test_greet.sh && chmod +x test_greet.sh`, './test_greet.sh']],
+      [
+        'Add test_greet.sh',
+        [`printf '#!/bin/sh\\ntest "$(./greet.sh)" = "Hello from codex-runner" && echo PASS\\n' > test_greet.sh && chmod +x test_greet.sh`, './test_greet.sh'],
+      ],
       ['MIT LICENSE', ['echo "MIT License" > LICENSE']],
       ['CHANGELOG.md', [`printf '# Changelog\\n\\n## Unreleased\\n' > CHANGELOG.md`]],
       ['.editorconfig', [`printf 'root = true\\n\\n[*.{sh,md}]\\nindent_style = space\\n' > .editorconfig`]],

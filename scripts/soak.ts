@@ -159,7 +159,10 @@ async function killedActivities(harness: RunnerHarness, runs: GraphRun[], worker
   const names: string[] = [];
   for (const run of runs) {
     for (const child of run.children) {
-      const description = await harness.client.temporal.workflow.getHandle(taskWorkflowId(child.taskId)).describe().catch(() => undefined);
+      const description = await harness.client.temporal.workflow
+        .getHandle(taskWorkflowId(child.taskId))
+        .describe()
+        .catch(() => undefined);
       for (const activity of description?.raw.pendingActivities ?? []) {
         if (activity.state === STARTED && activity.lastWorkerIdentity?.startsWith(`${workerPid}@`)) names.push(activity.activityType?.name ?? '?');
       }
@@ -222,7 +225,9 @@ async function main(): Promise<void> {
       await worker.stop('SIGKILL');
       const activities = await killedActivities(harness, hit, killedPid);
       killHits.push({ at: Date.now(), graphs: hit.map((run) => run.graphId), activities });
-      console.log(`[${elapsed()}] kill ${kill}/${options.kills}: graphs ${hit.map((run) => run.graphId).join(', ')}; running ${activities.join(', ') || 'no activity'}`);
+      console.log(
+        `[${elapsed()}] kill ${kill}/${options.kills}: graphs ${hit.map((run) => run.graphId).join(', ')}; running ${activities.join(', ') || 'no activity'}`,
+      );
       worker = await harness.startWorker();
     }
     console.log(`[${elapsed()}] all kills done; waiting for the graphs to end`);
@@ -234,7 +239,9 @@ async function main(): Promise<void> {
       if (run.endedAt === undefined) run.problems.push('did not end within 8 minutes of the last kill');
       else await checkGraph(harness, run);
       const took = run.endedAt === undefined ? 'unfinished' : seconds(run.endedAt - run.startedAt);
-      console.log(`${run.graphId}: ${run.problems.length === 0 ? 'intact' : 'NOT INTACT'} (${took})${run.problems.map((problem) => `\n  - ${problem}`).join('')}`);
+      console.log(
+        `${run.graphId}: ${run.problems.length === 0 ? 'intact' : 'NOT INTACT'} (${took})${run.problems.map((problem) => `\n  - ${problem}`).join('')}`,
+      );
     }
   } finally {
     await harness.stop();

@@ -25,8 +25,22 @@ export interface BaselineFigures extends Omit<BaselineResult, 'cpu' | 'devServer
 }
 
 /** The work of `shape` on `children`, from `repoPath`'s HEAD, for the baseline (or the reference system). */
-export async function baselineSpec(repoPath: string, shape: Shape, children: BenchChild[], codexConfig: CodexConfigObject, devServerPid?: number): Promise<BaselineSpec> {
-  return { repoPath, baseSha: (await simpleGit(repoPath).revparse(['HEAD'])).trim(), slots: shape.slots, goal: GRAPH_GOAL, children, codexConfig, ...(devServerPid === undefined ? {} : { devServerPid }) };
+export async function baselineSpec(
+  repoPath: string,
+  shape: Shape,
+  children: BenchChild[],
+  codexConfig: CodexConfigObject,
+  devServerPid?: number,
+): Promise<BaselineSpec> {
+  return {
+    repoPath,
+    baseSha: (await simpleGit(repoPath).revparse(['HEAD'])).trim(),
+    slots: shape.slots,
+    goal: GRAPH_GOAL,
+    children,
+    codexConfig,
+    ...(devServerPid === undefined ? {} : { devServerPid }),
+  };
 }
 
 let floorCode: Promise<string> | undefined;
@@ -45,7 +59,12 @@ function floorBundle(): Promise<string> {
  * scheduling through the least Temporal a task graph can be made of (./floor-workflow.ts), on
  * `harness`'s server.
  */
-export async function runBaselineShape(harness: RunnerHarness, shape: Shape, track: (stop: Stoppable) => void, { floor = false } = {}): Promise<BaselineFigures> {
+export async function runBaselineShape(
+  harness: RunnerHarness,
+  shape: Shape,
+  track: (stop: Stoppable) => void,
+  { floor = false } = {},
+): Promise<BaselineFigures> {
   const codexEnv = await createCodexTestEnv();
   try {
     const repoPath = await harness.makeRepo();

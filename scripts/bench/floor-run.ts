@@ -36,15 +36,25 @@ export async function prepareFloor(spec: BaselineSpec, work: TaskWork, abortTurn
       maxConcurrentActivityTaskExecutions: spec.slots,
     });
     const client = new Client({ connection, namespace });
-    const graph: FloorGraph = { baseSha: spec.baseSha, slots: spec.slots, children: spec.children.map(({ taskId, priority, dependencyTaskIds }) => ({ taskId, priority, dependencyTaskIds })) };
+    const graph: FloorGraph = {
+      baseSha: spec.baseSha,
+      slots: spec.slots,
+      children: spec.children.map(({ taskId, priority, dependencyTaskIds }) => ({ taskId, priority, dependencyTaskIds })),
+    };
     return {
       async run() {
-        const done = client.workflow.execute<typeof floorGraph>('floorGraph', { taskQueue, workflowId: `bench-floor-${process.pid}-${Date.now()}`, args: [graph] });
+        const done = client.workflow.execute<typeof floorGraph>('floorGraph', {
+          taskQueue,
+          workflowId: `bench-floor-${process.pid}-${Date.now()}`,
+          args: [graph],
+        });
         // The turns still running would otherwise hold the worker's shutdown until they end.
-        await worker.runUntil(done.catch((error: unknown) => {
-          abortTurns.abort();
-          throw error;
-        }));
+        await worker.runUntil(
+          done.catch((error: unknown) => {
+            abortTurns.abort();
+            throw error;
+          }),
+        );
       },
       close,
     };

@@ -18,7 +18,9 @@ export interface ReplayCost {
 
 /** CPU milliseconds of one replay worker replaying every history `copies` times. */
 async function replayCpuMs(histories: HistoryAndWorkflowId[], copies: number): Promise<number> {
-  const input = Array.from({ length: copies }, (_, copy) => histories.map(({ workflowId, history }) => ({ workflowId: `${workflowId}-${copy}`, history }))).flat();
+  const input = Array.from({ length: copies }, (_, copy) =>
+    histories.map(({ workflowId, history }) => ({ workflowId: `${workflowId}-${copy}`, history })),
+  ).flat();
   const before = process.cpuUsage();
   const results = await replayAll(input);
   const used = process.cpuUsage(before);

@@ -162,7 +162,10 @@ const COLUMNS: Column[] = [
   { header: 'worker MB', cell: (r) => (r.shape.historyOnly ? '-' : mb(r.runner.worker.rootPeakBytes)) },
   { header: 'tree MB', cell: (r) => (r.shape.historyOnly ? '-' : mb(r.runner.worker.treePeakBytes)) },
   { header: 'base tree MB', cell: (r) => mb(r.baseline?.tree.treePeakBytes) },
-  { header: 'other load %', cell: (_, f) => [f.otherLoad, f.baselineOtherLoad, f.floorOtherLoad].map((load) => (load === undefined ? '-' : (100 * load).toFixed(0))).join('/') },
+  {
+    header: 'other load %',
+    cell: (_, f) => [f.otherLoad, f.baselineOtherLoad, f.floorOtherLoad].map((load) => (load === undefined ? '-' : (100 * load).toFixed(0))).join('/'),
+  },
 ];
 
 /** The results of each shape, its rounds together (`--rounds`), in the order they ran. */
@@ -186,7 +189,8 @@ export function spread(values: readonly (number | undefined)[]): { median: numbe
   const middle = known.length % 2 === 1 ? known[half]! : (known[half - 1]! + known[half]!) / 2;
   return {
     median: middle,
-    format: (digits) => (known.length === 1 ? middle.toFixed(digits) : `${middle.toFixed(digits)} [${known[0]!.toFixed(digits)}-${known.at(-1)!.toFixed(digits)}]`),
+    format: (digits) =>
+      known.length === 1 ? middle.toFixed(digits) : `${middle.toFixed(digits)} [${known[0]!.toFixed(digits)}-${known.at(-1)!.toFixed(digits)}]`,
   };
 }
 

@@ -110,12 +110,20 @@ function spaceSeparated(value: string | undefined): string[] {
  * database and a trust entry per worktree there; a fresh one keeps runs from slowing each other).
  * `track` gets a function that stops the worker and removes that CODEX_HOME.
  */
-export async function startBenchWorker(harness: RunnerHarness, slots: number, track: (stop: Stoppable) => void): Promise<{ worker: WorkerProcess; stop: Stoppable }> {
+export async function startBenchWorker(
+  harness: RunnerHarness,
+  slots: number,
+  track: (stop: Stoppable) => void,
+): Promise<{ worker: WorkerProcess; stop: Stoppable }> {
   const codexEnv = await createCodexTestEnv();
-  const child = spawn(process.execPath, [...workerNodeArgs(), CLI_ENTRY, 'worker', '--config-path', harness.configPath, '--max-concurrent-tasks', String(slots), ...workerArgs()], {
-    env: harness.env({ CODEX_HOME: codexEnv.codexHome, HOME: codexEnv.home, TMPDIR: codexEnv.tmpDir }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...workerNodeArgs(), CLI_ENTRY, 'worker', '--config-path', harness.configPath, '--max-concurrent-tasks', String(slots), ...workerArgs()],
+    {
+      env: harness.env({ CODEX_HOME: codexEnv.codexHome, HOME: codexEnv.home, TMPDIR: codexEnv.tmpDir }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const worker = new WorkerProcess(child);
   const stop = async () => {
     await worker.stop('SIGTERM');
@@ -165,9 +173,7 @@ export async function runRunnerShape(harness: RunnerHarness, shape: Shape, track
   const childSizes = children.map((child) => histories.get(child.taskId)!.size);
   const all = [...histories.values()].map((fetched) => fetched.size);
   const dependencyLatencyMs = children.flatMap((child) =>
-    child.dependencyTaskIds.map(
-      (id) => at(histories.get(child.taskId)!.events, 'task.graph.worker.started') - at(histories.get(id)!.events, 'task.completed'),
-    ),
+    child.dependencyTaskIds.map((id) => at(histories.get(child.taskId)!.events, 'task.graph.worker.started') - at(histories.get(id)!.events, 'task.completed')),
   );
   const lastChildDone = Math.max(...children.map((child) => at(histories.get(child.taskId)!.events, 'task.completed')));
   return {

@@ -57,7 +57,9 @@ export const QUICK_SHAPES = ['ref'];
  */
 export function inRounds(shapes: readonly Shape[], rounds: number): Shape[] {
   if (rounds === 1) return [...shapes];
-  return shapes.flatMap((shape) => Array.from({ length: rounds }, (_, i) => ({ ...shape, name: `${shape.name}.r${i + 1}`, round: { of: shape.name, index: i + 1 } })));
+  return shapes.flatMap((shape) =>
+    Array.from({ length: rounds }, (_, i) => ({ ...shape, name: `${shape.name}.r${i + 1}`, round: { of: shape.name, index: i + 1 } })),
+  );
 }
 
 /** The shapes named (in table order); throws naming the unknown ones and the known ones. */

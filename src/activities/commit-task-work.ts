@@ -53,7 +53,11 @@ async function commit(input: CommitTaskWorkInput): Promise<TaskCommit> {
   const worktree = input.worktreePath;
   const { gitDir, commonDir } = await gitDirsOf(worktree);
   // A commit killed half-way holds the index, the worktree's HEAD and the branch ref locked.
-  for (const lock of [path.join(gitDir, 'index.lock'), path.join(gitDir, 'HEAD.lock'), path.join(commonDir, 'refs', 'heads', `${taskBranchName(input.taskId)}.lock`)]) {
+  for (const lock of [
+    path.join(gitDir, 'index.lock'),
+    path.join(gitDir, 'HEAD.lock'),
+    path.join(commonDir, 'refs', 'heads', `${taskBranchName(input.taskId)}.lock`),
+  ]) {
     await rm(lock, { force: true });
   }
 

@@ -17,10 +17,7 @@ export interface ResolveGraphBaseInput {
 export async function resolveGraphBase(input: ResolveGraphBaseInput): Promise<string> {
   const sha = await commitOf(input.repoPath, input.baseRef ?? 'HEAD');
   if (sha === undefined) {
-    throw ApplicationFailure.nonRetryable(
-      `${input.baseRef ?? 'HEAD'} names no commit in ${input.repoPath}`,
-      ErrorCode.worktreeProvisioningFailed,
-    );
+    throw ApplicationFailure.nonRetryable(`${input.baseRef ?? 'HEAD'} names no commit in ${input.repoPath}`, ErrorCode.worktreeProvisioningFailed);
   }
   return sha;
 }

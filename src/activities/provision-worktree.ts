@@ -50,7 +50,13 @@ async function excludePlatoDir(repoPath: string): Promise<void> {
 async function mergePrerequisites(repoPath: string, startSha: string, input: ProvisionWorktreeInput): Promise<string> {
   let baseSha = startSha;
   for (const mergeRef of input.mergeRefs ?? []) {
-    const outcome = await mergeCommits(repoPath, baseSha, mergeRef, `codex-runner: prerequisites of ${input.taskId}`, input.mergeDate ?? '1970-01-01T00:00:00Z');
+    const outcome = await mergeCommits(
+      repoPath,
+      baseSha,
+      mergeRef,
+      `codex-runner: prerequisites of ${input.taskId}`,
+      input.mergeDate ?? '1970-01-01T00:00:00Z',
+    );
     if (!outcome.merged) {
       throw ApplicationFailure.nonRetryable(
         `The prerequisites' work conflicts in ${outcome.conflictedFiles.join(', ')}: ${input.taskId} cannot start from their merge`,
@@ -131,7 +137,9 @@ async function provisionCarefully(input: ProvisionWorktreeInput, { repoPath, bra
   const startSha = await commitOf(repoPath, input.baseRef ?? 'HEAD');
   if (startSha === undefined) {
     throw provisioningFailure(
-      input.baseRef === undefined ? `${repoPath} has no commits yet; commit something first or pass a base ref` : `Unknown base ref ${input.baseRef} in ${repoPath}`,
+      input.baseRef === undefined
+        ? `${repoPath} has no commits yet; commit something first or pass a base ref`
+        : `Unknown base ref ${input.baseRef} in ${repoPath}`,
     );
   }
   const baseSha = await mergePrerequisites(repoPath, startSha, input);
@@ -166,7 +174,10 @@ async function provisionCarefully(input: ProvisionWorktreeInput, { repoPath, bra
   const { commonDir } = await gitDirsOf(repoPath);
   await rm(path.join(commonDir, 'refs', 'heads', `${branchName}.lock`), { force: true });
   const branchExists = (await commitOf(repoPath, `refs/heads/${branchName}`)) !== undefined;
-  const added = await runGit(repoPath, branchExists ? ['worktree', 'add', worktreePath, branchName] : ['worktree', 'add', '-b', branchName, worktreePath, baseSha]);
+  const added = await runGit(
+    repoPath,
+    branchExists ? ['worktree', 'add', worktreePath, branchName] : ['worktree', 'add', '-b', branchName, worktreePath, baseSha],
+  );
   if (added.code !== 0) {
     throw ApplicationFailure.retryable(`git worktree add failed for ${branchName}: ${added.stderr.trim()}`, ErrorCode.worktreeProvisioningFailed);
   }

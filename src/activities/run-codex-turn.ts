@@ -101,7 +101,12 @@ function graphSessionReporter(context: Context, { parentTaskId, taskId }: CodexT
 }
 
 /** The turn itself, within a task workflow's execution (`workflowExecution`). */
-async function runTurn(context: Context, input: CodexTurnInput, settings: HostSettings, workflowExecution: { workflowId: string; runId: string }): Promise<CodexTurnResult> {
+async function runTurn(
+  context: Context,
+  input: CodexTurnInput,
+  settings: HostSettings,
+  workflowExecution: { workflowId: string; runId: string },
+): Promise<CodexTurnResult> {
   const { attempt } = context.info;
   const workflow = context.client.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId);
   const publisher = new SessionEventPublisher(workflow, attempt, (error) => {
@@ -194,7 +199,13 @@ function threadOptions(worktreePath: string, options: CodexTaskOptions): ThreadO
 /** One event of the turn's stream: into the turn's state, the checkpoint and the task's events. */
 function follow(
   event: ThreadEvent,
-  { context, input, turn, checkpoint, record }: { context: Context; input: CodexTurnInput; turn: TurnState; checkpoint: SessionCheckpointV1; record: (event: Omit<TaskEventInput, 'at'>) => void },
+  {
+    context,
+    input,
+    turn,
+    checkpoint,
+    record,
+  }: { context: Context; input: CodexTurnInput; turn: TurnState; checkpoint: SessionCheckpointV1; record: (event: Omit<TaskEventInput, 'at'>) => void },
 ): void {
   switch (event.type) {
     case 'thread.started':

@@ -33,17 +33,19 @@ export class SessionEventPublisher {
 
   /** Signals everything buffered so far; concurrent calls are serialised to keep event order. */
   flush(): Promise<void> {
-    this.inFlight = this.inFlight.catch(() => undefined).then(async () => {
-      if (this.buffer.length === 0) return;
-      const events = this.buffer;
-      this.buffer = [];
-      try {
-        await this.workflow.signal(sessionEventsSignal, { attempt: this.attempt, events });
-      } catch (error) {
-        this.buffer = [...events, ...this.buffer];
-        throw error;
-      }
-    });
+    this.inFlight = this.inFlight
+      .catch(() => undefined)
+      .then(async () => {
+        if (this.buffer.length === 0) return;
+        const events = this.buffer;
+        this.buffer = [];
+        try {
+          await this.workflow.signal(sessionEventsSignal, { attempt: this.attempt, events });
+        } catch (error) {
+          this.buffer = [...events, ...this.buffer];
+          throw error;
+        }
+      });
     return this.inFlight;
   }
 

@@ -16,8 +16,7 @@ export function integer(field: string, min?: number, max?: number) {
 
 export function webUiUrl(target: TemporalTarget, taskId?: string): string | undefined {
   const base =
-    process.env.CODEX_RUNNER_UI_URL ??
-    (/^(localhost|127\.0\.0\.1):7233$/.test(target.address) ? `http://${target.address.split(':')[0]}:8233` : undefined);
+    process.env.CODEX_RUNNER_UI_URL ?? (/^(localhost|127\.0\.0\.1):7233$/.test(target.address) ? `http://${target.address.split(':')[0]}:8233` : undefined);
   if (base === undefined) return undefined;
   return taskId ? `${base}/namespaces/${target.namespace}/workflows/codex-task-${taskId}` : base;
 }

@@ -51,10 +51,7 @@ function describeLoginStart(started: ChatGptLoginStarted, timeoutMs: number): st
   if (started.type === 'device_code') {
     return `On any device, open ${started.verificationUrl} and enter the code ${started.userCode}\n${wait}`;
   }
-  return (
-    `Open this URL in a browser on this host to sign in with ChatGPT (on a remote host, use --device-code instead):\n` +
-    `  ${started.authUrl}\n${wait}`
-  );
+  return `Open this URL in a browser on this host to sign in with ChatGPT (on a remote host, use --device-code instead):\n` + `  ${started.authUrl}\n${wait}`;
 }
 
 function readStdin(): Promise<string> {
@@ -121,17 +118,15 @@ export function registerConfigCommands(program: Command, io: CliIO): void {
     printStatus(flags, status, 'Stored the OpenAI API key.');
   });
 
-  withPathOptions(
-    config.command('clear-openai-key').description('Forget the configured credential (an API key, or the record of a ChatGPT login)'),
-  ).action(async (flags: PathFlags) => {
-    const before = await getCodexAuthStatus(configPaths(flags));
-    const status = await clearCodexAuth(configPaths(flags));
-    const note =
-      before.codexAuth.provider === 'chatgpt_oauth'
-        ? ` Codex itself stays signed in to ChatGPT in ${codexHomeFor()} until \`codex logout\` there.`
-        : '';
-    printStatus(flags, status, `Cleared the Codex credential.${note}`);
-  });
+  withPathOptions(config.command('clear-openai-key').description('Forget the configured credential (an API key, or the record of a ChatGPT login)')).action(
+    async (flags: PathFlags) => {
+      const before = await getCodexAuthStatus(configPaths(flags));
+      const status = await clearCodexAuth(configPaths(flags));
+      const note =
+        before.codexAuth.provider === 'chatgpt_oauth' ? ` Codex itself stays signed in to ChatGPT in ${codexHomeFor()} until \`codex logout\` there.` : '';
+      printStatus(flags, status, `Cleared the Codex credential.${note}`);
+    },
+  );
 
   withPathOptions(
     config

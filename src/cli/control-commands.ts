@@ -10,12 +10,7 @@ import { formatEvent, formatTask, printJson, type CliIO } from './output';
 const SETTLE_TIMEOUT_MS = 60_000;
 
 /** Polls the task until `settled` says yes; fails with a clear message if it ends or time runs out first. */
-async function waitForState(
-  client: CodexRunnerClient,
-  taskId: string,
-  what: string,
-  settled: (state: TaskState) => boolean,
-): Promise<TaskRecord> {
+async function waitForState(client: CodexRunnerClient, taskId: string, what: string, settled: (state: TaskState) => boolean): Promise<TaskRecord> {
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   for (;;) {
     const task = await client.getTask(taskId);

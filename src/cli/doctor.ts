@@ -48,9 +48,7 @@ async function checkTemporal(target: TemporalTarget): Promise<DoctorCheck[]> {
             detail: `missing in namespace ${target.namespace}: ${missing.map(({ name }) => name).join(', ')}`,
             fix: [
               'Register them (the dev server: `./temporal-dev.sh start` does it):',
-              ...missing.map(
-                ({ name, type }) => `  temporal operator search-attribute create --namespace ${target.namespace} --name ${name} --type ${type}`,
-              ),
+              ...missing.map(({ name, type }) => `  temporal operator search-attribute create --namespace ${target.namespace} --name ${name} --type ${type}`),
             ].join('\n'),
           };
     return [temporalCheck, attributesCheck];

@@ -4,7 +4,17 @@ import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../client/errors';
 import type { CreateTaskGraphInput, GraphChildInput, TaskGraphResults, TaskGraphSnapshot } from '../contracts/graph';
 import { ChildSpecError, parseChildSpec } from './child-spec';
-import { addApprovalOptions, addCodexOptions, approvalOptions, codexOptions, integer, webUiUrl, withClient, type ApprovalFlags, type CodexFlags } from './common';
+import {
+  addApprovalOptions,
+  addCodexOptions,
+  approvalOptions,
+  codexOptions,
+  integer,
+  webUiUrl,
+  withClient,
+  type ApprovalFlags,
+  type CodexFlags,
+} from './common';
 import { printJson, type CliIO } from './output';
 
 interface GraphStartFlags extends CodexFlags, ApprovalFlags {
@@ -75,7 +85,13 @@ export function formatGraph(graph: TaskGraphSnapshot): string {
     child.commitSha?.slice(0, 12) ?? (child.failure ? child.failure.code : ''),
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  const table = [header, ...rows].map((row) => `  ${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}`);
+  const table = [header, ...rows].map(
+    (row) =>
+      `  ${row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd()}`,
+  );
   const parent = graph.parent;
   return [
     `graph ${parent.taskId}: ${graph.state}`,

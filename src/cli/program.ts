@@ -59,9 +59,7 @@ function registerWorkerCommand(program: Command, io: CliIO): void {
         ...(flags.configPath ? { configPath: flags.configPath } : {}),
         ...(flags.secretsPath ? { secretsPath: flags.secretsPath } : {}),
         onReady: () =>
-          io.stdout(
-            `Worker ready: ${target.address} namespace ${target.namespace}, ${flags.maxConcurrentTasks} session slot(s). Stop with Ctrl-C.\n`,
-          ),
+          io.stdout(`Worker ready: ${target.address} namespace ${target.namespace}, ${flags.maxConcurrentTasks} session slot(s). Stop with Ctrl-C.\n`),
       });
     });
 }

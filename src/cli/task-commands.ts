@@ -1,6 +1,16 @@
 import { Option, type Command } from 'commander';
 import { TASK_STATES, type TaskState } from '../contracts/task';
-import { addApprovalOptions, addCodexOptions, approvalOptions, codexOptions, integer, webUiUrl, withClient, type ApprovalFlags, type CodexFlags } from './common';
+import {
+  addApprovalOptions,
+  addCodexOptions,
+  approvalOptions,
+  codexOptions,
+  integer,
+  webUiUrl,
+  withClient,
+  type ApprovalFlags,
+  type CodexFlags,
+} from './common';
 import { followEvents } from './control-commands';
 import { formatEvent, formatTask, formatTaskTable, printJson, type CliIO } from './output';
 
@@ -26,14 +36,14 @@ function registerStartCommand(program: Command, io: CliIO): void {
       async (
         flags: CodexFlags &
           ApprovalFlags & {
-          prompt: string;
-          taskId?: string;
-          repoPath: string;
-          baseRef?: string;
-          priority: number;
-          wait?: boolean;
-          json?: boolean;
-        },
+            prompt: string;
+            taskId?: string;
+            repoPath: string;
+            baseRef?: string;
+            priority: number;
+            wait?: boolean;
+            json?: boolean;
+          },
       ) => {
         await withClient(async (client, target) => {
           const codex = codexOptions(flags);

@@ -245,9 +245,7 @@ export class CodexRunnerClient {
           results: [],
         },
       }),
-      children: children.map((child) =>
-        queued(child.taskId, child.prompt, child.priority, { parentTaskId, dependencyTaskIds: child.dependencyTaskIds }),
-      ),
+      children: children.map((child) => queued(child.taskId, child.prompt, child.priority, { parentTaskId, dependencyTaskIds: child.dependencyTaskIds })),
       dependencies: Object.fromEntries(children.map((child) => [child.taskId, child.dependencyTaskIds])),
       state: 'queued',
     };

@@ -40,11 +40,9 @@ export const ContextArtifactSchema = z
     kind: z.enum(['summary', 'file_excerpt', 'patch']),
     label: z.string().min(1).max(500),
     mimeType: z.string().min(1).max(200),
-    content: z
-      .string()
-      .refine((content) => utf8Bytes(content) <= CONTEXT_LIMITS.artifactBytes, {
-        message: `an artifact's content must be at most ${CONTEXT_LIMITS.artifactBytes} bytes; put larger material in the repository and cite it as a source`,
-      }),
+    content: z.string().refine((content) => utf8Bytes(content) <= CONTEXT_LIMITS.artifactBytes, {
+      message: `an artifact's content must be at most ${CONTEXT_LIMITS.artifactBytes} bytes; put larger material in the repository and cite it as a source`,
+    }),
     summary: z.string().max(CONTEXT_LIMITS.sourceSummaryChars).optional(),
   })
   .strict();
@@ -101,7 +99,9 @@ export function contextInstructions(pkg: ContextPackage): string {
     parts.push(
       [
         `Artifacts, in your working directory under ${CONTEXT_DIR}/ (read them; they are not part of the repository and are not committed):`,
-        ...pkg.artifacts.map((artifact) => `- ${artifactPath(artifact)}: ${artifact.label} (${artifact.kind})${artifact.summary ? `: ${artifact.summary}` : ''}`),
+        ...pkg.artifacts.map(
+          (artifact) => `- ${artifactPath(artifact)}: ${artifact.label} (${artifact.kind})${artifact.summary ? `: ${artifact.summary}` : ''}`,
+        ),
       ].join('\n'),
     );
   }

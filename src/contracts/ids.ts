@@ -4,8 +4,7 @@
  */
 export const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export const TASK_ID_RULE =
-  'must start with a letter or digit and contain only letters, digits, ".", "_" or "-" (at most 64 characters)';
+export const TASK_ID_RULE = 'must start with a letter or digit and contain only letters, digits, ".", "_" or "-" (at most 64 characters)';
 
 /** A full commit id as git prints it: SHA-1, or SHA-256 in repositories that use it. */
 export const FULL_COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;

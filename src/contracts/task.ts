@@ -5,15 +5,7 @@ import { FULL_COMMIT_ID, TASK_ID_PATTERN, TASK_ID_RULE } from './ids';
 export type { ApprovalRecord, TaskRecord, TokenUsage } from './records';
 
 /** Task states, exactly as DESIGN.md fixes them (the reference's six plus `cancelled`). */
-export const TASK_STATES = [
-  'queued',
-  'running',
-  'awaiting_approval',
-  'interrupted',
-  'completed',
-  'failed',
-  'cancelled',
-] as const;
+export const TASK_STATES = ['queued', 'running', 'awaiting_approval', 'interrupted', 'completed', 'failed', 'cancelled'] as const;
 export const TaskStateSchema = z.enum(TASK_STATES);
 export type TaskState = z.infer<typeof TaskStateSchema>;
 
@@ -43,11 +35,7 @@ export type CodexTaskOptions = z.infer<typeof CodexTaskOptionsSchema>;
 const PROMPT_MAX_CHARS = 100_000;
 
 /** What the agent is asked to do: a task's prompt, a graph's goal, a child's part. */
-export const PromptSchema = z
-  .string()
-  .trim()
-  .min(1, 'prompt must not be empty')
-  .max(PROMPT_MAX_CHARS, `prompt must be at most ${PROMPT_MAX_CHARS} characters`);
+export const PromptSchema = z.string().trim().min(1, 'prompt must not be empty').max(PROMPT_MAX_CHARS, `prompt must be at most ${PROMPT_MAX_CHARS} characters`);
 
 /** What a caller names a repository by: any path, resolved against the working directory. */
 export const RepoPathSchema = z.string().min(1, 'repoPath must not be empty');
@@ -56,9 +44,7 @@ export const RepoPathSchema = z.string().min(1, 'repoPath must not be empty');
 export const AbsoluteRepoPathSchema = z.string().startsWith('/', 'repoPath must be an absolute path');
 
 /** A duration as Temporal takes it: a number and a unit, e.g. `90s`, `30m`, `2h`, `1d`. */
-export const DurationSchema = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'a duration must be a number and a unit: ms, s, m, h or d (e.g. 30m, 2h, 1d)');
+export const DurationSchema = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration must be a number and a unit: ms, s, m, h or d (e.g. 30m, 2h, 1d)');
 
 /** Priority: an integer, higher runs first. */
 export const PrioritySchema = z.number().int('priority must be an integer').min(-1000).max(1000);

@@ -3,8 +3,7 @@ import { CodexAppServer } from './codex-app-server';
 
 /** How the operator finishes the login, known as soon as codex has started it. */
 export type ChatGptLoginStarted =
-  | { type: 'browser'; loginId: string; authUrl: string }
-  | { type: 'device_code'; loginId: string; verificationUrl: string; userCode: string };
+  { type: 'browser'; loginId: string; authUrl: string } | { type: 'device_code'; loginId: string; verificationUrl: string; userCode: string };
 
 export interface ChatGptLoginCompleted {
   loginId: string;
@@ -107,9 +106,12 @@ export async function loginWithChatGpt(
     } catch (error) {
       const message = (error as Error).message;
       if (!message.startsWith('Timed out')) throw error;
-      throw new Error(`${message}: the ChatGPT login was not finished within ${Math.round(timeoutMs / 1000)} s. Run the command again (--timeout-ms sets the wait).`, {
-        cause: error,
-      });
+      throw new Error(
+        `${message}: the ChatGPT login was not finished within ${Math.round(timeoutMs / 1000)} s. Run the command again (--timeout-ms sets the wait).`,
+        {
+          cause: error,
+        },
+      );
     }
     const completed = toLoginCompleted(completion);
     if (!completed.success) throw new Error(completed.error || 'ChatGPT OAuth login failed');

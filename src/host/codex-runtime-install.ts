@@ -76,7 +76,10 @@ export async function installCodexRuntime(options: InstallCodexRuntimeOptions = 
       );
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      throw new CodexRuntimeError(ErrorCode.codexInstallFailed, `Could not run npm to install @openai/codex@${version}: ${(error as Error).message}. Install Node.js with npm on this host.`);
+      throw new CodexRuntimeError(
+        ErrorCode.codexInstallFailed,
+        `Could not run npm to install @openai/codex@${version}: ${(error as Error).message}. Install Node.js with npm on this host.`,
+      );
     }
     if (result.code !== 0) {
       throw new CodexRuntimeError(

@@ -74,22 +74,14 @@ export function createPlatoMcpServer(service: TaskOrchestrationService, info: { 
     }
   };
   const json = (description: string) => ({ description, mimeType: 'application/json' });
-  const forTask = (
-    name: string,
-    uriTemplate: string,
-    description: string,
-    load: (taskId: string) => Promise<unknown>,
-  ) =>
+  const forTask = (name: string, uriTemplate: string, description: string, load: (taskId: string) => Promise<unknown>) =>
     server.registerResource(name, new ResourceTemplate(uriTemplate, { list: undefined }), json(description), (uri, variables) =>
       respond(uri, () => load(variable(variables.taskId))),
     );
 
   server.registerResource('tasks', 'plato://tasks', json('Every orchestration task, newest first'), (uri) => respond(uri, () => service.listTasks()));
-  server.registerResource(
-    'approvals',
-    'plato://approvals',
-    json('Tasks awaiting approval, each with what the approver reviews (summary, diffStat)'),
-    (uri) => respond(uri, () => service.listTasks({ state: 'awaiting_approval' })),
+  server.registerResource('approvals', 'plato://approvals', json('Tasks awaiting approval, each with what the approver reviews (summary, diffStat)'), (uri) =>
+    respond(uri, () => service.listTasks({ state: 'awaiting_approval' })),
   );
   forTask('task', 'plato://tasks/{taskId}', 'One orchestration task', async (taskId) => found(taskId, await service.getTask(taskId)));
   forTask('task-events', 'plato://tasks/{taskId}/events', "One task's events, in order", (taskId) => service.listEvents(taskId));

@@ -104,8 +104,7 @@ export const PLATO_TOOLS: readonly PlatoTool[] = [
     description: 'List events for one orchestration task.',
     readOnly: true,
     inputSchema: TaskLookupSchema.extend({ afterSeq: z.number().int().min(0).optional().describe('Only events after this sequence number') }),
-    run: (service, { taskId, runtimeId, afterSeq }) =>
-      service.listEvents(taskId, afterSeq === undefined ? {} : { afterSeq }, selectorForRuntime(runtimeId)),
+    run: (service, { taskId, runtimeId, afterSeq }) => service.listEvents(taskId, afterSeq === undefined ? {} : { afterSeq }, selectorForRuntime(runtimeId)),
   }),
   tool({
     name: 'plato.interrupt_task',

@@ -26,7 +26,17 @@ import {
 /** The part of {@link CodexRunnerClient} the adapter uses (a test may hand in anything with these methods). */
 export type CodexRunnerAgentRuntimeClient = Pick<
   CodexRunnerClient,
-  'startTask' | 'createTaskGraph' | 'getTask' | 'getTaskGraph' | 'getTaskGraphResults' | 'listTasks' | 'listEvents' | 'interrupt' | 'resume' | 'approve' | 'reject'
+  | 'startTask'
+  | 'createTaskGraph'
+  | 'getTask'
+  | 'getTaskGraph'
+  | 'getTaskGraphResults'
+  | 'listTasks'
+  | 'listEvents'
+  | 'interrupt'
+  | 'resume'
+  | 'approve'
+  | 'reject'
 >;
 
 export interface CodexRunnerAgentRuntimeOptions {
@@ -217,7 +227,12 @@ export function toOrchestrationTask(task: TaskRecord, runtimeId: string): Orches
     finalMessage: task.finalMessage,
     failure: task.failure,
     approval: task.approval
-      ? defined({ requestedAt: task.approval.requestedAt, summary: task.approval.finalMessage, diffStat: task.approval.diffStat, decision: task.approval.decision })
+      ? defined({
+          requestedAt: task.approval.requestedAt,
+          summary: task.approval.finalMessage,
+          diffStat: task.approval.diffStat,
+          decision: task.approval.decision,
+        })
       : undefined,
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,

@@ -4,9 +4,4 @@ export * from './contracts';
 export type { AgentRuntime } from './agent-runtime';
 export { AgentRuntimeNotRegisteredError, AgentRuntimeUnsupportedError } from './errors';
 export { TaskOrchestrationService, type TaskOrchestrationServiceOptions } from './task-orchestration-service';
-export {
-  CODEX_BACKEND,
-  CodexRunnerAgentRuntime,
-  type CodexRunnerAgentRuntimeClient,
-  type CodexRunnerAgentRuntimeOptions,
-} from './codex-runner-agent-runtime';
+export { CODEX_BACKEND, CodexRunnerAgentRuntime, type CodexRunnerAgentRuntimeClient, type CodexRunnerAgentRuntimeOptions } from './codex-runner-agent-runtime';

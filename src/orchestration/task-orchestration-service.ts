@@ -120,7 +120,11 @@ export class TaskOrchestrationService {
   }
 
   /** Asks the selected runtime only; else the known owner first, then every other runtime in registration order. */
-  private async find<T>(taskId: string, selector: AgentRuntimeSelector | undefined, ask: (runtime: AgentRuntime) => Promise<T | undefined>): Promise<T | undefined> {
+  private async find<T>(
+    taskId: string,
+    selector: AgentRuntimeSelector | undefined,
+    ask: (runtime: AgentRuntime) => Promise<T | undefined>,
+  ): Promise<T | undefined> {
     if (selector) return ask(this.runtime(selector.runtimeId));
     const known = this.owners.get(taskId);
     const order = [...this.runtimes.values()].sort((a, b) => Number(b.runtimeId === known) - Number(a.runtimeId === known));

@@ -49,12 +49,16 @@ export class ApprovalGate {
         requireText(request?.reason, 'reason', 'a rejection needs a reason');
       },
     });
-    setHandler(requestChangesUpdate, (request) => decide({ kind: 'changes_requested', ...(request.by ? { by: request.by } : {}), message: request.message, at: now() }), {
-      validator: (request: RequestChangesRequest) => {
-        awaitingApproval();
-        requireText(request?.message, 'message', 'say which changes you want');
+    setHandler(
+      requestChangesUpdate,
+      (request) => decide({ kind: 'changes_requested', ...(request.by ? { by: request.by } : {}), message: request.message, at: now() }),
+      {
+        validator: (request: RequestChangesRequest) => {
+          awaitingApproval();
+          requireText(request?.message, 'message', 'say which changes you want');
+        },
       },
-    });
+    );
   }
 
   /**

@@ -85,7 +85,10 @@ export class GraphChildren {
   async cancel(taskIds: readonly string[]): Promise<void> {
     await Promise.all(
       taskIds.map(async (taskId) => {
-        if (await this.handleOf(taskId)) await getExternalWorkflowHandle(taskWorkflowId(taskId)).cancel().catch(() => undefined);
+        if (await this.handleOf(taskId))
+          await getExternalWorkflowHandle(taskWorkflowId(taskId))
+            .cancel()
+            .catch(() => undefined);
       }),
     );
   }

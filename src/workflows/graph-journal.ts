@@ -90,7 +90,12 @@ export class GraphJournal extends TaskJournal {
 
   /** A cancelled graph ends with one `task.graph.failed` (`TASK_CANCELLED`) and state `cancelled`. */
   cancelled(): void {
-    this.emit('task.graph.failed', { parentTaskId: this.parentTaskId, graphState: 'failed', errorCode: ErrorCode.cancelled, message: 'The graph was cancelled' });
+    this.emit('task.graph.failed', {
+      parentTaskId: this.parentTaskId,
+      graphState: 'failed',
+      errorCode: ErrorCode.cancelled,
+      message: 'The graph was cancelled',
+    });
     this.update({ failure: { code: ErrorCode.cancelled, message: `Task graph ${this.parentTaskId} was cancelled` } });
     this.setState('cancelled');
     this.emit('task.cancelled');

@@ -55,7 +55,13 @@ export function synthesize(parentTaskId: string, results: WorkerResult[], branch
   const count = (classification: ResultClassification) => results.filter((result) => result.classification === classification).length;
   const conflicts = branch?.conflicts ?? [];
   const classification: ResultClassification =
-    count('failed') > 0 || mergeFailure ? 'failed' : count('conflicted') > 0 || conflicts.length > 0 ? 'conflicted' : count('partial') > 0 ? 'partial' : 'completed';
+    count('failed') > 0 || mergeFailure
+      ? 'failed'
+      : count('conflicted') > 0 || conflicts.length > 0
+        ? 'conflicted'
+        : count('partial') > 0
+          ? 'partial'
+          : 'completed';
   const counts = `completed=${count('completed')} partial=${count('partial')} conflicted=${count('conflicted')} failed=${count('failed')}`;
   const lines = [
     `Synthesized ${results.length} child task result${results.length === 1 ? '' : 's'} as ${classification}. ${counts}`,
@@ -96,7 +102,8 @@ export function graphFailure(results: WorkerResult[], branch: MergedBranch | und
   }
   if (mergeFailure) return mergeFailure;
   const conflicts = branch?.conflicts ?? [];
-  if (conflicts.length > 0) return { code: ErrorCode.graphMergeConflict, message: `Graph failed because children conflict when merged: ${describeConflicts(conflicts)}` };
+  if (conflicts.length > 0)
+    return { code: ErrorCode.graphMergeConflict, message: `Graph failed because children conflict when merged: ${describeConflicts(conflicts)}` };
   return undefined;
 }
 

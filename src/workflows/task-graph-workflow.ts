@@ -169,6 +169,8 @@ async function finishMerge(merge: GraphMerge, journal: GraphJournal, parentTaskI
     }
     const cause = failureCause(error);
     const why = cause instanceof Error ? cause.message : String(cause);
-    return { mergeFailure: { code: ErrorCode.graphMergeFailed, message: `The completed children could not be merged into ${graphBranchName(parentTaskId)}: ${why}` } };
+    return {
+      mergeFailure: { code: ErrorCode.graphMergeFailed, message: `The completed children could not be merged into ${graphBranchName(parentTaskId)}: ${why}` },
+    };
   }
 }

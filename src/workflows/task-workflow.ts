@@ -50,7 +50,12 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
     for (;;) {
       const turn = await runTurn(run, worktree, prompt);
       const commit = await step(ErrorCode.commitFailed, () =>
-        commitTaskWork({ taskId: input.taskId, worktreePath: worktree.worktreePath, baseSha: worktree.baseSha, message: commitMessage(input.taskId, input.prompt) }),
+        commitTaskWork({
+          taskId: input.taskId,
+          worktreePath: worktree.worktreePath,
+          baseSha: worktree.baseSha,
+          message: commitMessage(input.taskId, input.prompt),
+        }),
       );
       journal.update({ commitSha: commit.commitSha, filesChanged: commit.filesChanged });
       if (!input.requireApproval) break;
@@ -60,7 +65,12 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
     }
     const { record } = journal;
     journal.setState('completed');
-    journal.emit('task.completed', { worktreePath: record.worktreePath, commitSha: record.commitSha, filesChanged: record.filesChanged, threadId: record.threadId });
+    journal.emit('task.completed', {
+      worktreePath: record.worktreePath,
+      commitSha: record.commitSha,
+      filesChanged: record.filesChanged,
+      threadId: record.threadId,
+    });
     return record;
   } catch (error) {
     throw endedBy(journal, error);
@@ -82,7 +92,12 @@ async function prepareWorktree({ input, journal }: TaskRun, base: WorktreeBase):
   const worktree = await step(ErrorCode.worktreeProvisioningFailed, () => provisionWorktree({ taskId: input.taskId, repoPath: input.repoPath, ...base }));
   const { worktreePath, branchName, baseSha } = worktree;
   journal.update({ worktreePath, branchName, baseSha });
-  journal.emit('worktree.provisioned', { worktreePath, branchName, baseSha, message: worktree.reused ? 'Reused the branch or worktree of an earlier attempt' : undefined });
+  journal.emit('worktree.provisioned', {
+    worktreePath,
+    branchName,
+    baseSha,
+    message: worktree.reused ? 'Reused the branch or worktree of an earlier attempt' : undefined,
+  });
 
   const artifacts = input.contextPackage?.artifacts ?? [];
   if (artifacts.length > 0) {

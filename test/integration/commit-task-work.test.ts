@@ -68,7 +68,7 @@ describe('commitTaskWork', () => {
     );
   });
 
-  it("words the summary line as git does: one file, and only the side that changed", async () => {
+  it('words the summary line as git does: one file, and only the side that changed', async () => {
     await writeFile(inWorktree('new.txt'), 'x\n');
     expect((await commit()).diffStat).toBe('new.txt | +1 -0\n1 file changed, 1 insertion(+)');
   });
@@ -106,7 +106,8 @@ describe('commitTaskWork', () => {
 
 describe('git commands commitTaskWork starts', () => {
   /** Each command's subcommand and first argument. */
-  const subcommands = async (log: Awaited<ReturnType<typeof logGitCommands>>) => (await log.commands()).map((command) => command.split(' ').slice(0, 2).join(' '));
+  const subcommands = async (log: Awaited<ReturnType<typeof logGitCommands>>) =>
+    (await log.commands()).map((command) => command.split(' ').slice(0, 2).join(' '));
 
   it('four with something to commit: add, commit, rev-parse HEAD, diff --numstat', async () => {
     await writeFile(inWorktree('new.txt'), 'x\n');

@@ -94,7 +94,10 @@ describe('config set-openai-key', () => {
 
   it('takes stdin over an environment variable over the flag', async () => {
     const env = { MY_OPENAI_KEY: 'sk-from-env-ENV1' };
-    await cli(['config', 'set-openai-key', '--api-key-stdin', '--api-key-env', 'MY_OPENAI_KEY', '--api-key', 'sk-from-flag-FLG1'], { env, input: 'sk-from-stdin-STD1' });
+    await cli(['config', 'set-openai-key', '--api-key-stdin', '--api-key-env', 'MY_OPENAI_KEY', '--api-key', 'sk-from-flag-FLG1'], {
+      env,
+      input: 'sk-from-stdin-STD1',
+    });
     expect(await readJson(secretsFile())).toEqual({ 'codex.openai_api_key': 'sk-from-stdin-STD1' });
     await cli(['config', 'set-openai-key', '--api-key-env', 'MY_OPENAI_KEY', '--api-key', 'sk-from-flag-FLG1'], { env });
     expect(await readJson(secretsFile())).toEqual({ 'codex.openai_api_key': 'sk-from-env-ENV1' });
@@ -229,7 +232,7 @@ describe('config auth-chatgpt, through the real codex app-server', () => {
       });
     });
 
-    it('stores only account metadata; the tokens stay in Codex\'s auth store', async () => {
+    it("stores only account metadata; the tokens stay in Codex's auth store", async () => {
       const configText = await readFile(path.join(loginEnv.root, 'plato-home', 'config.json'), 'utf8');
       expect(standIn.issuedTokens.length).toBeGreaterThan(0);
       for (const token of standIn.issuedTokens) expect(configText).not.toContain(token);

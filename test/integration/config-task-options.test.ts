@@ -28,7 +28,9 @@ function observe(marker: string) {
     network: /Network access is (enabled|restricted)\./.exec(requests[0]!.inputText)?.[1],
     // What the shell said, as codex reports it back to the model (the same for every model; not
     // every model's turn reports its commands as command items in the task's events).
-    commandOutput: requests.flatMap((request) => request.input.filter((item) => item.type === 'function_call_output').map((item) => String(item.output))).join('\n'),
+    commandOutput: requests
+      .flatMap((request) => request.input.filter((item) => item.type === 'function_call_output').map((item) => String(item.output)))
+      .join('\n'),
   };
 }
 
@@ -45,8 +47,21 @@ describe('a task started with --model, --reasoning-effort and --sandbox read-onl
     const repo = await harness().makeRepo();
     harness().model.script({ when: marker, steps: [exec('echo hi > attempt.txt'), say('tried')] });
     const run = await harness().cli([
-      'start', '--task-id', 'read-only-task', '--repo-path', repo, '--prompt', `Try to write a file (${marker})`,
-      '--model', TASK_MODEL, '--reasoning-effort', 'low', '--sandbox', 'read-only', '--wait', '--json',
+      'start',
+      '--task-id',
+      'read-only-task',
+      '--repo-path',
+      repo,
+      '--prompt',
+      `Try to write a file (${marker})`,
+      '--model',
+      TASK_MODEL,
+      '--reasoning-effort',
+      'low',
+      '--sandbox',
+      'read-only',
+      '--wait',
+      '--json',
     ]);
     ({ task } = JSON.parse(run.stdout) as { task: TaskRecord });
   });
@@ -124,6 +139,8 @@ it('refuses an unknown sandbox mode before anything is created', async () => {
   const repo = await harness().makeRepo();
   const run = await harness().cli(['start', '--task-id', 'bad-sandbox', '--repo-path', repo, '--prompt', 'x', '--sandbox', 'full-access']);
   expect(run.code).toBe(1);
-  expect(run.stderr).toContain("option '--sandbox <mode>' argument 'full-access' is invalid. Allowed choices are read-only, workspace-write, danger-full-access.");
+  expect(run.stderr).toContain(
+    "option '--sandbox <mode>' argument 'full-access' is invalid. Allowed choices are read-only, workspace-write, danger-full-access.",
+  );
   await expect(harness().client.getTask('bad-sandbox')).rejects.toMatchObject({ code: 'TASK_NOT_FOUND' });
 });

@@ -9,9 +9,7 @@ const harness = useRunnerHarness();
 const contextPackage = {
   summary: 'The payments API uses snake_case JSON and never returns floats.',
   sources: [{ sourceId: 'api-guide', kind: 'repo_file' as const, label: 'API guide', uri: 'docs/api.md', summary: 'naming rules' }],
-  artifacts: [
-    { artifactId: 'style-guide', kind: 'summary' as const, label: 'Style guide', mimeType: 'text/markdown', content: '# Style\nUse two spaces.\n' },
-  ],
+  artifacts: [{ artifactId: 'style-guide', kind: 'summary' as const, label: 'Style guide', mimeType: 'text/markdown', content: '# Style\nUse two spaces.\n' }],
 };
 
 describe('a context package', () => {

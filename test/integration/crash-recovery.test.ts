@@ -230,7 +230,12 @@ describe('kill -9 at varied moments', () => {
     it('completes on the same thread and worktree, with the file committed', async () => {
       const task = await harness.client.waitForTask(taskId);
       timings.push(`kill 2 (mid-turn): completed ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
-      expect(task).toMatchObject({ state: 'completed', threadId, worktreePath: path.join(repo, '.plato', 'worktrees', taskId), finalMessage: 'recovered and done' });
+      expect(task).toMatchObject({
+        state: 'completed',
+        threadId,
+        worktreePath: path.join(repo, '.plato', 'worktrees', taskId),
+        finalMessage: 'recovered and done',
+      });
       expect(await simpleGit(repo).show([`plato/task-${taskId}:recovered.txt`])).toBe('recovered\n');
       const events = await eventsOf(taskId);
       expect(ofType(events, 'session.started').map((event) => event.threadId)).toEqual([threadId]);
@@ -410,37 +415,47 @@ describe('kill -9 at varied moments', () => {
       expect(parent.state).toBe('completed');
       const history = await historyOf(harness.client, parentId);
       const merges = new Set(
-        (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'mergeGraphBranch').map((event) => String(event.eventId)),
+        (history.events ?? [])
+          .filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'mergeGraphBranch')
+          .map((event) => String(event.eventId)),
       );
       const started = (history.events ?? []).flatMap((event) => {
         const attributes = event.activityTaskStartedEventAttributes;
         return attributes && merges.has(String(attributes.scheduledEventId)) ? [attributes] : [];
       });
       expect(started).toEqual([
-        expect.objectContaining({ attempt: 2, lastFailure: expect.objectContaining({ timeoutFailureInfo: expect.objectContaining({ timeoutType: TimeoutType.TIMEOUT_TYPE_HEARTBEAT }) }) }),
+        expect.objectContaining({
+          attempt: 2,
+          lastFailure: expect.objectContaining({ timeoutFailureInfo: expect.objectContaining({ timeoutType: TimeoutType.TIMEOUT_TYPE_HEARTBEAT }) }),
+        }),
       ]);
       expect(await simpleGit(repo).show([`plato/graph-${parentId}:merged.txt`])).toBe('kill-merge-marker\n');
     }, 120_000);
   });
 
   describe('kill 1: the host crash inside git', () => {
-    it.each(gitMoments.map((moment) => [moment.what, moment.taskId] as const))('%s: completes with its work committed once', async (_what, taskId) => {
-      const task = await harness.client.waitForTask(taskId);
-      if (taskId === gitMoments[0]!.taskId) timings.push(`kill 1 (inside git): first task completed ${((Date.now() - firstKillAt) / 1000).toFixed(1)} s after the kill`);
-      expect(task.failure).toBeUndefined();
-      expect(task.state).toBe('completed');
-      const repo = repos.get(taskId)!;
-      const git = simpleGit(repo);
-      expect(task.filesChanged).toEqual([`${taskId}.txt`]);
-      expect(await git.show([`plato/task-${taskId}:${taskId}.txt`])).toBe(`${taskId}-marker\n`);
-      expect(await git.show([`plato/task-${taskId}:slow.txt`])).toBe('checked out through the smudge filter\n');
-      expect(await readFile(path.join(task.worktreePath!, 'slow.txt'), 'utf8')).toBe('checked out through the smudge filter\n');
-      expect(await commitsOnTop(repo, taskId, task.baseSha!)).toBe(1);
-      expect(task.commitSha).toBe((await git.revparse([`plato/task-${taskId}`])).trim());
-      expect((await git.status()).isClean()).toBe(true);
-      expect((await simpleGit(task.worktreePath).status()).isClean()).toBe(true);
-      // One turn, never redone: the exec request and the one that ended the turn.
-      expect(scripts.get(taskId)!.requests).toHaveLength(2);
-    }, 240_000);
+    it.each(gitMoments.map((moment) => [moment.what, moment.taskId] as const))(
+      '%s: completes with its work committed once',
+      async (_what, taskId) => {
+        const task = await harness.client.waitForTask(taskId);
+        if (taskId === gitMoments[0]!.taskId)
+          timings.push(`kill 1 (inside git): first task completed ${((Date.now() - firstKillAt) / 1000).toFixed(1)} s after the kill`);
+        expect(task.failure).toBeUndefined();
+        expect(task.state).toBe('completed');
+        const repo = repos.get(taskId)!;
+        const git = simpleGit(repo);
+        expect(task.filesChanged).toEqual([`${taskId}.txt`]);
+        expect(await git.show([`plato/task-${taskId}:${taskId}.txt`])).toBe(`${taskId}-marker\n`);
+        expect(await git.show([`plato/task-${taskId}:slow.txt`])).toBe('checked out through the smudge filter\n');
+        expect(await readFile(path.join(task.worktreePath!, 'slow.txt'), 'utf8')).toBe('checked out through the smudge filter\n');
+        expect(await commitsOnTop(repo, taskId, task.baseSha!)).toBe(1);
+        expect(task.commitSha).toBe((await git.revparse([`plato/task-${taskId}`])).trim());
+        expect((await git.status()).isClean()).toBe(true);
+        expect((await simpleGit(task.worktreePath).status()).isClean()).toBe(true);
+        // One turn, never redone: the exec request and the one that ended the turn.
+        expect(scripts.get(taskId)!.requests).toHaveLength(2);
+      },
+      240_000,
+    );
   });
 });

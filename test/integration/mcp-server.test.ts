@@ -78,14 +78,27 @@ describe('codex-runner mcp, driven by an MCP client over stdio', () => {
         { taskId: 'mcp-review', prompt: 'Review (mcp-review-marker)', dependencyTaskIds: ['mcp-build'], requireApproval: true },
       ],
     });
-    expect(graph.parent).toMatchObject({ taskId: 'mcp-graph', workspacePath, state: 'queued', execution: { runtimeId: 'codex', backend: 'codex', backendTaskId: 'mcp-graph' } });
+    expect(graph.parent).toMatchObject({
+      taskId: 'mcp-graph',
+      workspacePath,
+      state: 'queued',
+      execution: { runtimeId: 'codex', backend: 'codex', backendTaskId: 'mcp-graph' },
+    });
     expect(graph.children.map((child) => child.taskId)).toEqual(['mcp-build', 'mcp-review']);
 
-    await eventually(async () => (await ok<OrchestrationTaskRecord>('plato.get_task', { taskId: 'mcp-review' })).state === 'awaiting_approval', 90_000, 'mcp-review to await approval');
-    const approvals = await eventually(async () => {
-      const tasks = await readJson<OrchestrationTaskRecord[]>('plato://approvals');
-      return tasks.some((task) => task.taskId === 'mcp-review') && tasks;
-    }, 30_000, 'mcp-review in plato://approvals');
+    await eventually(
+      async () => (await ok<OrchestrationTaskRecord>('plato.get_task', { taskId: 'mcp-review' })).state === 'awaiting_approval',
+      90_000,
+      'mcp-review to await approval',
+    );
+    const approvals = await eventually(
+      async () => {
+        const tasks = await readJson<OrchestrationTaskRecord[]>('plato://approvals');
+        return tasks.some((task) => task.taskId === 'mcp-review') && tasks;
+      },
+      30_000,
+      'mcp-review in plato://approvals',
+    );
     expect(approvals.find((task) => task.taskId === 'mcp-review')).toMatchObject({
       state: 'awaiting_approval',
       approval: { summary: 'ready for review', diffStat: expect.stringContaining('reviewed.txt') },
@@ -95,10 +108,14 @@ describe('codex-runner mcp, driven by an MCP client over stdio', () => {
     const approved = await ok<OrchestrationTaskRecord>('plato.approve_task_action', { taskId: 'mcp-review', by: 'mcp-agent', comment: 'fine' });
     expect(approved).toMatchObject({ state: 'completed', approval: { decision: { kind: 'approved', by: 'mcp-agent', message: 'fine' } } });
 
-    const done = await eventually(async () => {
-      const snapshot = await ok<OrchestrationTaskGraphSnapshot>('plato.get_task_graph', { taskId: 'mcp-graph' });
-      return snapshot.parent.state === 'completed' && snapshot;
-    }, 60_000, 'mcp-graph to complete');
+    const done = await eventually(
+      async () => {
+        const snapshot = await ok<OrchestrationTaskGraphSnapshot>('plato.get_task_graph', { taskId: 'mcp-graph' });
+        return snapshot.parent.state === 'completed' && snapshot;
+      },
+      60_000,
+      'mcp-graph to complete',
+    );
     expect(done.state).toBe('completed');
 
     const results = await ok<OrchestrationTaskGraphResultSnapshot>('plato.get_task_graph_results', { taskId: 'mcp-review' });
@@ -121,7 +138,9 @@ describe('codex-runner mcp, driven by an MCP client over stdio', () => {
     expect(await errorText('plato.approve_task_action', { taskId: 'mcp-build' })).toMatch(
       /^TASK_WRONG_STATE: Task mcp-build is not awaiting approval: it is completed\. Read the task with plato.get_task/,
     );
-    expect(await errorText('plato.start_task', { workspacePath: '/not/a/repo', prompt: 'x' })).toMatch(/^VALIDATION_FAILED: .*\/not\/a\/repo.*Fix the named field/);
+    expect(await errorText('plato.start_task', { workspacePath: '/not/a/repo', prompt: 'x' })).toMatch(
+      /^VALIDATION_FAILED: .*\/not\/a\/repo.*Fix the named field/,
+    );
     expect(await errorText('plato.start_task', { workspacePath: '/tmp', prompt: 'x', runtimeId: 'elsewhere' })).toMatch(
       /^AGENT_RUNTIME_NOT_REGISTERED: Agent runtime 'elsewhere' is not registered \(registered: codex\)/,
     );

@@ -15,8 +15,7 @@ import { exec, hang, say } from '../support/scripted-model-server';
 const harness = useRunnerHarness();
 
 const stateOf = async (taskId: string) => (await harness().client.getTask(taskId)).state;
-const untilState = (taskId: string, state: string) =>
-  eventually(async () => (await stateOf(taskId)) === state, 60_000, `${taskId} to be ${state}`);
+const untilState = (taskId: string, state: string) => eventually(async () => (await stateOf(taskId)) === state, 60_000, `${taskId} to be ${state}`);
 const typesOf = async (taskId: string) => (await harness().client.listEvents(taskId)).map((event) => event.type);
 
 describe('interrupt and resume', () => {
@@ -95,8 +94,21 @@ describe('interrupt and resume', () => {
 describe('the approval gate', () => {
   async function awaitingTask(taskId: string, marker: string, extra: string[] = []) {
     const repo = await harness().makeRepo();
-    harness().model.script({ when: marker, steps: [exec(`echo ${taskId} > work.txt`), say(`${taskId} ready for review`), exec('echo more >> work.txt'), say('changed as asked')] });
-    const result = await harness().cli(['start', '--task-id', taskId, '--repo-path', repo, '--prompt', `Do the work (${marker})`, '--require-approval', ...extra]);
+    harness().model.script({
+      when: marker,
+      steps: [exec(`echo ${taskId} > work.txt`), say(`${taskId} ready for review`), exec('echo more >> work.txt'), say('changed as asked')],
+    });
+    const result = await harness().cli([
+      'start',
+      '--task-id',
+      taskId,
+      '--repo-path',
+      repo,
+      '--prompt',
+      `Do the work (${marker})`,
+      '--require-approval',
+      ...extra,
+    ]);
     expect(result.code).toBe(0);
     await untilState(taskId, 'awaiting_approval');
     return repo;
@@ -108,7 +120,9 @@ describe('the approval gate', () => {
     expect(waiting.approval).toMatchObject({ finalMessage: 'approve-me ready for review', diffStat: expect.stringContaining('work.txt') });
     const result = await harness().cli(['approve', 'approve-me', '--by', 'alice', '--comment', 'looks good', '--json']);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ task: { state: 'completed', approval: { decision: { kind: 'approved', by: 'alice', message: 'looks good' } } } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      task: { state: 'completed', approval: { decision: { kind: 'approved', by: 'alice', message: 'looks good' } } },
+    });
     const granted = (await harness().client.listEvents('approve-me')).find((event) => event.type === 'task.approval.granted');
     expect(granted).toMatchObject({ actor: 'alice', message: 'looks good' });
     const history = await historyOf(harness().client, 'approve-me');
@@ -156,7 +170,10 @@ describe('the approval gate', () => {
     const handle = harness().client.temporal.workflow.getHandle(taskWorkflowId('busy'));
     const eventsBefore = (await handle.fetchHistory()).events?.length;
     await expect(harness().client.approve('busy')).rejects.toThrow(WrongStateError);
-    await expect(harness().client.approve('busy')).rejects.toMatchObject({ code: 'TASK_WRONG_STATE', message: 'Task busy is not awaiting approval (it is running)' });
+    await expect(harness().client.approve('busy')).rejects.toMatchObject({
+      code: 'TASK_WRONG_STATE',
+      message: 'Task busy is not awaiting approval (it is running)',
+    });
     const cli = await harness().cli(['approve', 'busy']);
     expect(cli.code).toBe(1);
     expect(cli.stderr.trim()).toBe('Error: Task busy is not awaiting approval (it is running)');
@@ -260,7 +277,10 @@ describe('cancelling a graph in its first moments', () => {
       const status = await harness()
         .client.temporal.workflow.getHandle(taskWorkflowId(taskId))
         .describe()
-        .then((description) => description.status.name, () => 'NOT_STARTED');
+        .then(
+          (description) => description.status.name,
+          () => 'NOT_STARTED',
+        );
       statuses.set(taskId, status);
     }
     return statuses;
@@ -294,7 +314,10 @@ describe('cancelling a graph in its first moments', () => {
       startDelay: '1 minute',
     });
     await handle.cancel();
-    const statuses = await expectCancelledThrough('cancel-first', input.children.map((child) => child.taskId));
+    const statuses = await expectCancelledThrough(
+      'cancel-first',
+      input.children.map((child) => child.taskId),
+    );
     expect(new Set(statuses.values())).toEqual(new Set(['NOT_STARTED']));
     const events = await harness().client.listEvents('cancel-first');
     expect(events.filter((event) => event.type === 'task.graph.child.failed')).toHaveLength(20);
@@ -303,11 +326,22 @@ describe('cancelling a graph in its first moments', () => {
 
   it('while its children are being started: every child ends cancelled or is never created', async () => {
     const input = await stuckGraph('cancel-starting');
-    const handle = await harness().client.temporal.workflow.start('taskGraphWorkflow', { taskQueue: TASK_QUEUE, workflowId: taskWorkflowId('cancel-starting'), args: [input] });
+    const handle = await harness().client.temporal.workflow.start('taskGraphWorkflow', {
+      taskQueue: TASK_QUEUE,
+      workflowId: taskWorkflowId('cancel-starting'),
+      args: [input],
+    });
     // Cancel as soon as the first workflow task has asked for the first wave's starts.
-    await eventually(async () => (await handle.fetchHistory()).events?.some((event) => event.startChildWorkflowExecutionInitiatedEventAttributes), 30_000, 'the first starts');
+    await eventually(
+      async () => (await handle.fetchHistory()).events?.some((event) => event.startChildWorkflowExecutionInitiatedEventAttributes),
+      30_000,
+      'the first starts',
+    );
     await handle.cancel();
-    await expectCancelledThrough('cancel-starting', input.children.map((child) => child.taskId));
+    await expectCancelledThrough(
+      'cancel-starting',
+      input.children.map((child) => child.taskId),
+    );
     // A start still pending when the cancellation was handled does not leave a child running later.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(notCancelled(await childStatuses(input.children.map((child) => child.taskId)))).toEqual([]);
@@ -330,11 +364,15 @@ describe('a shuffled burst of interrupt and resume signals', () => {
       else await harness().client.resume('burst');
       await new Promise((resolve) => setTimeout(resolve, random() * 300));
     }
-    await eventually(async () => {
-      const state = await stateOf('burst');
-      if (state === 'interrupted') await harness().client.resume('burst');
-      return state === 'completed' || state === 'failed';
-    }, 120_000, 'the burst task to finish');
+    await eventually(
+      async () => {
+        const state = await stateOf('burst');
+        if (state === 'interrupted') await harness().client.resume('burst');
+        return state === 'completed' || state === 'failed';
+      },
+      120_000,
+      'the burst task to finish',
+    );
     const task = await harness().client.getTask('burst');
     expect(task.state).toBe('completed');
 
@@ -354,7 +392,10 @@ describe('events --follow', () => {
     await harness().client.startTask({ taskId: 'follow-me', repoPath: repo, prompt: 'Be followed (follow-marker)' });
     const result = await harness().cli(['events', 'follow-me', '--follow', '--json']);
     expect(result.code).toBe(0);
-    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as TaskEvent);
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as TaskEvent);
     expect(events.map((event) => event.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events.at(-1)?.type).toBe('task.completed');
     // The turn took over two seconds: its session events reached the workflow while it ran, in

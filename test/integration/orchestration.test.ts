@@ -26,12 +26,21 @@ describe('the orchestration service over the codex-runner adapter and the real c
     });
     expect(started).toMatchObject({ taskId: 'orch-single', workspacePath, state: 'queued', execution: codexIdentity('orch-single') });
 
-    const finished = await eventually(async () => {
-      const task = await service.getTask('orch-single');
-      return task?.state === 'completed' && task;
-    }, 60_000, 'orch-single to complete');
+    const finished = await eventually(
+      async () => {
+        const task = await service.getTask('orch-single');
+        return task?.state === 'completed' && task;
+      },
+      60_000,
+      'orch-single to complete',
+    );
     expect(OrchestrationTaskRecordSchema.parse(finished)).toEqual(finished);
-    expect(finished).toMatchObject({ workspacePath, finalMessage: 'single done', activeSessionId: expect.any(String), execution: codexIdentity('orch-single') });
+    expect(finished).toMatchObject({
+      workspacePath,
+      finalMessage: 'single done',
+      activeSessionId: expect.any(String),
+      execution: codexIdentity('orch-single'),
+    });
     expect(finished).not.toHaveProperty('repoPath');
     expect(harness().model.requests.some((request) => request.userText.includes('orch-context-summary: greet politely'))).toBe(true);
 
@@ -62,10 +71,14 @@ describe('the orchestration service over the codex-runner adapter and the real c
       ['orch-b', workspacePath, { kind: 'subtask', parentTaskId: 'orch-graph', dependencyTaskIds: ['orch-a'] }],
     ]);
 
-    const done = await eventually(async () => {
-      const snapshot = await service.getTaskGraph('orch-b');
-      return snapshot?.parent.state === 'completed' && snapshot;
-    }, 90_000, 'orch-graph to complete');
+    const done = await eventually(
+      async () => {
+        const snapshot = await service.getTaskGraph('orch-b');
+        return snapshot?.parent.state === 'completed' && snapshot;
+      },
+      90_000,
+      'orch-graph to complete',
+    );
     expect(done.state).toBe('completed');
     expect(done.parent.execution).toEqual(codexIdentity('orch-graph'));
 
@@ -76,10 +89,14 @@ describe('the orchestration service over the codex-runner adapter and the real c
     ]);
     expect(results?.synthesis).toMatchObject({ classification: 'completed', childTaskCount: 2, execution: codexIdentity('orch-graph') });
 
-    const listed = await eventually(async () => {
-      const tasks = await service.listTasks({ workspacePath, state: 'completed' });
-      return tasks.length === 3 && tasks;
-    }, 30_000, 'three completed tasks in the workspace');
+    const listed = await eventually(
+      async () => {
+        const tasks = await service.listTasks({ workspacePath, state: 'completed' });
+        return tasks.length === 3 && tasks;
+      },
+      30_000,
+      'three completed tasks in the workspace',
+    );
     expect(listed.map((task) => task.taskId).sort()).toEqual(['orch-a', 'orch-b', 'orch-graph']);
 
     const first = await harness().client.listTasksPage({ repoPath: workspacePath, pageSize: 2 });

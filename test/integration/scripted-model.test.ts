@@ -8,24 +8,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type {
-  Codex,
-  CommandExecutionItem,
-  ThreadEvent,
-  ThreadItem,
-  ThreadOptions,
-} from '@openai/codex-sdk' with { 'resolution-mode': 'import' };
+import type { Codex, CommandExecutionItem, ThreadEvent, ThreadItem, ThreadOptions } from '@openai/codex-sdk' with { 'resolution-mode': 'import' };
 import { createCodexTestEnv, loadCodexSdk, type CodexSdk, type CodexTestEnv } from '../support/codex-env';
-import {
-  SCRIPTED_USAGE,
-  ScriptedModelServer,
-  delay,
-  disconnect,
-  exec,
-  hang,
-  httpError,
-  say,
-} from '../support/scripted-model-server';
+import { SCRIPTED_USAGE, ScriptedModelServer, delay, disconnect, exec, hang, httpError, say } from '../support/scripted-model-server';
 
 const execFileAsync = promisify(execFile);
 
@@ -131,9 +116,7 @@ test('httpError fails the turn on the first request (retries are off)', async ()
     when: 'scripted-400-marker',
     steps: [httpError(400, { error: { message: 'scripted bad request', type: 'invalid_request_error' } })],
   });
-  await expect(codex.startThread(threadOptions(repo)).run('fail please (scripted-400-marker)')).rejects.toThrow(
-    /scripted bad request/,
-  );
+  await expect(codex.startThread(threadOptions(repo)).run('fail please (scripted-400-marker)')).rejects.toThrow(/scripted bad request/);
   expect(badRequest.requests).toHaveLength(1);
 });
 
@@ -185,10 +168,7 @@ test('resumeThread: the second turn sends the earlier conversation and the new m
 
   expect(script.requests).toHaveLength(2);
   const resumed = script.requests[1]!;
-  expect(resumed.userMessages.filter((m) => m.includes('prompt'))).toEqual([
-    'First prompt (scripted-resume-marker)',
-    'Second prompt, no marker here',
-  ]);
+  expect(resumed.userMessages.filter((m) => m.includes('prompt'))).toEqual(['First prompt (scripted-resume-marker)', 'Second prompt, no marker here']);
   const assistant = resumed.input.filter((item) => item.type === 'message' && item.role === 'assistant');
   expect(assistant.map((item) => JSON.stringify(item.content))).toEqual([expect.stringContaining('first answer')]);
 });

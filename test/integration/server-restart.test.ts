@@ -83,7 +83,7 @@ describe('a dev server restart in the middle of a graph', () => {
     expect(await git.show([`plato/graph-${parentId}:e.txt`])).toBe('e\n');
   });
 
-  it("keeps the events of the turn that ended while the server was down (they wait and are sent)", async () => {
+  it('keeps the events of the turn that ended while the server was down (they wait and are sent)', async () => {
     const events = await harness.client.listEvents('rs-b');
     const firstAttempt = events.filter((event) => event.attempt === 1).map((event) => event.item?.kind ?? event.type);
     expect(firstAttempt).toEqual(['session.started', 'command', 'agent_message', 'session.usage', 'session.exited']);

@@ -30,7 +30,8 @@ async function childStartsByWorkflowTask(parentId: string): Promise<string[][]> 
 
 /** What the Web UI shows as a graph parent's current details. */
 const parentDetails = async (parentId: string) =>
-  (await harness().client.temporal.workflow.getHandle(taskWorkflowId(parentId)).query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails;
+  (await harness().client.temporal.workflow.getHandle(taskWorkflowId(parentId)).query<{ currentDetails?: string }>('__temporal_workflow_metadata'))
+    .currentDetails;
 
 const firstAt = (events: TaskEvent[], type: string) => Date.parse(events.find((event) => event.type === type)?.at ?? 'NaN');
 
@@ -73,7 +74,13 @@ describe('a chain a -> b -> c', () => {
     const parentEvents = await eventsOf(parentId);
     expect(terminalGraphEvents(parentEvents)).toHaveLength(1);
     expect(parentEvents.map((event) => event.type)).toEqual(
-      expect.arrayContaining(['task.graph.created', 'task.graph.result.collected', 'task.graph.child.completed', 'task.graph.merged', 'task.graph.synthesized']),
+      expect.arrayContaining([
+        'task.graph.created',
+        'task.graph.result.collected',
+        'task.graph.child.completed',
+        'task.graph.merged',
+        'task.graph.synthesized',
+      ]),
     );
     // A released child does not echo "running" back: nothing held or freed a slot here.
     expect(signalNames(await historyOfTask(parentId))).not.toContain('childState');
@@ -116,7 +123,17 @@ describe('a fan-out of 6 with --max-concurrent-tasks 2', () => {
       harness().model.script({ when: `fan-marker-${i}`, steps: [exec(`sleep 1 && echo ${i} > f${i}.txt`), say(`fan ${i} done`)] });
     }
     const result = await harness().cli([
-      'graph', 'start', '--task-id', parentId, '--repo-path', repo, '--prompt', 'Fan out', '--max-concurrent-tasks', '2', '--wait',
+      'graph',
+      'start',
+      '--task-id',
+      parentId,
+      '--repo-path',
+      repo,
+      '--prompt',
+      'Fan out',
+      '--max-concurrent-tasks',
+      '2',
+      '--wait',
       ...priorities.flatMap((priority, i) => ['--child', `fan-${i}:Write f${i}.txt (fan-marker-${i}):${priority}`]),
     ]);
     expect(result.stderr).toBe('');
@@ -137,7 +154,9 @@ describe('a fan-out of 6 with --max-concurrent-tasks 2', () => {
   });
 
   it('starts higher priority first', async () => {
-    const starts = await Promise.all(priorities.map(async (priority, i) => ({ priority, at: firstAt(await eventsOf(`fan-${i}`), 'task.graph.worker.started') })));
+    const starts = await Promise.all(
+      priorities.map(async (priority, i) => ({ priority, at: firstAt(await eventsOf(`fan-${i}`), 'task.graph.worker.started') })),
+    );
     const order = [...starts].sort((a, b) => a.at - b.at).map((start) => start.priority);
     expect(order.slice(0, 2).sort()).toEqual([5, 6]);
     expect(order.slice(2, 4).sort()).toEqual([3, 4]);
@@ -309,7 +328,8 @@ describe('a graph cancelled while its branch is being merged', () => {
     await graphWithLockedBranch('late-cancel');
     const parent = harness().client.temporal.workflow.getHandle(taskWorkflowId('late-cancel'));
     await eventually(
-      async () => (await parent.describe()).raw.pendingActivities?.some((activity) => activity.activityType?.name === 'mergeGraphBranch' && (activity.attempt ?? 0) >= 2),
+      async () =>
+        (await parent.describe()).raw.pendingActivities?.some((activity) => activity.activityType?.name === 'mergeGraphBranch' && (activity.attempt ?? 0) >= 2),
       30_000,
       'the merge activity to be retrying',
     );
@@ -331,12 +351,22 @@ describe('graph validation, before anything is created', () => {
 
   const cases: [string, Parameters<RunnerHarness['client']['createTaskGraph']>[0]['children'], string][] = [
     ['no children', [], 'Task graph requires at least one child task'],
-    ['duplicate ids', [{ taskId: 'v-a', prompt: 'x' }, { taskId: 'v-a', prompt: 'y' }], 'Task graph contains duplicate task id v-a'],
+    [
+      'duplicate ids',
+      [
+        { taskId: 'v-a', prompt: 'x' },
+        { taskId: 'v-a', prompt: 'y' },
+      ],
+      'Task graph contains duplicate task id v-a',
+    ],
     ['a dependency on itself', [{ taskId: 'v-a', prompt: 'x', dependencyTaskIds: ['v-a'] }], 'Task graph child v-a cannot depend on itself'],
     ['a missing dependency', [{ taskId: 'v-a', prompt: 'x', dependencyTaskIds: ['v-zz'] }], 'Task graph child v-a depends on missing child task v-zz'],
     [
       'a duplicated dependency',
-      [{ taskId: 'v-a', prompt: 'x' }, { taskId: 'v-b', prompt: 'y', dependencyTaskIds: ['v-a', 'v-a'] }],
+      [
+        { taskId: 'v-a', prompt: 'x' },
+        { taskId: 'v-b', prompt: 'y', dependencyTaskIds: ['v-a', 'v-a'] },
+      ],
       'Task graph child v-b contains duplicate dependency v-a',
     ],
     [
@@ -366,8 +396,16 @@ describe('graph validation, before anything is created', () => {
 
   it('names the cycle on the CLI', async () => {
     const result = await harness().cli([
-      'graph', 'start', '--repo-path', repo, '--prompt', 'goal',
-      '--child', '{"taskId":"x1","prompt":"p","dependencies":["x2"]}', '--child', '{"taskId":"x2","prompt":"p","dependencyTaskIds":["x1"]}',
+      'graph',
+      'start',
+      '--repo-path',
+      repo,
+      '--prompt',
+      'goal',
+      '--child',
+      '{"taskId":"x1","prompt":"p","dependencies":["x2"]}',
+      '--child',
+      '{"taskId":"x2","prompt":"p","dependencyTaskIds":["x1"]}',
     ]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe('Error: Task graph child dependencies contain a cycle: x1 -> x2 -> x1');
@@ -437,7 +475,7 @@ describe('a chain among independent children, no graph limit, the worker busy', 
   const turnStartedAt = async (taskId: string) =>
     tsToMs(((await historyOfTask(taskId)).events ?? []).find((event) => event.activityTaskStartedEventAttributes)!.eventTime);
 
-  it("hands a freed slot to the dependent before independent children listed after it", async () => {
+  it('hands a freed slot to the dependent before independent children listed after it', async () => {
     const repo = await harness().makeRepo();
     for (const link of ['a', 'b']) harness().model.script({ when: `busy-marker-${link}.`, steps: [exec(`echo ${link} > ${link}.txt`), say(`${link} done`)] });
     for (let i = 1; i <= 5; i++) harness().model.script({ when: `busy-marker-i${i}.`, steps: [exec(`sleep 3 && echo ${i} > i${i}.txt`), say(`i${i} done`)] });
@@ -497,7 +535,16 @@ describe('the plain temporal CLI', () => {
       maxConcurrentTasks: 1,
     };
     const started = await harness().server.cli([
-      'workflow', 'start', '--type', 'taskGraphWorkflow', '--task-queue', 'codex-runner', '--workflow-id', 'codex-task-plain-graph', '--input', JSON.stringify(input),
+      'workflow',
+      'start',
+      '--type',
+      'taskGraphWorkflow',
+      '--task-queue',
+      'codex-runner',
+      '--workflow-id',
+      'codex-task-plain-graph',
+      '--input',
+      JSON.stringify(input),
     ]);
     expect(started.code).toBe(0);
     expect((await harness().client.waitForTask('plain-graph')).state).toBe('completed');
@@ -525,7 +572,16 @@ describe('the plain temporal CLI', () => {
       ],
     };
     const started = await harness().server.cli([
-      'workflow', 'start', '--type', 'taskGraphWorkflow', '--task-queue', 'codex-runner', '--workflow-id', 'codex-task-taken-graph', '--input', JSON.stringify(input),
+      'workflow',
+      'start',
+      '--type',
+      'taskGraphWorkflow',
+      '--task-queue',
+      'codex-runner',
+      '--workflow-id',
+      'codex-task-taken-graph',
+      '--input',
+      JSON.stringify(input),
     ]);
     expect(started.code).toBe(0);
     expect((await harness().client.waitForTask('taken-graph')).state).toBe('failed');
@@ -550,7 +606,16 @@ describe('the plain temporal CLI', () => {
       ],
     };
     await harness().server.cli([
-      'workflow', 'start', '--type', 'taskGraphWorkflow', '--task-queue', 'codex-runner', '--workflow-id', 'codex-task-plain-cycle', '--input', JSON.stringify(input),
+      'workflow',
+      'start',
+      '--type',
+      'taskGraphWorkflow',
+      '--task-queue',
+      'codex-runner',
+      '--workflow-id',
+      'codex-task-plain-cycle',
+      '--input',
+      JSON.stringify(input),
     ]);
     await expect(harness().client.temporal.workflow.getHandle('codex-task-plain-cycle').result()).rejects.toMatchObject({
       cause: { type: 'VALIDATION_FAILED', message: 'Task graph child dependencies contain a cycle: cyc-a -> cyc-b -> cyc-a' },

@@ -230,7 +230,16 @@ describe('the plain temporal CLI (the README examples)', () => {
     harness().model.script({ when: 'marker-plain-cli', steps: [exec('echo cli > cli.txt'), say('done')] });
     const input = JSON.stringify({ taskId: 'plain-cli', repoPath: repo, prompt: 'Write cli.txt (marker-plain-cli)' });
     const started = await harness().server.cli([
-      'workflow', 'start', '--type', 'taskWorkflow', '--task-queue', 'codex-runner', '--workflow-id', 'codex-task-plain-cli', '--input', input,
+      'workflow',
+      'start',
+      '--type',
+      'taskWorkflow',
+      '--task-queue',
+      'codex-runner',
+      '--workflow-id',
+      'codex-task-plain-cli',
+      '--input',
+      input,
     ]);
     expect(started.code).toBe(0);
     expect((await harness().client.waitForTask('plain-cli')).state).toBe('completed');
@@ -245,7 +254,18 @@ describe('the plain temporal CLI (the README examples)', () => {
     expect(byRepo).toMatchObject({ state: 'completed', priority: 0 });
     const record = await harness().server.cli(['workflow', 'query', '--workflow-id', 'codex-task-plain-cli', '--type', 'task', '--output', 'json']);
     expect(record.stdout).toContain('"state": "completed"');
-    const events = await harness().server.cli(['workflow', 'query', '--workflow-id', 'codex-task-plain-cli', '--type', 'events', '--input', '3', '--output', 'json']);
+    const events = await harness().server.cli([
+      'workflow',
+      'query',
+      '--workflow-id',
+      'codex-task-plain-cli',
+      '--type',
+      'events',
+      '--input',
+      '3',
+      '--output',
+      'json',
+    ]);
     expect(events.stdout).toContain('"seq": 4');
     expect(events.stdout).not.toContain('"seq": 3,');
   });
@@ -253,7 +273,16 @@ describe('the plain temporal CLI (the README examples)', () => {
   it('fails a task started with a bad input at once, without creating anything', async () => {
     const input = JSON.stringify({ taskId: 'bad input', repoPath: 'relative/path', prompt: '' });
     const started = await harness().server.cli([
-      'workflow', 'start', '--type', 'taskWorkflow', '--task-queue', 'codex-runner', '--workflow-id', 'codex-task-bad-input', '--input', input,
+      'workflow',
+      'start',
+      '--type',
+      'taskWorkflow',
+      '--task-queue',
+      'codex-runner',
+      '--workflow-id',
+      'codex-task-bad-input',
+      '--input',
+      input,
     ]);
     expect(started.code).toBe(0);
     await expect(harness().client.temporal.workflow.getHandle('codex-task-bad-input').result()).rejects.toMatchObject({

@@ -95,8 +95,16 @@ describe('startTemporalDevServer', () => {
     expectOk(await server.cli(['operator', 'namespace', 'update', '-n', server.namespace, '--retention', '720h']));
     expectOk(
       await server.cli([
-        'workflow', 'start', '--task-queue', 'no-worker', '--type', 'Nothing', '--workflow-id', 'survives-restart',
-        '--search-attribute', 'CodexTaskState="running"',
+        'workflow',
+        'start',
+        '--task-queue',
+        'no-worker',
+        '--type',
+        'Nothing',
+        '--workflow-id',
+        'survives-restart',
+        '--search-attribute',
+        'CodexTaskState="running"',
       ]),
     );
     const { address } = server;

@@ -405,7 +405,13 @@ export class ScriptedModelServer {
   private constructor(options: ScriptedModelServerOptions) {
     this.defaultReply = options.defaultReply ?? 'ok';
     const log = options.log;
-    this.log = log === false ? () => undefined : (log ?? ((message) => { console.warn(message); }));
+    this.log =
+      log === false
+        ? () => undefined
+        : (log ??
+          ((message) => {
+            console.warn(message);
+          }));
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         this.log(`scripted model server: handler failed: ${String(error)}`);
@@ -663,7 +669,10 @@ export class ScriptedModelServer {
       input,
       userMessages,
       userText: userMessages.join('\n'),
-      inputText: input.map(itemText).filter((t) => t.length > 0).join('\n'),
+      inputText: input
+        .map(itemText)
+        .filter((t) => t.length > 0)
+        .join('\n'),
       receivedAt: Date.now(),
       state: 'pending',
     };

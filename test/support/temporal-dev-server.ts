@@ -307,9 +307,7 @@ async function startTemporalDevServerOnce(options: TemporalDevServerOptions): Pr
       if (health.code === 0 && health.stdout.includes('SERVING')) return;
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(
-          `temporal dev server at ${address} not healthy after ${startTimeoutMs}ms; log ${logFile}:\n${logTail()}`,
-        );
+        throw new Error(`temporal dev server at ${address} not healthy after ${startTimeoutMs}ms; log ${logFile}:\n${logTail()}`);
       }
       await sleep(HEALTH_POLL_MS);
     }
@@ -347,30 +345,21 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** execFile that resolves with the exit code instead of rejecting on non-zero exits. */
-export function runCommand(
-  file: string,
-  args: readonly string[],
-  opts: { env: NodeJS.ProcessEnv; timeoutMs: number },
-): Promise<CliResult> {
+export function runCommand(file: string, args: readonly string[], opts: { env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<CliResult> {
   return new Promise((resolveRun, reject) => {
-    execFile(
-      file,
-      args,
-      { env: opts.env, timeout: opts.timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        if (error === null) {
-          resolveRun({ stdout, stderr, code: 0 });
-        } else if (typeof error.code === 'number') {
-          resolveRun({ stdout, stderr, code: error.code });
-        } else if (error.signal !== undefined && error.signal !== null) {
-          // Shell convention: 124 for our timeout, 128+ for any other death by signal.
-          const note = error.killed === true ? `killed after ${opts.timeoutMs}ms` : `killed by ${error.signal}`;
-          resolveRun({ stdout, stderr: `${stderr}\n(${note})`, code: error.killed === true ? 124 : 128 });
-        } else {
-          // Could not run at all (e.g. ENOENT): a broken setup, not a CLI result.
-          reject(new Error(`Cannot run ${file}: ${(error as Error).message}`));
-        }
-      },
-    );
+    execFile(file, args, { env: opts.env, timeout: opts.timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error === null) {
+        resolveRun({ stdout, stderr, code: 0 });
+      } else if (typeof error.code === 'number') {
+        resolveRun({ stdout, stderr, code: error.code });
+      } else if (error.signal !== undefined && error.signal !== null) {
+        // Shell convention: 124 for our timeout, 128+ for any other death by signal.
+        const note = error.killed === true ? `killed after ${opts.timeoutMs}ms` : `killed by ${error.signal}`;
+        resolveRun({ stdout, stderr: `${stderr}\n(${note})`, code: error.killed === true ? 124 : 128 });
+      } else {
+        // Could not run at all (e.g. ENOENT): a broken setup, not a CLI result.
+        reject(new Error(`Cannot run ${file}: ${(error as Error).message}`));
+      }
+    });
   });
 }

@@ -138,7 +138,10 @@ describe('starting codex for a session', () => {
   /** A stand-in for codex that prints its niceness, its arguments and whether the script's variables reached it. */
   async function reportingCodex(): Promise<string> {
     const file = path.join(await tempDir('reporting-codex-'), 'codex');
-    await writeFile(file, '#!/bin/sh\necho $$\nnice\nprintf "%s|" "$@"; echo\necho "${CODEX_RUNNER_CODEX_BINARY-unset} ${CODEX_RUNNER_SESSION_NICE-unset} $PATH"\n');
+    await writeFile(
+      file,
+      '#!/bin/sh\necho $$\nnice\nprintf "%s|" "$@"; echo\necho "${CODEX_RUNNER_CODEX_BINARY-unset} ${CODEX_RUNNER_SESSION_NICE-unset} $PATH"\n',
+    );
     await chmod(file, 0o755);
     return file;
   }
@@ -155,9 +158,14 @@ describe('starting codex for a session', () => {
     expect(() => assertNicedLaunchWorks()).not.toThrow();
     const notExecutable = path.join(await tempDir('niced-'), 'codex-niced.sh');
     await writeFile(notExecutable, '#!/bin/sh\n');
-    for (const [script, why] of [[notExecutable, 'EACCES'], [`${notExecutable}.missing`, 'ENOENT']] as const) {
+    for (const [script, why] of [
+      [notExecutable, 'EACCES'],
+      [`${notExecutable}.missing`, 'ENOENT'],
+    ] as const) {
       expect(() => assertNicedLaunchWorks(script)).toThrow(CodexRuntimeError);
-      expect(() => assertNicedLaunchWorks(script)).toThrow(`${script}, which cannot be run here (${why}): reinstall codex-runner, or start the worker with --session-nice 0.`);
+      expect(() => assertNicedLaunchWorks(script)).toThrow(
+        `${script}, which cannot be run here (${why}): reinstall codex-runner, or start the worker with --session-nice 0.`,
+      );
     }
   });
 

@@ -21,7 +21,13 @@ afterAll(async () => {
 const chatGpt: RunnerConfig = {
   codexAuth: {
     provider: 'chatgpt_oauth',
-    chatGptOAuth: { accountId: 'dev@example.com', email: 'dev@example.com', planType: 'plus', tokenSource: 'codex_app_server', updatedAt: '2026-01-01T00:00:00Z' },
+    chatGptOAuth: {
+      accountId: 'dev@example.com',
+      email: 'dev@example.com',
+      planType: 'plus',
+      tokenSource: 'codex_app_server',
+      updatedAt: '2026-01-01T00:00:00Z',
+    },
   },
 };
 const apiKeyAuth: RunnerConfig = { codexAuth: { provider: 'openai_api_key', openAIApiKeySecretRef: 'codex.openai_api_key' } };
@@ -104,7 +110,11 @@ describe("reading codex's account after a login (account/read)", () => {
       email: 'a@b.c',
       planType: 'plus',
     });
-    expect(toAccountSnapshot({ authMode: 'chatgpt', chatGptEmail: 'a@b.c', chatGptPlanType: 'pro' })).toEqual({ authMode: 'chatgpt', email: 'a@b.c', planType: 'pro' });
+    expect(toAccountSnapshot({ authMode: 'chatgpt', chatGptEmail: 'a@b.c', chatGptPlanType: 'pro' })).toEqual({
+      authMode: 'chatgpt',
+      email: 'a@b.c',
+      planType: 'pro',
+    });
     expect(toAccountSnapshot({ account: { type: 'apiKey' } })).toEqual({ authMode: 'apikey' });
     expect(toAccountSnapshot({ account: null, requiresOpenaiAuth: true })).toEqual({ authMode: null });
   });

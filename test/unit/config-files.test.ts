@@ -33,7 +33,13 @@ describe('the config and secrets files', () => {
     expect(status.codexAuth).toEqual({
       configured: true,
       provider: 'chatgpt_oauth',
-      chatGptOAuth: { accountId: 'dev@example.com', email: 'dev@example.com', tokenSource: 'codex_app_server', updatedAt: expect.any(String), configured: true },
+      chatGptOAuth: {
+        accountId: 'dev@example.com',
+        email: 'dev@example.com',
+        tokenSource: 'codex_app_server',
+        updatedAt: expect.any(String),
+        configured: true,
+      },
     });
     expect(await readJson(paths.secretsPath)).toEqual({ 'codex.openai_api_key': 'sk-1234' });
   });

@@ -19,9 +19,14 @@ describe('capOutput', () => {
 
 describe('normalizeCodexItem', () => {
   it('maps a command execution with its exit code and capped output', () => {
-    expect(
-      normalizeCodexItem({ id: 'i1', type: 'command_execution', command: 'ls', aggregated_output: 'a\n', exit_code: 0, status: 'completed' }),
-    ).toEqual({ kind: 'command', id: 'i1', command: 'ls', status: 'completed', exitCode: 0, output: 'a\n' });
+    expect(normalizeCodexItem({ id: 'i1', type: 'command_execution', command: 'ls', aggregated_output: 'a\n', exit_code: 0, status: 'completed' })).toEqual({
+      kind: 'command',
+      id: 'i1',
+      command: 'ls',
+      status: 'completed',
+      exitCode: 0,
+      output: 'a\n',
+    });
   });
 
   it('maps file changes and todo lists', () => {

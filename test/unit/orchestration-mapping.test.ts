@@ -9,11 +9,7 @@ import {
   toOrchestrationTask,
   toStartTaskInput,
 } from '../../src/orchestration/codex-runner-agent-runtime';
-import {
-  OrchestrationEventSchema,
-  OrchestrationTaskGraphResultSnapshotSchema,
-  OrchestrationTaskRecordSchema,
-} from '../../src/orchestration/contracts';
+import { OrchestrationEventSchema, OrchestrationTaskGraphResultSnapshotSchema, OrchestrationTaskRecordSchema } from '../../src/orchestration/contracts';
 
 const child: TaskRecord = {
   taskId: 'child-a',
@@ -131,7 +127,9 @@ describe('the codex adapter maps the neutral contracts onto the runner', () => {
   it('maps worker results and the synthesis field for field, each with its execution identity', () => {
     const results: TaskGraphResults = {
       parentTaskId: 'parent',
-      results: [{ resultId: 'r1', taskId: 'child-a', parentTaskId: 'parent', classification: 'completed', summary: 'done', filesChanged: ['a.ts'], commitSha: 'abc' }],
+      results: [
+        { resultId: 'r1', taskId: 'child-a', parentTaskId: 'parent', classification: 'completed', summary: 'done', filesChanged: ['a.ts'], commitSha: 'abc' },
+      ],
       synthesis: {
         synthesisId: 's1',
         parentTaskId: 'parent',

@@ -18,7 +18,7 @@ function fakeWorkflow(failures: number) {
 const item = (text: string): TaskEventInput => ({ type: 'session.item', at: '2026-11-29T10:00:00.000Z', message: text });
 
 describe('SessionEventPublisher', () => {
-  it('hands over what was not signalled, a failed signal\'s events first, in order', async () => {
+  it("hands over what was not signalled, a failed signal's events first, in order", async () => {
     const { handle, delivered } = fakeWorkflow(1);
     const publisher = new SessionEventPublisher(handle, 2, () => undefined);
     publisher.push(item('one'));
