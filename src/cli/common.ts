@@ -1,4 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { CliIO } from './output';
+import { printJson } from './output';
 import { CodexRunnerClient } from '../client/codex-runner-client';
 import { connectTemporalClient, loadTemporalTarget, type TemporalTarget } from '../client/connection';
 import { REASONING_EFFORTS, SANDBOX_MODES, type CodexTaskOptions } from '../contracts/task';
@@ -47,6 +49,11 @@ export function addCodexOptions(command: Command): Command {
     .option('--network', 'allow network access inside the sandbox');
 }
 
+/** The Codex and approval flags shared by `start` and `graph start`; `what` names who waits for approval. */
+export function addTaskOptions(command: Command, what: string): Command {
+  return addApprovalOptions(addCodexOptions(command), what);
+}
+
 export interface ApprovalFlags {
   requireApproval?: boolean;
   approvalTimeout?: string;
@@ -75,4 +82,41 @@ export async function withClient<T>(run: (client: CodexRunnerClient, target: Tem
   } finally {
     await client.close();
   }
+}
+
+/** The lines `start` and `graph start` print once a task or graph is started: what, how to follow it, and its Web UI page. */
+export function printStarted(io: CliIO, target: TemporalTarget, { headline, follow, taskId }: { headline: string; follow: string; taskId: string }): void {
+  io.stdout(`${headline}\n`);
+  io.stdout(`  follow: ${follow}\n`);
+  const ui = webUiUrl(target, taskId);
+  if (ui) io.stdout(`  web UI: ${ui}\n`);
+}
+
+/**
+ * A command that reads one thing by a task id and prints it as text, or as one JSON document
+ * with `--json` (`status`, `graph status`, `graph results`).
+ */
+export function addReadCommand<T>(
+  parent: Command,
+  io: CliIO,
+  command: {
+    name: string;
+    description: string;
+    read: (client: CodexRunnerClient, taskId: string) => Promise<T>;
+    format: (value: T) => string;
+    json?: (value: T) => unknown;
+  },
+): void {
+  parent
+    .command(command.name)
+    .description(command.description)
+    .argument('<taskId>')
+    .option('--json', 'print JSON')
+    .action(async (taskId: string, flags: { json?: boolean }) => {
+      await withClient(async (client) => {
+        const value = await command.read(client, taskId);
+        if (flags.json) printJson(io, command.json ? command.json(value) : value);
+        else io.stdout(`${command.format(value)}\n`);
+      });
+    });
 }

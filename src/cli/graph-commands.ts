@@ -5,12 +5,12 @@ import { ValidationError } from '../client/errors';
 import type { CreateTaskGraphInput, GraphChildInput, TaskGraphResults, TaskGraphSnapshot } from '../contracts/graph';
 import { ChildSpecError, parseChildSpec } from './child-spec';
 import {
-  addApprovalOptions,
-  addCodexOptions,
+  addReadCommand,
+  addTaskOptions,
   approvalOptions,
   codexOptions,
   integer,
-  webUiUrl,
+  printStarted,
   withClient,
   type ApprovalFlags,
   type CodexFlags,
@@ -132,7 +132,7 @@ export function registerGraphCommands(program: Command, io: CliIO): void {
     )
     .option('--file <graph.json|graph.yaml>', 'the graph as { parent, children, maxConcurrentTasks }, as the client library takes it')
     .option('--max-concurrent-tasks <n>', "how many of this graph's tasks run at once (default: no limit)", integer('max concurrent tasks', 1));
-  addApprovalOptions(addCodexOptions(start), 'every child')
+  addTaskOptions(start, 'every child')
     .option('--wait', 'wait until every child is finished; exit 1 if the graph failed')
     .option('--json', 'print JSON')
     .action(async (flags: GraphStartFlags) => {
@@ -141,10 +141,8 @@ export function registerGraphCommands(program: Command, io: CliIO): void {
         let snapshot = await client.createTaskGraph(input);
         const parentId = snapshot.parent.taskId;
         if (!flags.json) {
-          io.stdout(`Started task graph ${parentId} with ${snapshot.children.length} children in ${snapshot.parent.repoPath}\n`);
-          io.stdout(`  follow: codex-runner graph status ${parentId}\n`);
-          const ui = webUiUrl(target, parentId);
-          if (ui) io.stdout(`  web UI: ${ui}\n`);
+          const headline = `Started task graph ${parentId} with ${snapshot.children.length} children in ${snapshot.parent.repoPath}`;
+          printStarted(io, target, { headline, follow: `codex-runner graph status ${parentId}`, taskId: parentId });
         }
         if (flags.wait) {
           await client.waitForTask(parentId);
@@ -156,29 +154,16 @@ export function registerGraphCommands(program: Command, io: CliIO): void {
       });
     });
 
-  graph
-    .command('status')
-    .description('A graph by its parent id or any child id: parent, children, dependencies, aggregate state')
-    .argument('<taskId>')
-    .option('--json', 'print JSON')
-    .action(async (taskId: string, flags: { json?: boolean }) => {
-      await withClient(async (client) => {
-        const snapshot = await client.getTaskGraph(taskId);
-        if (flags.json) printJson(io, snapshot);
-        else io.stdout(`${formatGraph(snapshot)}\n`);
-      });
-    });
-
-  graph
-    .command('results')
-    .description("A graph's worker results and, once every child finished, its synthesis")
-    .argument('<taskId>')
-    .option('--json', 'print JSON')
-    .action(async (taskId: string, flags: { json?: boolean }) => {
-      await withClient(async (client) => {
-        const results = await client.getTaskGraphResults(taskId);
-        if (flags.json) printJson(io, results);
-        else io.stdout(`${formatGraphResults(results)}\n`);
-      });
-    });
+  addReadCommand(graph, io, {
+    name: 'status',
+    description: 'A graph by its parent id or any child id: parent, children, dependencies, aggregate state',
+    read: (client, taskId) => client.getTaskGraph(taskId),
+    format: formatGraph,
+  });
+  addReadCommand(graph, io, {
+    name: 'results',
+    description: "A graph's worker results and, once every child finished, its synthesis",
+    read: (client, taskId) => client.getTaskGraphResults(taskId),
+    format: formatGraphResults,
+  });
 }

@@ -1,12 +1,12 @@
 import { Option, type Command } from 'commander';
 import { TASK_STATES, type TaskState } from '../contracts/task';
 import {
-  addApprovalOptions,
-  addCodexOptions,
+  addReadCommand,
+  addTaskOptions,
   approvalOptions,
   codexOptions,
   integer,
-  webUiUrl,
+  printStarted,
   withClient,
   type ApprovalFlags,
   type CodexFlags,
@@ -29,7 +29,7 @@ function registerStartCommand(program: Command, io: CliIO): void {
     .option('--repo-path <path>', 'git repository to work in', process.cwd())
     .option('--base-ref <ref>', 'branch, tag or commit the task branch starts from (default HEAD)')
     .option('--priority <n>', 'higher runs first', integer('priority'), 0);
-  addApprovalOptions(addCodexOptions(start), 'the task')
+  addTaskOptions(start, 'the task')
     .option('--wait', 'wait until the task finishes; exit 1 if it failed')
     .option('--json', 'print JSON')
     .action(
@@ -57,10 +57,11 @@ function registerStartCommand(program: Command, io: CliIO): void {
             ...approvalOptions(flags),
           });
           if (!flags.json) {
-            const ui = webUiUrl(target, task.taskId);
-            io.stdout(`Started task ${task.taskId} (queued) in ${task.repoPath}\n`);
-            io.stdout(`  follow: codex-runner events ${task.taskId}\n`);
-            if (ui) io.stdout(`  web UI: ${ui}\n`);
+            printStarted(io, target, {
+              headline: `Started task ${task.taskId} (queued) in ${task.repoPath}`,
+              follow: `codex-runner events ${task.taskId}`,
+              taskId: task.taskId,
+            });
           }
           if (!flags.wait) {
             if (flags.json) printJson(io, { task });
@@ -77,18 +78,13 @@ function registerStartCommand(program: Command, io: CliIO): void {
 
 /** status, events, list: what a task is and was. */
 function registerReadCommands(program: Command, io: CliIO): void {
-  program
-    .command('status')
-    .description("Show a task's record")
-    .argument('<taskId>')
-    .option('--json', 'print JSON')
-    .action(async (taskId: string, flags: { json?: boolean }) => {
-      await withClient(async (client) => {
-        const task = await client.getTask(taskId);
-        if (flags.json) printJson(io, { task });
-        else io.stdout(`${formatTask(task)}\n`);
-      });
-    });
+  addReadCommand(program, io, {
+    name: 'status',
+    description: "Show a task's record",
+    read: (client, taskId) => client.getTask(taskId),
+    format: formatTask,
+    json: (task) => ({ task }),
+  });
 
   program
     .command('events')

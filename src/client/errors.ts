@@ -11,35 +11,31 @@ export class CodexRunnerError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'CodexRunnerError';
+    this.name = new.target.name;
   }
 }
 
 export class ValidationError extends CodexRunnerError {
   constructor(message: string) {
     super(ErrorCode.validation, message);
-    this.name = 'ValidationError';
   }
 }
 
 export class TaskNotFoundError extends CodexRunnerError {
   constructor(readonly taskId: string) {
     super(ErrorCode.taskNotFound, `Task ${taskId} was not found`);
-    this.name = 'TaskNotFoundError';
   }
 }
 
 export class TaskAlreadyExistsError extends CodexRunnerError {
   constructor(readonly taskId: string) {
     super(ErrorCode.taskAlreadyExists, `Task ${taskId} already exists`);
-    this.name = 'TaskAlreadyExistsError';
   }
 }
 
 export class WrongStateError extends CodexRunnerError {
   constructor(message: string) {
     super(ErrorCode.wrongState, message);
-    this.name = 'WrongStateError';
   }
 }
 
@@ -50,6 +46,5 @@ export class TemporalUnavailableError extends CodexRunnerError {
       `Temporal is not reachable at ${address}: start the dev server with \`./temporal-dev.sh start\`, or set TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE / TEMPORAL_API_KEY) to your cluster`,
       { cause },
     );
-    this.name = 'TemporalUnavailableError';
   }
 }

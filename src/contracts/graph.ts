@@ -7,7 +7,7 @@ import {
   DurationSchema,
   PrioritySchema,
   PromptSchema,
-  RepoPathSchema,
+  StartTaskInputSchema,
   TaskIdSchema,
   type TaskState,
 } from './task';
@@ -33,18 +33,8 @@ export const GraphChildInputSchema = z
 export type GraphChildInput = z.input<typeof GraphChildInputSchema>;
 export type ValidGraphChild = z.output<typeof GraphChildInputSchema>;
 
-export const GraphParentInputSchema = z
-  .object({
-    taskId: TaskIdSchema.optional(),
-    repoPath: RepoPathSchema,
-    prompt: PromptSchema,
-    priority: PrioritySchema.default(0),
-    baseRef: z.string().min(1).optional(),
-    codex: CodexTaskOptionsSchema.optional(),
-    /** Context every child gets unless it brings its own. */
-    contextPackage: ContextPackageSchema.optional(),
-  })
-  .strict();
+/** A graph's parent: a task's input but for approval, which is the graph's. Its `contextPackage` goes to every child that brings none. */
+export const GraphParentInputSchema = StartTaskInputSchema.omit({ requireApproval: true, approvalTimeout: true });
 
 /** What a caller submits to start a task graph (the client's `createTaskGraph`, `graph start --file`). */
 export const CreateTaskGraphInputSchema = z

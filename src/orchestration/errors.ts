@@ -9,7 +9,6 @@ export class AgentRuntimeNotRegisteredError extends CodexRunnerError {
     what = 'Agent runtime',
   ) {
     super(ErrorCode.agentRuntimeNotRegistered, `${what} '${runtimeId}' is not registered (registered: ${registered.join(', ') || 'none'})`);
-    this.name = 'AgentRuntimeNotRegisteredError';
   }
 }
 
@@ -20,6 +19,5 @@ export class AgentRuntimeUnsupportedError extends CodexRunnerError {
     capability: string,
   ) {
     super(ErrorCode.agentRuntimeUnsupported, `Agent runtime '${runtimeId}' does not support ${capability}`);
-    this.name = 'AgentRuntimeUnsupportedError';
   }
 }
