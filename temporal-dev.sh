@@ -173,13 +173,13 @@ cmd_start() {
     # The sandbox has no internet; the UI news feed would only produce failed requests.
     --ui-disable-news-fetch
     # Tuned as the tests' and the benchmark's servers are (SERVER_TUNING_ARGS in
-    # test/support/temporal-dev-server.ts, which says what each one bought; a test checks that
-    # this server runs with them). WAL, synced at checkpoints: about half the server's CPU per
-    # task; a killed server loses nothing, a power cut may lose its last transactions.
+    # test/support/temporal-dev-server.ts; docs/decisions/0008-dev-server-tuning.md says why, and
+    # a test checks that this server runs with them). WAL, synced at checkpoints: no journal file
+    # and no fsync per transaction; a killed server loses nothing, a power cut its last ones.
     --sqlite-pragma journal_mode=wal
     --sqlite-pragma synchronous=normal
     # The history shard reads its transfer queue, which every hop between workflows goes
-    # through, up to 100 times a second instead of 20 (up to 50 ms per hop).
+    # through, up to 100 times a second instead of 20 (at 20, up to 50 ms per hop).
     --dynamic-config-value history.transferProcessorMaxPollRPS=100
   )
   local spec

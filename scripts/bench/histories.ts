@@ -82,9 +82,8 @@ export function workflowTaskTimes(history: History): WorkflowTaskTimes {
 }
 
 /**
- * The parent's first release batch (every child without prerequisites, signalled in one workflow
- * task). The parent awaits all of their acknowledgements before it collects any child that
- * finished meanwhile, so this is how long the first completions wait to be seen.
+ * The parent's first batch of release signals (those sent in one workflow task): how many, and
+ * how long until the last of them was acknowledged.
  */
 export function firstReleases(history: History): FirstReleases | undefined {
   const events = history.events ?? [];

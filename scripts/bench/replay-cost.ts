@@ -9,7 +9,7 @@ import type { HistoryAndWorkflowId } from '@temporalio/common';
 import { recordedHistories, replayAll } from '../../test/support/replay';
 
 export interface ReplayCost {
-  /** Recorded histories replayed per round (the current ones; not those kept from before a patch). */
+  /** Recorded histories replayed per round. */
   histories: number;
   /** CPU of this process per replayed workflow, the median over the rounds. */
   cpuMsPerWorkflow: number;

@@ -1,8 +1,7 @@
 /**
  * Modules evaluated once per workflow thread and shared by every workflow it runs, instead of once
  * per workflow (scripts/bundle-workflows.js passes this file as `preloadModules`). Evaluating zod
- * again for every workflow was the largest single cost of starting one: replaying the recorded
- * histories takes about a quarter less CPU with zod preloaded.
+ * again for every workflow is the largest single cost of starting one.
  *
  * The SDK deep-freezes whatever a preloaded module reaches, so only stateless libraries belong
  * here, and their lazily set globals must be settled first: zod 4 fills its global config (the

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CodexRunnerClient } from '../../src/client/codex-runner-client';
@@ -142,14 +143,18 @@ export class RunnerHarness {
 
   /**
    * Saves a task's workflow history for the replay suite (test/histories) when
-   * RECORD_HISTORIES=1; that is how the recorded histories were made.
+   * RECORD_HISTORIES=1, unless a history of that name exists: a recorded history is the baseline
+   * of its path and keeps replaying until the patch that retires the path removes it (see the
+   * README's Development section).
    */
   async recordHistory(name: string, taskId: string): Promise<void> {
     if (process.env.RECORD_HISTORIES !== '1') return;
+    const file = path.join(RECORDED_HISTORIES, `${name}.json`);
+    if (existsSync(file)) return;
     const shown = await this.server.cli(['workflow', 'show', '--workflow-id', `codex-task-${taskId}`, '--output', 'json']);
     if (shown.code !== 0) throw new Error(`temporal workflow show failed: ${shown.stderr}`);
     await mkdir(RECORDED_HISTORIES, { recursive: true });
-    await writeFile(path.join(RECORDED_HISTORIES, `${name}.json`), shown.stdout);
+    await writeFile(file, shown.stdout);
   }
 
   async stop(): Promise<void> {

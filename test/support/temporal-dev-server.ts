@@ -41,15 +41,13 @@ const DEFAULT_DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = Object.freeze(
 
 /**
  * How these servers and `temporal-dev.sh` tune the dev server (the temporal-dev.sh test checks
- * that its server runs with every one of these arguments), each measured by the benchmark:
- * - SQLite in WAL mode, synced at checkpoints: the server's CPU per task about halves (no
- *   journal file written and deleted, no fsync, per transaction). A killed server loses nothing;
- *   a power cut may lose the last transactions.
+ * that its server runs with every one of these arguments; docs/decisions/0008-dev-server-tuning.md
+ * says why):
+ * - SQLite in WAL mode, synced at checkpoints: no journal file written and deleted, and no fsync,
+ *   per transaction. A killed server loses nothing; a power cut may lose the last transactions.
  * - The history shard (the dev server has one) reads its transfer queue up to 100 times a second
  *   instead of 20. Every hop between workflows goes through it (a child's completion to its
- *   parent, a signal to its target, a new workflow task to matching), and at 20 reads a second a
- *   hop waited up to 50 ms: a graph's dependency latency p50 at N = 200 (8 slots) went from about
- *   200 to 110-130 ms, with the same server CPU.
+ *   parent, a signal to its target, a new workflow task to matching); at 20 a hop waits up to 50 ms.
  */
 export const SERVER_TUNING_ARGS: readonly string[] = Object.freeze([
   '--sqlite-pragma',
