@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
 import { taskBranchName } from '../contracts/ids';
-import { git, gitDirsOf, runGit } from '../host/git';
+import { git, gitDirsOf, headCommitOf, runGit } from '../host/git';
 
 export interface CommitTaskWorkInput {
   taskId: string;
@@ -34,8 +34,8 @@ export interface TaskCommit {
  * files a git process killed mid-commit leaves (index, HEAD, branch) are removed first (the
  * worktree and its branch are the task's own, so no other git process can be working in them).
  *
- * The git directories are read from files, and one `git diff --numstat` gives both the file
- * list and the approvers' summary.
+ * The git directories and the new HEAD are read from files, and one `git diff --numstat` gives
+ * both the file list and the approvers' summary.
  */
 export async function commitTaskWork(input: CommitTaskWorkInput): Promise<TaskCommit> {
   if (!existsSync(input.worktreePath)) {
@@ -68,7 +68,7 @@ async function commit(input: CommitTaskWorkInput): Promise<TaskCommit> {
   if (committed.code !== 0 && (await runGit(worktree, ['diff', '--cached', '--quiet'])).code !== 0) {
     throw new Error(`git commit failed: ${committed.stderr.trim() || committed.stdout.trim()}`);
   }
-  const commitSha = await git(worktree, ['rev-parse', 'HEAD']);
+  const commitSha = await headCommitOf(worktree);
   if (commitSha === input.baseSha) return { commitSha, filesChanged: [], diffStat: '' };
   // -z: paths exactly as they are (no quoting of unusual names); --no-renames: a rename is its
   // two paths, whatever the user's diff.renames says.

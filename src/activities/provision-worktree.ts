@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
 import { FULL_COMMIT_ID, taskBranchName, taskWorktreeRelativePath } from '../contracts/ids';
 import { isDirectory } from '../host/files';
-import { commitOf, git, gitDirPointedAt, gitDirsOf, isRepositoryRoot, mergeCommits, runGit } from '../host/git';
+import { commitOf, git, gitDirPointedAt, gitDirsOf, headCommitOf, isRepositoryRoot, mergeCommits, runGit } from '../host/git';
 
 export interface ProvisionWorktreeInput {
   taskId: string;
@@ -94,8 +94,8 @@ interface TaskPlace {
  * `git worktree add` is pruned and made again.
  *
  * Every git command is a process start, so a first attempt, which finds no worktree directory,
- * makes the worktree with one `git worktree add -b` (and one `rev-parse` unless the base is
- * already a commit id) and inspects nothing first. Whatever makes that fail (a branch or a lock
+ * makes the worktree with one `git worktree add -b` (HEAD read from its files, or one
+ * `rev-parse` of another base that is not a commit id already) and inspects nothing first. Whatever makes that fail (a branch or a lock
  * left by a killed attempt, an unknown base, not a repository) is then sorted out by the careful
  * path, which looks at everything before it acts.
  */
@@ -120,7 +120,7 @@ async function addFreshWorktree(input: ProvisionWorktreeInput, { repoPath, branc
   const baseRef = input.baseRef ?? 'HEAD';
   // An unknown commit id fails `git worktree add`, and the careful path then says it is unknown.
   const trusted = FULL_COMMIT_ID.test(baseRef) && !input.mergeRefs?.length;
-  const startSha = trusted ? baseRef : await commitOf(repoPath, baseRef);
+  const startSha = trusted ? baseRef : input.baseRef === undefined ? await headCommitOf(repoPath).catch(() => undefined) : await commitOf(repoPath, baseRef);
   if (startSha === undefined) return undefined;
   const baseSha = await mergePrerequisites(repoPath, startSha, input);
   await excludePlatoDir(repoPath);

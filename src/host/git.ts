@@ -149,6 +149,19 @@ export async function gitDirsOf(checkout: string): Promise<GitDirs> {
   return { gitDir: path.resolve(checkout, gitDir), commonDir: path.resolve(checkout, commonDir) };
 }
 
+/**
+ * The commit `checkout`'s HEAD is at, read from the files git keeps it in (`HEAD`, and the loose
+ * ref it names); one `git rev-parse HEAD` when they say something else (a packed ref, reftable).
+ * @throws Error when `checkout` is not in a git repository or HEAD names no commit.
+ */
+export async function headCommitOf(checkout: string): Promise<string> {
+  const { gitDir, commonDir } = await gitDirsOf(checkout);
+  const head = (await readFile(path.join(gitDir, 'HEAD'), 'utf8').catch(() => '')).trim();
+  const ref = /^ref: (refs\/heads\/\S+)$/.exec(head)?.[1];
+  const sha = ref === undefined ? head : (await readFile(path.join(commonDir, ref), 'utf8').catch(() => '')).trim();
+  return FULL_COMMIT_ID.test(sha) ? sha : git(checkout, ['rev-parse', 'HEAD']);
+}
+
 export type MergeOutcome = { merged: true; sha: string } | { merged: false; conflictedFiles: string[] };
 
 /**

@@ -159,12 +159,10 @@ describe('git commands provisionWorktree starts', () => {
     expect(await readFile(path.join(repo, '.git/info/exclude'), 'utf8')).toContain('/.plato/');
   });
 
-  it('two for a task starting from HEAD: the rev-parse of HEAD and git worktree add', async () => {
+  it('one for a task starting from HEAD, read from its files: git worktree add', async () => {
     const allocation = await provisionWorktree({ taskId: 'c2', repoPath: repo });
-    expect(await log.commands()).toEqual([
-      'rev-parse --verify --quiet HEAD^{commit}',
-      `worktree add -b plato/task-c2 ${allocation.worktreePath} ${allocation.baseSha}`,
-    ]);
+    expect(await log.commands()).toEqual([`worktree add -b plato/task-c2 ${allocation.worktreePath} ${allocation.baseSha}`]);
+    expect(allocation.baseSha).toBe((await simpleGit(repo).revparse(['HEAD'])).trim());
   });
 
   it('the careful path takes over when the first attempt fails, and checks out the branch it finds', async () => {

@@ -2,7 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { resolveGraphBase } from '../../src/activities/graph-branch';
-import { commitOf, isRepositoryRoot, mergeCommits } from '../../src/host/git';
+import { commitOf, headCommitOf, isRepositoryRoot, mergeCommits } from '../../src/host/git';
 import { makeTestRepo } from '../support/test-repo';
 
 describe('mergeCommits', () => {
@@ -52,6 +52,20 @@ describe('asking git about a repository', () => {
     await expect(commitOf(path.join(repo, 'gone'), 'HEAD')).resolves.toBeUndefined();
     await expect(isRepositoryRoot(path.join(repo, 'gone'))).resolves.toBe(false);
     await expect(isRepositoryRoot(repo)).resolves.toBe(true);
+  });
+
+  it('reads HEAD from its files: a branch, a detached HEAD, and a packed ref by asking git', async () => {
+    const git = simpleGit(repo);
+    const head = (await git.revparse(['HEAD'])).trim();
+    await expect(headCommitOf(repo)).resolves.toBe(head);
+    await git.raw(['pack-refs', '--all']);
+    await expect(headCommitOf(repo)).resolves.toBe(head);
+    await git.checkout(['--detach', 'HEAD']);
+    try {
+      await expect(headCommitOf(repo)).resolves.toBe(head);
+    } finally {
+      await git.checkout(['main']);
+    }
   });
 
   it('lets a failure to run git through, instead of answering no', async () => {
