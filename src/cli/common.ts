@@ -66,6 +66,9 @@ export function addApprovalOptions(command: Command, what: string): Command {
     .option('--approval-timeout <duration>', 'fail an unanswered approval after this long (e.g. 30m, 2h, 1d): TASK_APPROVAL_TIMED_OUT');
 }
 
+/** The flags {@link addTaskOptions} adds. */
+export type TaskOptionFlags = CodexFlags & ApprovalFlags;
+
 export function approvalOptions(flags: ApprovalFlags): ApprovalFlags {
   return {
     ...(flags.requireApproval ? { requireApproval: true } : {}),

@@ -4,20 +4,10 @@ import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../client/errors';
 import type { CreateTaskGraphInput, GraphChildInput, TaskGraphResults, TaskGraphSnapshot } from '../contracts/graph';
 import { ChildSpecError, parseChildSpec } from './child-spec';
-import {
-  addReadCommand,
-  addTaskOptions,
-  approvalOptions,
-  codexOptions,
-  integer,
-  printStarted,
-  withClient,
-  type ApprovalFlags,
-  type CodexFlags,
-} from './common';
+import { addReadCommand, addTaskOptions, approvalOptions, codexOptions, integer, printStarted, withClient, type TaskOptionFlags } from './common';
 import { printJson, type CliIO } from './output';
 
-interface GraphStartFlags extends CodexFlags, ApprovalFlags {
+interface GraphStartFlags extends TaskOptionFlags {
   prompt?: string;
   taskId?: string;
   repoPath?: string;

@@ -1,16 +1,6 @@
 import { Option, type Command } from 'commander';
 import { TASK_STATES, type TaskState } from '../contracts/task';
-import {
-  addReadCommand,
-  addTaskOptions,
-  approvalOptions,
-  codexOptions,
-  integer,
-  printStarted,
-  withClient,
-  type ApprovalFlags,
-  type CodexFlags,
-} from './common';
+import { addReadCommand, addTaskOptions, approvalOptions, codexOptions, integer, printStarted, withClient, type TaskOptionFlags } from './common';
 import { followEvents } from './control-commands';
 import { formatEvent, formatTask, formatTaskTable, printJson, type CliIO } from './output';
 
@@ -34,16 +24,15 @@ function registerStartCommand(program: Command, io: CliIO): void {
     .option('--json', 'print JSON')
     .action(
       async (
-        flags: CodexFlags &
-          ApprovalFlags & {
-            prompt: string;
-            taskId?: string;
-            repoPath: string;
-            baseRef?: string;
-            priority: number;
-            wait?: boolean;
-            json?: boolean;
-          },
+        flags: TaskOptionFlags & {
+          prompt: string;
+          taskId?: string;
+          repoPath: string;
+          baseRef?: string;
+          priority: number;
+          wait?: boolean;
+          json?: boolean;
+        },
       ) => {
         await withClient(async (client, target) => {
           const codex = codexOptions(flags);

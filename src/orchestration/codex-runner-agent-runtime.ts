@@ -5,11 +5,11 @@ import type { TaskEvent } from '../contracts/events';
 import type { CreateTaskGraphInput, GraphSynthesis, TaskGraphResults, TaskGraphSnapshot, WorkerResult } from '../contracts/graph';
 import type { StartTaskInput, TaskRecord } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
-import type { AgentRuntime } from './agent-runtime';
 import {
   CreateOrchestrationGraphInputSchema,
   OrchestrationTaskListFilterSchema,
   StartOrchestrationTaskInputSchema,
+  type AgentRuntime,
   type CreateOrchestrationGraphInput,
   type OrchestrationApprovalOptions,
   type OrchestrationEvent,

@@ -1,7 +1,6 @@
 // The orchestration boundary Plato codes against: neutral contracts, the runtime interface, the
 // router over runtimes, and the codex-runner adapter.
 export * from './contracts';
-export type { AgentRuntime } from './agent-runtime';
 export { AgentRuntimeNotRegisteredError, AgentRuntimeUnsupportedError } from './errors';
 export { TaskOrchestrationService, type TaskOrchestrationServiceOptions } from './task-orchestration-service';
 export { CODEX_BACKEND, CodexRunnerAgentRuntime, type CodexRunnerAgentRuntimeClient, type CodexRunnerAgentRuntimeOptions } from './codex-runner-agent-runtime';

@@ -1,5 +1,5 @@
-import type { AgentRuntime } from './agent-runtime';
 import type {
+  AgentRuntime,
   AgentRuntimeSelector,
   CreateOrchestrationGraphInput,
   OrchestrationApprovalOptions,

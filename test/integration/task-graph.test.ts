@@ -534,18 +534,7 @@ describe('the plain temporal CLI', () => {
       ],
       maxConcurrentTasks: 1,
     };
-    const started = await harness().server.cli([
-      'workflow',
-      'start',
-      '--type',
-      'taskGraphWorkflow',
-      '--task-queue',
-      'codex-runner',
-      '--workflow-id',
-      'codex-task-plain-graph',
-      '--input',
-      JSON.stringify(input),
-    ]);
+    const started = await harness().temporalStart('taskGraphWorkflow', 'plain-graph', input);
     expect(started.code).toBe(0);
     expect((await harness().client.waitForTask('plain-graph')).state).toBe('completed');
     expect(await simpleGit(repo).show(['plato/graph-plain-graph:two.txt'])).toBe('one\n');
@@ -571,18 +560,7 @@ describe('the plain temporal CLI', () => {
         ...fillers,
       ],
     };
-    const started = await harness().server.cli([
-      'workflow',
-      'start',
-      '--type',
-      'taskGraphWorkflow',
-      '--task-queue',
-      'codex-runner',
-      '--workflow-id',
-      'codex-task-taken-graph',
-      '--input',
-      JSON.stringify(input),
-    ]);
+    const started = await harness().temporalStart('taskGraphWorkflow', 'taken-graph', input);
     expect(started.code).toBe(0);
     expect((await harness().client.waitForTask('taken-graph')).state).toBe('failed');
     const { results, synthesis } = await harness().client.getTaskGraphResults('taken-graph');
@@ -605,18 +583,7 @@ describe('the plain temporal CLI', () => {
         { taskId: 'cyc-b', prompt: 'b', dependencyTaskIds: ['cyc-a'] },
       ],
     };
-    await harness().server.cli([
-      'workflow',
-      'start',
-      '--type',
-      'taskGraphWorkflow',
-      '--task-queue',
-      'codex-runner',
-      '--workflow-id',
-      'codex-task-plain-cycle',
-      '--input',
-      JSON.stringify(input),
-    ]);
+    await harness().temporalStart('taskGraphWorkflow', 'plain-cycle', input);
     await expect(harness().client.temporal.workflow.getHandle('codex-task-plain-cycle').result()).rejects.toMatchObject({
       cause: { type: 'VALIDATION_FAILED', message: 'Task graph child dependencies contain a cycle: cyc-a -> cyc-b -> cyc-a' },
     });

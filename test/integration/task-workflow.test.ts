@@ -229,18 +229,7 @@ describe('the plain temporal CLI (the README examples)', () => {
     const repo = await harness().makeRepo();
     harness().model.script({ when: 'marker-plain-cli', steps: [exec('echo cli > cli.txt'), say('done')] });
     const input = JSON.stringify({ taskId: 'plain-cli', repoPath: repo, prompt: 'Write cli.txt (marker-plain-cli)' });
-    const started = await harness().server.cli([
-      'workflow',
-      'start',
-      '--type',
-      'taskWorkflow',
-      '--task-queue',
-      'codex-runner',
-      '--workflow-id',
-      'codex-task-plain-cli',
-      '--input',
-      input,
-    ]);
+    const started = await harness().temporalStart('taskWorkflow', 'plain-cli', input);
     expect(started.code).toBe(0);
     expect((await harness().client.waitForTask('plain-cli')).state).toBe('completed');
 
@@ -272,18 +261,7 @@ describe('the plain temporal CLI (the README examples)', () => {
 
   it('fails a task started with a bad input at once, without creating anything', async () => {
     const input = JSON.stringify({ taskId: 'bad input', repoPath: 'relative/path', prompt: '' });
-    const started = await harness().server.cli([
-      'workflow',
-      'start',
-      '--type',
-      'taskWorkflow',
-      '--task-queue',
-      'codex-runner',
-      '--workflow-id',
-      'codex-task-bad-input',
-      '--input',
-      input,
-    ]);
+    const started = await harness().temporalStart('taskWorkflow', 'bad-input', input);
     expect(started.code).toBe(0);
     await expect(harness().client.temporal.workflow.getHandle('codex-task-bad-input').result()).rejects.toMatchObject({
       cause: { type: 'VALIDATION_FAILED', message: expect.stringContaining('taskId: task id must start with a letter or digit') },

@@ -134,6 +134,12 @@ export class RunnerHarness {
     return runCli(args, { env: this.env(env) });
   }
 
+  /** `temporal workflow start` of a task's or graph's workflow, typed as the README shows it for the plain temporal CLI. */
+  temporalStart(type: 'taskWorkflow' | 'taskGraphWorkflow', taskId: string, input: unknown): Promise<CliRun> {
+    const args = ['workflow', 'start', '--type', type, '--task-queue', 'codex-runner', '--workflow-id', `codex-task-${taskId}`];
+    return this.server.cli([...args, '--input', typeof input === 'string' ? input : JSON.stringify(input)]);
+  }
+
   /** A fresh git repository with one commit holding `files`. */
   async makeRepo(files: Record<string, string> = { 'README.md': '# test repo\n' }): Promise<string> {
     const repo = await makeTestRepo('codex-runner-repo-', files);

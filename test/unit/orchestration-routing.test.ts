@@ -1,4 +1,4 @@
-import type { AgentRuntime } from '../../src/orchestration/agent-runtime';
+import type { AgentRuntime } from '../../src/orchestration/contracts';
 import type { OrchestrationTaskRecord, StartOrchestrationTaskInput } from '../../src/orchestration/contracts';
 import { AgentRuntimeNotRegisteredError, AgentRuntimeUnsupportedError } from '../../src/orchestration/errors';
 import { TaskOrchestrationService } from '../../src/orchestration/task-orchestration-service';
