@@ -1,10 +1,13 @@
 /**
- * Task ids become workflow ids, git branch names and directory names, so they are validated
- * before anything touches Temporal or the disk (no `..`, slashes or spaces; bounded length).
+ * Task ids become workflow ids, git branch names (`plato/task-<id>`, `plato/graph-<id>`) and
+ * directory names, so they are validated before anything touches Temporal or the disk: no
+ * slashes or spaces, a bounded length, and nothing `git check-ref-format` refuses in a branch
+ * name (`..`, a trailing `.`, a `.lock` ending).
  */
-export const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const TASK_ID_PATTERN = /^(?!.*\.\.)(?!.*\.lock$)[A-Za-z0-9][A-Za-z0-9._-]{0,63}(?<!\.)$/;
 
-export const TASK_ID_RULE = 'must start with a letter or digit and contain only letters, digits, ".", "_" or "-" (at most 64 characters)';
+export const TASK_ID_RULE =
+  'must start with a letter or digit and contain only letters, digits, ".", "_" or "-" (at most 64 characters), with no "..", no trailing "." and no ".lock" ending (git refuses those in branch names)';
 
 /** A full commit id as git prints it: SHA-1, or SHA-256 in repositories that use it. */
 export const FULL_COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -15,6 +18,13 @@ const TASK_WORKFLOW_PREFIX = 'codex-task-';
 export function taskWorkflowId(taskId: string): string {
   return `${TASK_WORKFLOW_PREFIX}${taskId}`;
 }
+
+/**
+ * The workflow statuses in which a task id is taken: a running or completed task's id is refused
+ * (Temporal's ALLOW_DUPLICATE_FAILED_ONLY reuse policy); one that failed, was cancelled,
+ * terminated or timed out frees it.
+ */
+export const ID_TAKING_STATUSES: ReadonlySet<string> = new Set(['RUNNING', 'COMPLETED', 'CONTINUED_AS_NEW']);
 
 /** Inverse of {@link taskWorkflowId}; `undefined` for workflow ids this project did not make. */
 export function taskIdFromWorkflowId(workflowId: string): string | undefined {
