@@ -1,5 +1,6 @@
 import { createCheckCodexRuntime } from './check-codex-runtime';
 import { commitTaskWork } from './commit-task-work';
+import { findTakenTaskIds } from './find-taken-task-ids';
 import { mergeGraphBranch, resolveGraphBase } from './graph-branch';
 import type { HostSettings } from './host-settings';
 import { provisionWorktree } from './provision-worktree';
@@ -22,6 +23,7 @@ export function createActivities(settings: HostSettings) {
     resolveGraphBase,
     mergeGraphBranch,
     writeContextArtifacts,
+    findTakenTaskIds,
   };
 }
 

@@ -1,7 +1,7 @@
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import type { Thread, ThreadEvent, ThreadOptions } from '@openai/codex-sdk' with { 'resolution-mode': 'import' };
 import { ErrorCode } from '../contracts/errors';
-import type { SessionEventBatch, TaskEventInput } from '../contracts/events';
+import type { SessionEventBatch, SessionEventInput } from '../contracts/events';
 import type { CodexTaskOptions, TokenUsage } from '../contracts/task';
 import { taskWorkflowId } from '../contracts/ids';
 import { graphSessionSignal, taskQuery } from '../workflows/messages';
@@ -126,7 +126,7 @@ async function runTurn(
     ...(turn.threadId ? { threadId: turn.threadId } : {}),
   };
   const thread = await openThread(settings, input, turn.threadId);
-  const record = (event: Omit<TaskEventInput, 'at'>) => publisher.push({ attempt, at: new Date().toISOString(), ...event });
+  const record = (event: Omit<SessionEventInput, 'at'>) => publisher.push({ attempt, at: new Date().toISOString(), ...event });
   // The timers start only now: a turn that failed before it got here (a config file broken
   // since the last turn) must not leave them beating and signalling for good.
   publisher.start();
@@ -154,7 +154,7 @@ async function runTurn(
 }
 
 /** A retried attempt takes over: any codex a dead worker left in the worktree is stopped first. */
-async function recovery(worktreePath: string, attempt: number, threadId: string | undefined): Promise<TaskEventInput> {
+async function recovery(worktreePath: string, attempt: number, threadId: string | undefined): Promise<SessionEventInput> {
   const stopped = await stopCodexProcessesIn(worktreePath);
   const orphans = stopped.length > 0 ? `; stopped orphaned codex process ${stopped.join(', ')}` : '';
   return {
@@ -205,7 +205,7 @@ function follow(
     turn,
     checkpoint,
     record,
-  }: { context: Context; input: CodexTurnInput; turn: TurnState; checkpoint: SessionCheckpointV1; record: (event: Omit<TaskEventInput, 'at'>) => void },
+  }: { context: Context; input: CodexTurnInput; turn: TurnState; checkpoint: SessionCheckpointV1; record: (event: Omit<SessionEventInput, 'at'>) => void },
 ): void {
   switch (event.type) {
     case 'thread.started':

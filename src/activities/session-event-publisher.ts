@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { SessionEventBatch, TaskEventInput } from '../contracts/events';
+import type { SessionEventBatch, SessionEventInput } from '../contracts/events';
 import { sessionEventsSignal } from '../workflows/messages';
 
 /** How often buffered session events are signalled to the workflow (each signal is a few history events). */
@@ -13,7 +13,7 @@ const FINAL_FLUSH_ATTEMPTS = 5;
  * them rather than losing them.
  */
 export class SessionEventPublisher {
-  private buffer: TaskEventInput[] = [];
+  private buffer: SessionEventInput[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> = Promise.resolve();
 
@@ -27,7 +27,7 @@ export class SessionEventPublisher {
     this.timer = setInterval(() => void this.flush().catch(this.onError), SESSION_EVENT_FLUSH_MS);
   }
 
-  push(event: TaskEventInput): void {
+  push(event: SessionEventInput): void {
     this.buffer.push(event);
   }
 

@@ -57,8 +57,6 @@ function registerInterruptCommands(program: Command, io: CliIO): void {
     .option('--json', 'print JSON')
     .action(async (taskId: string, flags: { message?: string; json?: boolean }) => {
       await withClient(async (client) => {
-        const before = await client.getTask(taskId);
-        if (before.state !== 'interrupted') throw new CodexRunnerError(ErrorCode.wrongState, `Task ${taskId} is not interrupted (it is ${before.state})`);
         await client.resume(taskId, flags.message ? { message: flags.message } : {});
         const task = await waitForState(client, taskId, 'resumed', (state) => state !== 'interrupted');
         printTask(io, flags.json, task, `Resumed ${taskId}`);

@@ -86,7 +86,17 @@ async function checkCodex(options: DoctorOptions): Promise<DoctorCheck[]> {
   const credentials = checkCodexCredentials({ config, apiKey, env: process.env });
   checks.push({ name: 'credentials', ...credentials });
   const secretsPath = options.secretsPath ?? defaultSecretsPath();
-  const mode = existsSync(secretsPath) ? statSync(secretsPath).mode & 0o777 : undefined;
+  const found = existsSync(secretsPath) ? statSync(secretsPath) : undefined;
+  if (found !== undefined && !found.isFile()) {
+    checks.push({
+      name: 'secrets',
+      ok: false,
+      detail: `${secretsPath} is not a regular file`,
+      fix: 'Point --secrets-path at the secrets file (JSON), or remove what is there',
+    });
+    return checks;
+  }
+  const mode = found === undefined ? undefined : found.mode & 0o777;
   if (mode !== undefined && (mode & 0o077) !== 0) {
     checks.push({
       name: 'secrets',

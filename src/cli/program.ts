@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { ValidationError } from '../client/errors';
 import { loadTemporalTarget } from '../client/connection';
 import { integer } from './common';
 import { registerControlCommands } from './control-commands';
@@ -19,9 +20,14 @@ import { registerTaskCommands } from './task-commands';
 export function buildProgram(io: CliIO): Command {
   const program = new Command('codex-runner')
     .description('Run OpenAI Codex agent tasks durably on Temporal')
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      // A usage error is one line, with where to look.
+      outputError: (message, write) => write(`${message.trimEnd()} (run with --help for usage)\n`),
+    })
+    .exitOverride()
+    .hook('preAction', (_program, command) => refuseEmptyValues(command));
 
   registerWorkerCommand(program, io);
   registerTaskCommands(program, io);
@@ -32,6 +38,20 @@ export function buildProgram(io: CliIO): Command {
   registerRuntimeCommands(program, io);
   registerMcpCommand(program, io);
   return program;
+}
+
+/**
+ * An option given an empty value (`--task-id ''`) is refused rather than quietly replaced by its
+ * default, or taken as no value at all.
+ */
+function refuseEmptyValues(command: Command): void {
+  for (const option of command.options) {
+    if (!option.required && !option.optional) continue; // a flag, which takes no value
+    const value: unknown = command.getOptionValue(option.attributeName());
+    if (value === '' || (Array.isArray(value) && value.includes(''))) {
+      throw new ValidationError(`${option.long ?? option.flags} must not be empty (give it a value, or leave it out)`);
+    }
+  }
 }
 
 function registerWorkerCommand(program: Command, io: CliIO): void {

@@ -14,9 +14,17 @@ import {
   type TaskGraphSnapshot,
   type TaskGraphWorkflowInput,
 } from '../contracts/graph';
-import { TASK_QUEUE, taskIdFromWorkflowId, taskWorkflowId } from '../contracts/ids';
+import { ID_TAKING_STATUSES, TASK_QUEUE, taskIdFromWorkflowId, taskWorkflowId } from '../contracts/ids';
 import { CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
-import { StartTaskInputSchema, TaskIdSchema, type StartTaskInput, type TaskRecord, type TaskState, type TaskWorkflowInput } from '../contracts/task';
+import {
+  StartTaskInputSchema,
+  TaskIdSchema,
+  approvalTimeoutProblem,
+  type StartTaskInput,
+  type TaskRecord,
+  type TaskState,
+  type TaskWorkflowInput,
+} from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
 import { aggregateGraphState } from '../workflows/graph-scheduler';
 import type { taskGraphWorkflow } from '../workflows/task-graph-workflow';
@@ -80,6 +88,10 @@ export interface TaskPage {
 }
 
 const SUMMARY_MAX_BYTES = 200;
+/** How often a wait for a graph child checks that the child can still run. */
+const ORPHAN_CHECK_MS = 2_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const CHILDREN_VISIBLE_TIMEOUT_MS = 10_000;
 
 function quoteQueryValue(value: string): string {
@@ -154,6 +166,8 @@ export class CodexRunnerClient {
   async startTask(input: StartTaskInput): Promise<TaskRecord> {
     const parsed = StartTaskInputSchema.safeParse(input);
     if (!parsed.success) throw new ValidationError(describeIssues(parsed.error));
+    const approvalProblem = approvalTimeoutProblem(parsed.data);
+    if (approvalProblem) throw new ValidationError(approvalProblem);
     const { taskId = randomUUID(), prompt, priority, baseRef, codex, requireApproval, approvalTimeout, contextPackage } = parsed.data;
     const repoPath = await checkRepository(parsed.data.repoPath, baseRef);
     const workflowInput: TaskWorkflowInput = {
@@ -197,6 +211,7 @@ export class CodexRunnerClient {
     const problem = findGraphProblem(
       { taskId: parentTaskId, repoPath: path.resolve(parent.repoPath) },
       children.map((child) => (child.repoPath ? { ...child, repoPath: path.resolve(child.repoPath) } : child)),
+      parsed.data,
     );
     if (problem) throw new ValidationError(problem);
     const repoPath = await checkRepository(parent.repoPath, parent.baseRef);
@@ -306,11 +321,30 @@ export class CodexRunnerClient {
    * Waits until the task is finished and returns its final record (`completed`, `failed` or
    * `cancelled`); a task that is awaiting approval or interrupted is not finished, so this waits on.
    * @throws TaskNotFoundError when no task has this id.
+   * @throws WrongStateError when the task is a graph child that can never run: its graph ended while it was queued.
    * @throws CodexRunnerError with the failure's type as `code` when the workflow ended without a task record.
    */
   async waitForTask(taskId: string): Promise<TaskRecord> {
-    await this.workflowStatus(taskId);
-    return this.finishedRecord(taskId);
+    const { parentTaskId } = await this.describeTask(taskId);
+    const finished = this.finishedRecord(taskId);
+    if (parentTaskId === undefined) return finished;
+    // A graph child runs only once its parent releases it: a parent that ended (terminated by
+    // hand, say) with the child still queued never will, and the wait would never end.
+    const settled = finished.then(
+      () => true,
+      () => true,
+    );
+    while (!(await Promise.race([settled, sleep(ORPHAN_CHECK_MS).then(() => false)]))) {
+      const child = await this.describeTask(taskId);
+      if (child.status !== 'RUNNING' || child.state !== 'queued') continue;
+      const parent = await this.describeTask(parentTaskId).catch(() => undefined);
+      if (parent === undefined || parent.status !== 'RUNNING') {
+        throw new WrongStateError(
+          `Task ${taskId} can never run: its graph ${parentTaskId} has ended (${parent?.status.toLowerCase() ?? 'gone'}) while it was queued`,
+        );
+      }
+    }
+    return finished;
   }
 
   /**
@@ -432,26 +466,24 @@ export class CodexRunnerClient {
    * Interrupts a task: a running session is aborted (its codex process ends) and the task parks
    * as `interrupted` with its worktree, branch and Codex thread kept; a queued task is kept from
    * starting. On a graph's parent it interrupts every child that has not ended and stops
-   * releasing new ones. A signal: it is not refused, and a task that is not queued or running
-   * ignores it — read the task afterwards to see whether it took effect.
-   * @throws WrongStateError when the task has already ended.
+   * releasing new ones. It is a signal: read the task afterwards to see it take effect.
+   * @throws WrongStateError when the task is not queued or running (it has ended, awaits approval, or is interrupted already).
    * @throws TaskNotFoundError when no task has this id.
    */
   async interrupt(taskId: string, options: { reason?: string } = {}): Promise<void> {
-    await this.requireRunning(taskId, 'was not interrupted');
+    await this.requireState(taskId, 'interrupted', ['queued', 'running']);
     await this.handle(taskId).signal(interruptSignal, options.reason ? { reason: options.reason } : {});
   }
 
   /**
    * Resumes an interrupted task: a new turn on the same Codex thread in the same worktree, with
    * `message` as the instruction (default: continue where you left off). On a graph's parent it
-   * resumes its interrupted children and releases children again. A signal: an uninterrupted
-   * task ignores it.
-   * @throws WrongStateError when the task has already ended.
+   * resumes its interrupted children and releases children again. It is a signal.
+   * @throws WrongStateError when the task is not interrupted.
    * @throws TaskNotFoundError when no task has this id.
    */
   async resume(taskId: string, options: { message?: string } = {}): Promise<void> {
-    await this.requireRunning(taskId, 'was not resumed');
+    await this.requireState(taskId, 'resumed', ['interrupted']);
     await this.handle(taskId).signal(resumeSignal, options.message ? { message: options.message } : {});
   }
 
@@ -490,11 +522,11 @@ export class CodexRunnerClient {
    * stays, it ends `cancelled`, and in a graph its dependents fail as blocked. On a graph's
    * parent every child that has not ended is cancelled too. It returns once the cancellation is
    * requested; read the task (or {@link waitForTask}) to see it take effect.
-   * @throws WrongStateError when the task has already ended.
+   * @throws WrongStateError when the task has already ended (`Task x is already cancelled`).
    * @throws TaskNotFoundError when no task has this id.
    */
   async cancel(taskId: string): Promise<void> {
-    await this.requireRunning(taskId, 'was not cancelled');
+    await this.requireState(taskId, 'cancelled');
     await this.handle(taskId).cancel();
   }
 
@@ -517,16 +549,23 @@ export class CodexRunnerClient {
     }
   }
 
-  /** Refuses a message to a task that has ended: `Task x was not interrupted: it is completed`. */
-  private async requireRunning(taskId: string, what: string): Promise<void> {
-    if ((await this.workflowStatus(taskId)) === 'RUNNING') return;
-    const { state } = await this.getTask(taskId).catch(() => ({ state: 'finished' }));
-    throw new WrongStateError(`Task ${taskId} ${what}: it is ${state}`);
+  /**
+   * Refuses a message to a task that cannot take it, before it is sent: one that has ended, or,
+   * when `states` are given, one in none of them (a signal would be ignored, and the caller would
+   * wait for nothing). `Task x was not interrupted: it is completed`; `Task x is already cancelled`.
+   */
+  private async requireState(taskId: string, verb: string, states?: readonly TaskState[]): Promise<void> {
+    const task = await this.describeTask(taskId);
+    const state = task.state ?? (task.status === 'RUNNING' ? 'queued' : task.status.toLowerCase());
+    if (task.status === 'RUNNING' && (states === undefined || states.includes(state as TaskState))) return;
+    if (state === verb) throw new WrongStateError(`Task ${taskId} is already ${verb}`);
+    throw new WrongStateError(`Task ${taskId} was not ${verb}: it is ${state}`);
   }
 
   private async decide(taskId: string, send: () => Promise<TaskRecord>): Promise<TaskRecord> {
     // An update to a closed workflow fails as "workflow not found"; say what the caller can act on.
-    await this.requireRunning(taskId, 'is not awaiting approval');
+    const task = await this.describeTask(taskId);
+    if (task.status !== 'RUNNING') throw new WrongStateError(`Task ${taskId} is not awaiting approval: it is ${task.state ?? task.status.toLowerCase()}`);
     try {
       return await send();
     } catch (error) {
@@ -534,7 +573,7 @@ export class CodexRunnerClient {
       const refusal = toTaskFailure(error);
       if (refusal.code === ErrorCode.wrongState) throw new WrongStateError(refusal.message);
       if (refusal.code === ErrorCode.validation) throw new ValidationError(refusal.message);
-      throw error;
+      throw new CodexRunnerError(refusal.code, refusal.message, { cause: error });
     }
   }
 
@@ -555,9 +594,7 @@ export class CodexRunnerClient {
         }
       }),
     );
-    // The same rule as the ALLOW_DUPLICATE_FAILED_ONLY reuse policy: only a run that ended
-    // without success (failed, cancelled, terminated, timed out) frees its id.
-    return taskIds.filter((_, i) => statuses[i] === 'RUNNING' || statuses[i] === 'COMPLETED' || statuses[i] === 'CONTINUED_AS_NEW');
+    return taskIds.filter((_, i) => statuses[i] !== undefined && ID_TAKING_STATUSES.has(statuses[i]));
   }
 
   private handle(taskId: string) {
@@ -565,9 +602,22 @@ export class CodexRunnerClient {
   }
 
   private async workflowStatus(taskId: string): Promise<string> {
+    return (await this.describeTask(taskId)).status;
+  }
+
+  /**
+   * A task's workflow status and state as its workflow last recorded them (its search
+   * attributes, from the server: no worker needed, and no lag of the visibility store).
+   */
+  private async describeTask(taskId: string): Promise<{ status: string; state: TaskState | undefined; parentTaskId: string | undefined }> {
     if (!TaskIdSchema.safeParse(taskId).success) throw new TaskNotFoundError(taskId);
     try {
-      return (await this.handle(taskId).describe()).status.name;
+      const description = await this.handle(taskId).describe();
+      return {
+        status: description.status.name,
+        state: description.typedSearchAttributes.get(CodexTaskState) as TaskState | undefined,
+        parentTaskId: description.typedSearchAttributes.get(CodexParentTaskId),
+      };
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError(taskId);
       throw error;

@@ -1,7 +1,23 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isDirectory } from '../host/files';
-import { commitOf, isRepositoryRoot } from '../host/git';
+import { commitOf, isRepositoryRoot, runGit } from '../host/git';
 import { ValidationError } from './errors';
+
+/**
+ * Why `dir`, which is not the root of a git repository, cannot be one: the root it lies inside,
+ * the main checkout of the linked worktree it is, or no repository at all.
+ */
+async function notARoot(dir: string): Promise<string> {
+  const run = await runGit(dir, ['rev-parse', '--show-toplevel', '--git-common-dir']);
+  const [top, commonDir] = run.stdout.trim().split('\n');
+  if (run.code !== 0 || top === undefined || commonDir === undefined) {
+    return `repoPath: ${dir} is not a git repository; pass the root of a git repository (or run \`git init\` there)`;
+  }
+  if (path.resolve(top) !== dir) return `repoPath: ${dir} is inside the git repository ${top}; pass its root, ${top}`;
+  const main = path.dirname(path.resolve(dir, commonDir));
+  return `repoPath: ${dir} is a linked worktree of the repository at ${main}; pass ${main}`;
+}
 
 /**
  * Refuses a repository the task could not work in, before anything is created: the path must be
@@ -10,12 +26,9 @@ import { ValidationError } from './errors';
  */
 export async function checkRepository(repoPath: string, baseRef?: string): Promise<string> {
   const absolute = path.resolve(repoPath);
-  if (!isDirectory(absolute)) {
-    throw new ValidationError(`repoPath: ${absolute} does not exist; pass the root of a git repository`);
-  }
-  if (!(await isRepositoryRoot(absolute))) {
-    throw new ValidationError(`repoPath: ${absolute} is not a git repository; pass the root of a git repository (or run \`git init\` there)`);
-  }
+  if (!existsSync(absolute)) throw new ValidationError(`repoPath: ${absolute} does not exist; pass the root of a git repository`);
+  if (!isDirectory(absolute)) throw new ValidationError(`repoPath: ${absolute} is a file, not a directory; pass the root of a git repository`);
+  if (!(await isRepositoryRoot(absolute))) throw new ValidationError(await notARoot(absolute));
   const resolves = async (ref: string) => (await commitOf(absolute, ref)) !== undefined;
   if (baseRef !== undefined && !(await resolves(baseRef))) {
     throw new ValidationError(`baseRef: ${baseRef} is not a branch, tag or commit in ${absolute}`);

@@ -9,6 +9,7 @@ import {
   PromptSchema,
   StartTaskInputSchema,
   TaskIdSchema,
+  approvalTimeoutProblem,
   type TaskState,
 } from './task';
 
@@ -68,7 +69,11 @@ export type ValidTaskGraphWorkflowInput = z.output<typeof TaskGraphWorkflowInput
  * first problem as one line, or undefined. Pure: the client runs it before anything is created,
  * and the workflow runs it again for graphs started with the plain `temporal` CLI.
  */
-export function findGraphProblem(parent: { taskId?: string; repoPath: string }, children: readonly ValidGraphChild[]): string | undefined {
+export function findGraphProblem(
+  parent: { taskId?: string; repoPath: string },
+  children: readonly ValidGraphChild[],
+  approval: { requireApproval?: boolean | undefined; approvalTimeout?: string | undefined } = {},
+): string | undefined {
   const ids = new Set<string>();
   for (const id of [parent.taskId, ...children.map((child) => child.taskId)]) {
     if (id === undefined) continue;
@@ -91,7 +96,7 @@ export function findGraphProblem(parent: { taskId?: string; repoPath: string }, 
   }
   const cycle = findCycle(children);
   if (cycle) return `Task graph child dependencies contain a cycle: ${cycle.join(' -> ')}`;
-  return undefined;
+  return approvalTimeoutProblem({ ...approval, requireApproval: approval.requireApproval || children.some((child) => child.requireApproval) });
 }
 
 /** A dependency cycle as a closed path (`a -> b -> a`), found by depth-first search in input order. */

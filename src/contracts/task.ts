@@ -65,6 +65,12 @@ export const StartTaskInputSchema = z
   .strict();
 export type StartTaskInput = z.input<typeof StartTaskInputSchema>;
 
+/** An approval timeout with no approval to time out does nothing: refused, so it is not lost silently. */
+export function approvalTimeoutProblem(input: { requireApproval?: boolean | undefined; approvalTimeout?: string | undefined }): string | undefined {
+  if (input.approvalTimeout === undefined || input.requireApproval) return undefined;
+  return 'approvalTimeout: a timeout needs an approval to time out; add requireApproval (--require-approval) or drop the timeout';
+}
+
 const CommitIdSchema = z.string().regex(FULL_COMMIT_ID, 'must be a full commit id (40 or 64 hex digits)');
 
 /**

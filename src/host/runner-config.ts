@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readRegularFile } from './files';
 import { RunnerConfigSchema, type RunnerConfig } from '../contracts/config';
 import { ErrorCode } from '../contracts/errors';
 import { describeIssues } from '../contracts/validation';
@@ -22,7 +22,7 @@ export type ConfigDocument = Record<string, unknown>;
 export async function readConfigDocument(file: string, missingOk: boolean): Promise<ConfigDocument> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readRegularFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' && missingOk) return {};
     throw new ConfigError(`Cannot read config file ${file}: ${(error as Error).message}`);

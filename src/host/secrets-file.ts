@@ -1,4 +1,5 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { readRegularFile } from './files';
 import { defaultSecretsPath } from './plato-home';
 import { writePrivateJsonFile } from './private-json-file';
 import { ConfigError } from './runner-config';
@@ -11,7 +12,7 @@ import { ConfigError } from './runner-config';
 export async function readSecrets(secretsPath = defaultSecretsPath()): Promise<Record<string, string>> {
   let text: string;
   try {
-    text = await readFile(secretsPath, 'utf8');
+    text = await readRegularFile(secretsPath);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new ConfigError(`Cannot read secrets file ${secretsPath}: ${(error as Error).message}`);

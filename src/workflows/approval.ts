@@ -2,7 +2,10 @@ import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow'
 import type { TaskCommit } from '../activities';
 import { ErrorCode } from '../contracts/errors';
 import type { ApprovalDecision, TaskRecord } from '../contracts/records';
-import { approveUpdate, rejectUpdate, requestChangesUpdate, type ApproveRequest, type RejectRequest, type RequestChangesRequest } from './messages';
+import type { z } from 'zod';
+import { ApproveRequestSchema, RejectRequestSchema, RequestChangesRequestSchema } from '../contracts/messages';
+import { updatePayload } from './guarded-handlers';
+import { approveUpdate, rejectUpdate, requestChangesUpdate } from './messages';
 import { StepFailure } from './step-failure';
 import type { TaskJournal } from './task-journal';
 
@@ -26,38 +29,42 @@ export class ApprovalGate {
         throw ApplicationFailure.create({ type: ErrorCode.wrongState, message: `Task ${record.taskId} is not awaiting approval (it is ${record.state})` });
       }
     };
-    const requireText = (text: unknown, field: string, fix: string) => {
-      if (typeof text !== 'string' || text.trim() === '') throw ApplicationFailure.create({ type: ErrorCode.validation, message: `${field}: ${fix}` });
-    };
     const decide = async (decision: ApprovalDecision): Promise<TaskRecord> => {
       this.decision = decision;
       await condition(() => record.state !== 'awaiting_approval');
       return record;
     };
-    // The plain temporal CLI may send `approve` with no input at all.
+    const by = (actor: string | undefined) => (actor ? { by: actor } : {});
+    // Each validator refuses a task in the wrong state, then a bad payload (naming the field).
+    const guard =
+      <S extends z.ZodType>(schema: S) =>
+      (payload: unknown) => {
+        awaitingApproval();
+        updatePayload(schema, payload);
+      };
     setHandler(
       approveUpdate,
-      (request?: ApproveRequest) => {
-        const { by, comment } = request ?? {};
-        return decide({ kind: 'approved', ...(by ? { by } : {}), ...(comment ? { message: comment } : {}), at: now() });
+      (payload) => {
+        const request = updatePayload(ApproveRequestSchema, payload);
+        return decide({ kind: 'approved', ...by(request.by), ...(request.comment ? { message: request.comment } : {}), at: now() });
       },
-      { validator: (_request?: ApproveRequest) => awaitingApproval() },
+      { validator: guard(ApproveRequestSchema) },
     );
-    setHandler(rejectUpdate, (request) => decide({ kind: 'rejected', ...(request.by ? { by: request.by } : {}), message: request.reason, at: now() }), {
-      validator: (request: RejectRequest) => {
-        awaitingApproval();
-        requireText(request?.reason, 'reason', 'a rejection needs a reason');
+    setHandler(
+      rejectUpdate,
+      (payload) => {
+        const request = updatePayload(RejectRequestSchema, payload);
+        return decide({ kind: 'rejected', ...by(request.by), message: request.reason, at: now() });
       },
-    });
+      { validator: guard(RejectRequestSchema) },
+    );
     setHandler(
       requestChangesUpdate,
-      (request) => decide({ kind: 'changes_requested', ...(request.by ? { by: request.by } : {}), message: request.message, at: now() }),
-      {
-        validator: (request: RequestChangesRequest) => {
-          awaitingApproval();
-          requireText(request?.message, 'message', 'say which changes you want');
-        },
+      (payload) => {
+        const request = updatePayload(RequestChangesRequestSchema, payload);
+        return decide({ kind: 'changes_requested', ...by(request.by), message: request.message, at: now() });
       },
+      { validator: guard(RequestChangesRequestSchema) },
     );
   }
 

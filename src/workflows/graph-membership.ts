@@ -1,7 +1,9 @@
-import { getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
+import { getExternalWorkflowHandle } from '@temporalio/workflow';
 import { ErrorCode } from '../contracts/errors';
 import { taskWorkflowId } from '../contracts/ids';
-import type { GraphRelease, TaskState, ValidTaskWorkflowInput } from '../contracts/task';
+import { GraphBlockSchema } from '../contracts/messages';
+import { GraphReleaseSchema, type GraphRelease, type TaskState, type ValidTaskWorkflowInput } from '../contracts/task';
+import { ignoreSignal, onSignal } from './guarded-handlers';
 import { childStateSignal, graphBlockSignal, graphReleaseSignal, type GraphBlock } from './messages';
 import type { OperatorControl } from './operator-control';
 import { StepFailure } from './step-failure';
@@ -33,8 +35,12 @@ export class GraphMembership {
     private readonly journal: TaskJournal,
   ) {
     this.gate = input.release;
-    setHandler(graphReleaseSignal, (release) => void (this.gate ??= release));
-    setHandler(graphBlockSignal, (block) => void (this.gate ??= block));
+    onSignal(journal, graphReleaseSignal, GraphReleaseSchema, (release) =>
+      this.open(graphReleaseSignal.name, release, releaseProblem(release, input.dependencyTaskIds ?? [])),
+    );
+    onSignal(journal, graphBlockSignal, GraphBlockSchema, (block) =>
+      this.open(graphBlockSignal.name, block, blockProblem(block, input.dependencyTaskIds ?? [])),
+    );
     const parent = getExternalWorkflowHandle(taskWorkflowId(parentTaskId));
     // The parent counted the child running when it released it: the first `running` is no news.
     let toldParent = false;
@@ -43,6 +49,13 @@ export class GraphMembership {
       toldParent = true;
       void parent.signal(childStateSignal, { taskId: input.taskId, state }).catch(() => undefined);
     });
+  }
+
+  /** Takes the parent's release or block, once; one that does not fit this child is dropped and recorded. */
+  private open(signal: string, gate: GraphRelease | GraphBlock, problem: string | undefined): void {
+    if (problem === undefined && this.gate !== undefined) problem = 'the parent has already released or blocked this child';
+    if (problem !== undefined) return ignoreSignal(this.journal, signal, problem);
+    this.gate = gate;
   }
 
   /** Whether the child's turns report their session slots to the parent (the graph is keeping its order). */
@@ -72,4 +85,25 @@ export class GraphMembership {
     journal.emit('task.graph.worker.started', { parentTaskId, dependencyTaskIds, baseSha: gate.baseSha });
     return { baseRef: gate.baseSha, mergeRefs: gate.mergeShas, mergeDate: new Date().toISOString() };
   }
+}
+
+/** Why a release does not fit a child with these prerequisites (each named once, with its commit), or undefined. */
+function releaseProblem({ baseSha, mergeShas, satisfied }: GraphRelease, prerequisites: readonly string[]): string | undefined {
+  const named = satisfied.map((dependency) => dependency.taskId);
+  if (named.join('\n') !== prerequisites.join('\n'))
+    return `it names prerequisites ${named.join(', ') || 'none'}, but this child has ${prerequisites.join(', ') || 'none'}`;
+  const [first, ...rest] = satisfied;
+  if (first !== undefined && (first.commitSha !== baseSha || rest.map((dependency) => dependency.commitSha).join() !== mergeShas.join())) {
+    return 'its base and merges are not its prerequisites’ commits';
+  }
+  if (first === undefined && mergeShas.length > 0) return 'a child without prerequisites merges nothing';
+  return undefined;
+}
+
+/** Why a block does not fit a child with these prerequisites, or undefined. */
+function blockProblem({ blockedByTaskIds }: GraphBlock, prerequisites: readonly string[]): string | undefined {
+  const strangers = blockedByTaskIds.filter((id) => !prerequisites.includes(id));
+  return strangers.length > 0
+    ? `${strangers.join(', ')} ${strangers.length === 1 ? 'is not a prerequisite' : 'are not prerequisites'} of this child`
+    : undefined;
 }

@@ -129,6 +129,15 @@ export class GraphScheduler<T extends ScheduledChild = ScheduledChild> {
     return this.released.size > 0;
   }
 
+  /** Whether `taskId` is one of the graph's children. */
+  has(taskId: string): boolean {
+    return this.states.has(taskId);
+  }
+
+  isReleased(taskId: string): boolean {
+    return this.released.has(taskId);
+  }
+
   stateOf(taskId: string): TaskState {
     return this.states.get(taskId)!;
   }

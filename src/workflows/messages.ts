@@ -1,9 +1,24 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { SessionEventBatch, TaskEvent } from '../contracts/events';
-import type { GraphRelease, TaskRecord, TaskState } from '../contracts/task';
-import type { ChildBlock } from './graph-scheduler';
+import type {
+  ApproveRequest,
+  ChildStateChange,
+  GraphBlock,
+  GraphSessionChange,
+  InterruptRequest,
+  RejectRequest,
+  RequestChangesRequest,
+  ResumeRequest,
+} from '../contracts/messages';
+import type { TaskRecord } from '../contracts/records';
+import type { GraphRelease } from '../contracts/task';
 
-export type { GraphRelease };
+/**
+ * The signals, updates and queries of a task's and a graph's workflows: their names are the
+ * `temporal` CLI's `--name`/`--type`, their payload schemas are in contracts/messages.ts.
+ */
+
+export type { ApproveRequest, GraphBlock, GraphRelease, InterruptRequest, RejectRequest, RequestChangesRequest, ResumeRequest };
 
 /** The full task record. */
 export const taskQuery = defineQuery<TaskRecord>('task');
@@ -17,40 +32,24 @@ export const eventsQuery = defineQuery<TaskEvent[], [afterSeq?: number]>('events
  */
 export const sessionEventsSignal = defineSignal<[SessionEventBatch]>('sessionEvents');
 
-/** What a graph parent tells a child that can never run because a prerequisite failed. */
-export type GraphBlock = Omit<ChildBlock, 'taskId'>;
-
 /** A graph parent releasing a child that was not ready when the graph started (see GraphScheduler). */
 export const graphReleaseSignal = defineSignal<[GraphRelease]>('graphRelease');
 /** A graph parent ending a child whose prerequisite failed. */
 export const graphBlockSignal = defineSignal<[GraphBlock]>('graphBlock');
 
 /** Stops a running session (its codex process ends) or keeps a queued task from starting. */
-export const interruptSignal = defineSignal<[request?: { reason?: string }]>('interrupt');
+export const interruptSignal = defineSignal<[request?: InterruptRequest]>('interrupt');
 
 /** A new turn on the same thread, in the same worktree: `message` or a "continue" instruction. */
-export const resumeSignal = defineSignal<[request?: { message?: string }]>('resume');
+export const resumeSignal = defineSignal<[request?: ResumeRequest]>('resume');
 
-export interface ApproveRequest {
-  by?: string;
-  comment?: string;
-}
-export interface RejectRequest {
-  reason: string;
-  by?: string;
-}
-export interface RequestChangesRequest {
-  message: string;
-  by?: string;
-}
-
-/** Updates (validated: a call in the wrong state is refused at once and leaves no trace). */
+/** Updates (validated: a call in the wrong state, or with a bad payload, is refused at once and leaves no trace). */
 export const approveUpdate = defineUpdate<TaskRecord, [request: ApproveRequest]>('approve');
 export const rejectUpdate = defineUpdate<TaskRecord, [request: RejectRequest]>('reject');
 export const requestChangesUpdate = defineUpdate<TaskRecord, [request: RequestChangesRequest]>('requestChanges');
 
 /** A graph child telling its parent that it no longer holds, or again holds, a graph slot. */
-export const childStateSignal = defineSignal<[change: { taskId: string; state: TaskState }]>('childState');
+export const childStateSignal = defineSignal<[change: ChildStateChange]>('childState');
 
 /**
  * A graph child's Codex turn telling the graph's parent that it has a session slot (`started`,
@@ -58,4 +57,4 @@ export const childStateSignal = defineSignal<[change: { taskId: string; state: T
  * acknowledged before the activity returns, so before the slot is free): the parent's session
  * window hands out releases by these (see GraphScheduler).
  */
-export const graphSessionSignal = defineSignal<[change: { taskId: string; session: 'started' | 'ended' }]>('graphSession');
+export const graphSessionSignal = defineSignal<[change: GraphSessionChange]>('graphSession');

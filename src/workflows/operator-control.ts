@@ -1,4 +1,6 @@
-import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
+import { InterruptRequestSchema, ResumeRequestSchema } from '../contracts/messages';
+import { onSignal } from './guarded-handlers';
 import { interruptSignal, resumeSignal } from './messages';
 import type { TaskJournal } from './task-journal';
 
@@ -19,14 +21,14 @@ export class OperatorControl {
   private turnScope: CancellationScope | undefined;
 
   constructor(private readonly journal: TaskJournal) {
-    setHandler(interruptSignal, (request = {}) => {
-      // Only a queued or running task can be interrupted; the CLI reports when it did not happen.
+    onSignal(journal, interruptSignal, InterruptRequestSchema, (request) => {
+      // Only a queued or running task can be interrupted; the CLI refuses the others first.
       const { state } = journal.record;
       if (state !== 'queued' && state !== 'running') return;
       this.interruptRequest ??= request;
       this.turnScope?.cancel();
     });
-    setHandler(resumeSignal, (request = {}) => {
+    onSignal(journal, resumeSignal, ResumeRequestSchema, (request) => {
       if (journal.record.state === 'interrupted') this.resumeRequest ??= request;
     });
   }

@@ -1,9 +1,19 @@
-import { ApplicationFailure, CancellationScope, condition, isCancellation, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  patched,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ErrorCode, type TaskFailure } from '../contracts/errors';
 import { failureCause } from '../contracts/failures';
 import { TaskGraphWorkflowInputSchema, findGraphProblem, type TaskGraphWorkflowInput, type ValidTaskGraphWorkflowInput } from '../contracts/graph';
-import { graphBranchName } from '../contracts/ids';
+import { graphBranchName, taskWorkflowId } from '../contracts/ids';
+import { ChildStateChangeSchema, GraphSessionChangeSchema, InterruptRequestSchema, ResumeRequestSchema } from '../contracts/messages';
 import type { TaskRecord } from '../contracts/records';
 import { isTerminalState } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
@@ -12,12 +22,23 @@ import { GraphJournal } from './graph-journal';
 import { GraphMerge } from './graph-merge';
 import { graphFailure, synthesize, type ChildOutcome, type MergedBranch } from './graph-outcome';
 import { GraphScheduler } from './graph-scheduler';
+import { ignoreSignal, onSignal } from './guarded-handlers';
 import { childStateSignal, eventsQuery, graphSessionSignal, interruptSignal, resumeSignal, taskQuery } from './messages';
 import { startWaves } from './start-waves';
 
-// One `git rev-parse`, quick and idempotent: a local activity, recorded as a marker in the
-// workflow task that starts the children.
-const { resolveGraphBase } = proxyLocalActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { initialInterval: '1 second', maximumAttempts: 5 } });
+// One `git rev-parse`, and one look at whether the children's ids are free: quick and
+// idempotent, so local activities, recorded as markers in the workflow task that starts the children.
+const { resolveGraphBase, findTakenTaskIds } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+});
+
+/**
+ * Patch: a graph checks that its children's ids are free before it starts any (a graph started
+ * with the plain `temporal` CLI is not checked by the client). Graphs started before it have no
+ * such marker and replay without the check.
+ */
+const CHILD_IDS_CHECKED = 'child-ids-checked';
 
 /**
  * A task graph: the parent task's workflow. Every child is a child workflow (`taskWorkflow`),
@@ -45,6 +66,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     journal.showChildren(scheduler);
   };
   try {
+    if (patched(CHILD_IDS_CHECKED)) await refuseTakenChildIds(input, journal);
     const baseSha = await resolveGraphBase({ repoPath: parent.repoPath, ...(parent.baseRef ? { baseRef: parent.baseRef } : {}) });
     journal.graph.baseSha = baseSha;
     merge.startFrom(baseSha);
@@ -90,13 +112,35 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   throw ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: true, details: [journal.record] });
 }
 
-/** The input, validated again: a graph started with the plain `temporal` CLI fails here, before any child exists. */
+/**
+ * The input, validated again, and the workflow bound to it: a graph started with the plain
+ * `temporal` CLI with a bad input, or under another workflow id than `codex-task-<parentId>`,
+ * fails here, before any child exists.
+ */
 function validGraphInput(rawInput: TaskGraphWorkflowInput): ValidTaskGraphWorkflowInput {
   const parsed = TaskGraphWorkflowInputSchema.safeParse(rawInput);
   if (!parsed.success) throw ApplicationFailure.nonRetryable(`Invalid task graph input: ${describeIssues(parsed.error)}`, ErrorCode.validation);
-  const problem = findGraphProblem(parsed.data.parent, parsed.data.children);
+  const problem = findGraphProblem(parsed.data.parent, parsed.data.children, parsed.data);
   if (problem) throw ApplicationFailure.nonRetryable(problem, ErrorCode.validation);
+  const { taskId } = parsed.data.parent;
+  const { workflowId } = workflowInfo();
+  if (workflowId !== taskWorkflowId(taskId)) {
+    throw ApplicationFailure.nonRetryable(
+      `workflowId: task graph ${taskId} runs as workflow ${taskWorkflowId(taskId)}, not ${workflowId}`,
+      ErrorCode.validation,
+    );
+  }
   return parsed.data;
+}
+
+/** Fails the graph, before it starts any child, when a running or completed task has a child's id. */
+async function refuseTakenChildIds(input: ValidTaskGraphWorkflowInput, journal: GraphJournal): Promise<void> {
+  const taken = await findTakenTaskIds(input.children.map((child) => child.taskId));
+  if (taken.length === 0) return;
+  const which = taken.length === 1 ? `child ${taken[0]} already exists` : `children ${taken.join(', ')} already exist`;
+  const failure = { code: ErrorCode.taskAlreadyExists, message: `Task graph ${which}: give ${taken.length === 1 ? 'it another id' : 'them other ids'}` };
+  journal.failed(failure);
+  throw ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: true, details: [journal.record] });
 }
 
 /**
@@ -124,23 +168,25 @@ function handleGraphMessages(journal: GraphJournal, scheduler: GraphScheduler, c
   let heard = 0;
   setHandler(taskQuery, () => journal.record);
   setHandler(eventsQuery, (afterSeq = 0) => journal.events.filter((event) => event.seq > afterSeq));
-  setHandler(childStateSignal, ({ taskId, state }) => {
+  onSignal(journal, childStateSignal, ChildStateChangeSchema, ({ taskId, state }) => {
+    if (!scheduler.has(taskId)) return ignoreSignal(journal, childStateSignal.name, `${taskId} is not a child of this graph`);
     scheduler.childStateChanged(taskId, state);
     heard++;
   });
-  setHandler(graphSessionSignal, ({ taskId, session }) => {
+  onSignal(journal, graphSessionSignal, GraphSessionChangeSchema, ({ taskId, session }) => {
+    if (!scheduler.isReleased(taskId)) return ignoreSignal(journal, graphSessionSignal.name, `${taskId} is not a child this graph has released`);
     if (session === 'started') scheduler.sessionStarted(taskId);
     else scheduler.sessionEnded(taskId);
     heard++;
   });
-  setHandler(interruptSignal, async (request = {}) => {
+  onSignal(journal, interruptSignal, InterruptRequestSchema, async (request) => {
     if (scheduler.paused || isTerminalState(journal.record.state)) return;
     scheduler.pause();
     journal.setState('interrupted');
     journal.emit('task.interrupted', { message: request.reason });
     await children.forward(scheduler.liveChildren(), interruptSignal, request);
   });
-  setHandler(resumeSignal, async (request = {}) => {
+  onSignal(journal, resumeSignal, ResumeRequestSchema, async (request) => {
     if (!scheduler.paused) return;
     const interrupted = scheduler.resume();
     journal.setState(scheduler.anyReleased ? 'running' : 'queued');

@@ -1,13 +1,17 @@
-import { ApplicationFailure, isCancellation, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import { z } from 'zod';
 import type { CodexTurnResult, WorktreeAllocation } from '../activities';
 import { ErrorCode } from '../contracts/errors';
+import { SessionEventBatchSchema } from '../contracts/events';
+import { taskWorkflowId } from '../contracts/ids';
 import type { TaskRecord } from '../contracts/records';
-import { TaskWorkflowInputSchema, type TaskWorkflowInput, type ValidTaskWorkflowInput } from '../contracts/task';
+import { TaskWorkflowInputSchema, approvalTimeoutProblem, type TaskWorkflowInput, type ValidTaskWorkflowInput } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
 import { ApprovalGate } from './approval';
 import { GraphMembership, type WorktreeBase } from './graph-membership';
 import { checkCodexRuntime, commitTaskWork, provisionWorktree, runCodexTurn, writeContextArtifacts } from './host-steps';
-import { eventsQuery, sessionEventsSignal, taskQuery } from './messages';
+import { ignoreSignal, onSignal } from './guarded-handlers';
+import { eventsQuery, graphBlockSignal, graphReleaseSignal, sessionEventsSignal, taskQuery } from './messages';
 import { OperatorControl } from './operator-control';
 import { step, StepFailure } from './step-failure';
 import { TaskJournal } from './task-journal';
@@ -36,10 +40,10 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
   const journal = new TaskJournal(input);
   setHandler(taskQuery, () => journal.record);
   setHandler(eventsQuery, (afterSeq = 0) => journal.events.filter((event) => event.seq > afterSeq));
-  setHandler(sessionEventsSignal, (batch) => journal.appendSessionEvents(batch));
+  onSignal(journal, sessionEventsSignal, SessionEventBatchSchema, (batch) => journal.appendSessionEvents(batch));
   const control = new OperatorControl(journal);
   const approval = new ApprovalGate(journal);
-  const graph = input.parentTaskId === undefined ? undefined : new GraphMembership(input, input.parentTaskId, journal);
+  const graph = input.parentTaskId === undefined ? refuseGraphSignals(journal) : new GraphMembership(input, input.parentTaskId, journal);
   const run: TaskRun = { input, journal, control, graph };
 
   journal.emit('task.queued', { message: input.parentTaskId ? `Child of ${input.parentTaskId}` : undefined });
@@ -77,11 +81,39 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
   }
 }
 
-/** The input, validated again: a task started with the plain `temporal` CLI fails here at once. */
+/**
+ * The input, validated again, and the workflow bound to it: a task started with the plain
+ * `temporal` CLI with a bad input, under another workflow id than `codex-task-<taskId>`, or as a
+ * child of a graph it does not belong to, fails here at once.
+ */
 function validTaskInput(rawInput: TaskWorkflowInput): ValidTaskWorkflowInput {
   const parsed = TaskWorkflowInputSchema.safeParse(rawInput);
   if (!parsed.success) throw ApplicationFailure.nonRetryable(`Invalid task input: ${describeIssues(parsed.error)}`, ErrorCode.validation);
-  return parsed.data;
+  const input = parsed.data;
+  const approvalProblem = approvalTimeoutProblem(input);
+  if (approvalProblem) throw ApplicationFailure.nonRetryable(`Invalid task input: ${approvalProblem}`, ErrorCode.validation);
+  const { workflowId, parent } = workflowInfo();
+  if (workflowId !== taskWorkflowId(input.taskId)) {
+    throw ApplicationFailure.nonRetryable(
+      `workflowId: task ${input.taskId} runs as workflow ${taskWorkflowId(input.taskId)}, not ${workflowId}`,
+      ErrorCode.validation,
+    );
+  }
+  if (input.parentTaskId !== undefined && parent?.workflowId !== taskWorkflowId(input.parentTaskId)) {
+    throw ApplicationFailure.nonRetryable(
+      `parentTaskId: ${input.parentTaskId} did not start this task; a graph's children are started by its graph (codex-runner graph start)`,
+      ErrorCode.validation,
+    );
+  }
+  return input;
+}
+
+/** A task outside any graph takes no graph signals: they are dropped and recorded. */
+function refuseGraphSignals(journal: TaskJournal): undefined {
+  const notInGraph = (signal: { name: string }) => () => ignoreSignal(journal, signal.name, `task ${journal.record.taskId} is not part of a graph`);
+  onSignal(journal, graphReleaseSignal, z.unknown(), notInGraph(graphReleaseSignal));
+  onSignal(journal, graphBlockSignal, z.unknown(), notInGraph(graphBlockSignal));
+  return undefined;
 }
 
 /** The runtime check, then the task's branch and worktree (and its context files, if any). */

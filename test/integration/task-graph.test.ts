@@ -464,8 +464,8 @@ describe('a graph wider than its first wave', () => {
     expect(signalNames(await historyOfTask('wide-1'))).not.toContain('graphRelease');
     expect(signalNames(await historyOfTask('wide-18'))).toContain('graphRelease');
     expect(signalNames(await historyOfTask('wide-after'))).toContain('graphRelease');
-    // The baseline histories carry no patch: every graph runs the one way.
-    expect(patchIds(await historyOfTask('wide'))).toEqual([]);
+    // The only patch since the baseline: the children's ids are checked before any is started.
+    expect(patchIds(await historyOfTask('wide'))).toEqual(['child-ids-checked']);
   });
 });
 
@@ -538,40 +538,38 @@ describe('the plain temporal CLI', () => {
     expect(started.code).toBe(0);
     expect((await harness().client.waitForTask('plain-graph')).state).toBe('completed');
     expect(await simpleGit(repo).show(['plato/graph-plain-graph:two.txt'])).toBe('one\n');
+    expect(patchIds(await historyOfTask('plain-graph'))).toEqual(['child-ids-checked']);
+    await harness().recordHistory('graph-child-ids-checked', 'plain-graph');
   });
 
-  it('records a child that cannot be started as failed, blocks its dependent, and finishes the rest', async () => {
+  it('refuses a graph whose child id is taken before it starts any child, naming the id', async () => {
     const repo = await harness().makeRepo();
-    // A task with the child's id is running: the graph's start of that child is refused by the server.
+    // A task with the child's id is running.
     const holder = harness().model.script({ when: 'taken-holder-marker', steps: [hang()] });
-    harness().model.script({ when: 'taken-free-marker', steps: [exec('echo free > free.txt'), say('free done')] });
-    harness().model.script({ when: 'taken-filler-marker', steps: [say('filler done')] });
     await harness().client.startTask({ taskId: 'taken', repoPath: repo, prompt: 'Hold the id (taken-holder-marker)' });
     await holder.waitForRequests(1);
-    // 16 ready children of higher priority fill the first wave, so the taken one is started in
-    // the second, from a promise of its own that must not fail the graph's workflow tasks.
-    const fillers = Array.from({ length: 15 }, (_, i) => ({ taskId: `taken-filler-${i}`, prompt: 'Filler (taken-filler-marker)', priority: 1 }));
+    const fillers = Array.from({ length: 15 }, (_, i) => ({ taskId: `taken-filler-${i}`, prompt: 'Filler', priority: 1 }));
     const input = {
       parent: { taskId: 'taken-graph', repoPath: repo, prompt: 'A graph whose child id is taken' },
       children: [
         { taskId: 'taken', prompt: 'Cannot start' },
         { taskId: 'taken-after', prompt: 'After the taken one', dependencyTaskIds: ['taken'] },
-        { taskId: 'taken-free', prompt: 'Independent (taken-free-marker)', priority: 1 },
         ...fillers,
       ],
     };
     const started = await harness().temporalStart('taskGraphWorkflow', 'taken-graph', input);
     expect(started.code).toBe(0);
-    expect((await harness().client.waitForTask('taken-graph')).state).toBe('failed');
-    const { results, synthesis } = await harness().client.getTaskGraphResults('taken-graph');
-    const byId = Object.fromEntries(results.map((result) => [result.taskId, result]));
-    expect(byId['taken']).toMatchObject({ classification: 'failed', summary: expect.stringMatching(/already started/i) });
-    expect(byId['taken-after']).toMatchObject({ classification: 'failed', errorCode: 'TASK_GRAPH_DEPENDENCY_FAILED' });
-    expect(byId['taken-free']).toMatchObject({ classification: 'completed', filesChanged: ['free.txt'] });
-    expect(synthesis).toMatchObject({ classification: 'failed' });
+    const parent = await harness().client.waitForTask('taken-graph');
+    expect(parent).toMatchObject({
+      state: 'failed',
+      failure: { code: 'TASK_ALREADY_EXISTS', message: 'Task graph child taken already exists: give it another id' },
+    });
+    expect(terminalGraphEvents(await eventsOf('taken-graph')).map((event) => event.errorCode)).toEqual(['TASK_ALREADY_EXISTS']);
+    expect(await harness().client.listTasks({ parentTaskId: 'taken-graph' })).toEqual([]);
     // The task that held the id is untouched by the graph.
     expect((await harness().client.getTask('taken')).state).toBe('running');
     await harness().client.cancel('taken');
+    await harness().recordHistory('graph-child-id-taken', 'taken-graph');
   });
 
   it('fails an invalid graph at once, before any child exists', async () => {

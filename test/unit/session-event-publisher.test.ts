@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { SessionEventPublisher } from '../../src/activities/session-event-publisher';
-import type { SessionEventBatch, TaskEventInput } from '../../src/contracts/events';
+import type { SessionEventBatch, SessionEventInput } from '../../src/contracts/events';
 
 /** Stands in for the workflow handle: records each signal's batch; fails the next `failures` signals. */
 function fakeWorkflow(failures: number) {
@@ -15,7 +15,7 @@ function fakeWorkflow(failures: number) {
   return { handle, delivered };
 }
 
-const item = (text: string): TaskEventInput => ({ type: 'session.item', at: '2026-11-29T10:00:00.000Z', message: text });
+const item = (text: string): SessionEventInput => ({ type: 'session.item', at: '2026-11-29T10:00:00.000Z', message: text });
 
 describe('SessionEventPublisher', () => {
   it("hands over what was not signalled, a failed signal's events first, in order", async () => {
