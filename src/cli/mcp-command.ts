@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { CodexRunnerClient } from '../client/codex-runner-client';
 import { connectTemporalClient, loadTemporalTarget } from '../client/connection';
 import { createPlatoMcpServer } from '../mcp/plato-mcp-server';
+import { guardToolCalls } from '../mcp/tool-call-guard';
 import { CodexRunnerAgentRuntime } from '../orchestration/codex-runner-agent-runtime';
 import { TaskOrchestrationService } from '../orchestration/task-orchestration-service';
 import type { CliIO } from './output';
@@ -29,7 +30,7 @@ export function registerMcpCommand(program: Command, io: CliIO): void {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      await server.connect(new StdioServerTransport());
+      await server.connect(guardToolCalls(new StdioServerTransport()));
       io.stderr(`codex-runner MCP server on stdio: Temporal ${target.address} namespace ${target.namespace}, runtime ${runtime.runtimeId}\n`);
       await stopped;
       await server.close();

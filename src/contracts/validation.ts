@@ -8,6 +8,8 @@ export function describeIssues(error: z.ZodError): string {
       if (issue.code === 'unrecognized_keys') {
         return `${field}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} (remove ${issue.keys.length > 1 ? 'them' : 'it'})`;
       }
+      // zod words a missing field as a value of the wrong type ("received undefined").
+      if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return `${field}: required (${issue.expected})`;
       return `${field}: ${issue.message}`;
     })
     .join('; ');

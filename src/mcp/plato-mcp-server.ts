@@ -1,9 +1,12 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
-import { CodexRunnerError } from '../client/errors';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type ReadResourceResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { CodexRunnerError, ValidationError } from '../client/errors';
 import { ErrorCode } from '../contracts/errors';
+import { describeIssues } from '../contracts/validation';
 import type { TaskOrchestrationService } from '../orchestration/task-orchestration-service';
-import { PLATO_TOOLS, found } from './plato-tools';
+import { PLATO_TOOLS, found, type PlatoTool } from './plato-tools';
 
 /** What an agent should do next, per error code; the message itself names the problem. */
 const NEXT_STEP: Partial<Record<ErrorCode, string>> = {
@@ -24,6 +27,11 @@ export function describeToolError(error: unknown): { code: ErrorCode; text: stri
   return { code, text: `${code}: ${message}. ${next}` };
 }
 
+function toolError(error: unknown): CallToolResult {
+  const { code, text } = describeToolError(error);
+  return { isError: true, content: [{ type: 'text', text }], structuredContent: { error: { code, message: text } } };
+}
+
 function toolResult(value: unknown): CallToolResult {
   const structured = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : { result: value };
   return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: structured };
@@ -31,6 +39,35 @@ function toolResult(value: unknown): CallToolResult {
 
 function jsonResource(uri: URL, value: unknown): ReadResourceResult {
   return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value) }] };
+}
+
+/**
+ * `tools/list` and `tools/call` on the protocol server itself rather than through
+ * `McpServer.registerTool`: the SDK's own argument check answers with its text, one line per zod
+ * issue, where an agent should get the one line of {@link describeToolError} naming the field.
+ */
+function serveTools(server: Server, service: TaskOrchestrationService): void {
+  const tools = new Map<string, PlatoTool>(PLATO_TOOLS.map((tool) => [tool.name, tool]));
+  server.registerCapabilities({ tools: {} });
+  server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: PLATO_TOOLS.map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      inputSchema: z.toJSONSchema(tool.inputSchema, { target: 'draft-7', io: 'input' }) as Tool['inputSchema'],
+      annotations: { readOnlyHint: tool.readOnly, ...(tool.readOnly ? {} : { destructiveHint: false }) },
+    })),
+  }));
+  server.setRequestHandler(CallToolRequestSchema, async ({ params }): Promise<CallToolResult> => {
+    try {
+      const tool = tools.get(params.name);
+      if (!tool) throw new ValidationError(`name: there is no tool ${params.name}; tools/list lists them`);
+      const input = tool.inputSchema.safeParse(params.arguments ?? {});
+      if (!input.success) throw new ValidationError(describeIssues(input.error));
+      return toolResult(await tool.run(service, input.data));
+    } catch (error) {
+      return toolError(error);
+    }
+  });
 }
 
 /** A template variable as one string (the SDK gives `string | string[]`). */
@@ -42,29 +79,12 @@ function variable(value: string | string[] | undefined): string {
  * The MCP server of codex-runner: the reference's eleven `plato.*` tools and its six `plato://`
  * resources over a {@link TaskOrchestrationService}. A tool that fails answers with `isError` and
  * one line naming the error code and what to do; a resource that fails is a protocol error with
- * the same line.
+ * the same line. Connect it to a transport wrapped by {@link guardToolCalls}.
  */
 export function createPlatoMcpServer(service: TaskOrchestrationService, info: { name?: string; version?: string } = {}): McpServer {
   const server = new McpServer({ name: info.name ?? 'plato', version: info.version ?? '0.1.0' });
 
-  for (const tool of PLATO_TOOLS) {
-    server.registerTool(
-      tool.name,
-      {
-        description: tool.description,
-        inputSchema: tool.inputSchema,
-        annotations: { readOnlyHint: tool.readOnly, ...(tool.readOnly ? {} : { destructiveHint: false }) },
-      },
-      async (input: unknown): Promise<CallToolResult> => {
-        try {
-          return toolResult(await tool.run(service, input as never));
-        } catch (error) {
-          const { code, text } = describeToolError(error);
-          return { isError: true, content: [{ type: 'text', text }], structuredContent: { error: { code, message: text } } };
-        }
-      },
-    );
-  }
+  serveTools(server.server, service);
 
   const respond = async (uri: URL, load: () => Promise<unknown>): Promise<ReadResourceResult> => {
     try {

@@ -66,12 +66,12 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
 
   /** @throws ValidationError, TaskAlreadyExistsError as the client does. */
   async startTask(input: StartOrchestrationTaskInput): Promise<OrchestrationTaskRecord> {
-    return toOrchestrationTask(await this.client.startTask(toStartTaskInput(input)), this.runtimeId);
+    return toOrchestrationTask(await inWorkspaceTerms(this.client.startTask(toStartTaskInput(input))), this.runtimeId);
   }
 
   /** @throws ValidationError, TaskAlreadyExistsError as the client does. */
   async createTaskGraph(input: CreateOrchestrationGraphInput): Promise<OrchestrationTaskGraphSnapshot> {
-    return toOrchestrationGraph(await this.client.createTaskGraph(toCreateTaskGraphInput(input)), this.runtimeId);
+    return toOrchestrationGraph(await inWorkspaceTerms(this.client.createTaskGraph(toCreateTaskGraphInput(input))), this.runtimeId);
   }
 
   async getTask(taskId: string): Promise<OrchestrationTaskRecord | undefined> {
@@ -138,6 +138,16 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
   /** @throws WrongStateError when the task is not awaiting approval; ValidationError without a reason; TaskNotFoundError. */
   async rejectTaskAction(taskId: string, reason: string, options: Pick<OrchestrationApprovalOptions, 'by'> = {}): Promise<OrchestrationTaskRecord> {
     return toOrchestrationTask(await this.client.reject(taskId, { reason, ...(options.by ? { by: options.by } : {}) }), this.runtimeId);
+  }
+}
+
+/** The runner's refusals name its own field, `repoPath`; the callers of this adapter know it as `workspacePath`. */
+async function inWorkspaceTerms<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ValidationError(error.message.replace(/\brepoPath\b/g, 'workspacePath'));
+    throw error;
   }
 }
 

@@ -138,13 +138,31 @@ describe('codex-runner mcp, driven by an MCP client over stdio', () => {
     expect(await errorText('plato.approve_task_action', { taskId: 'mcp-build' })).toMatch(
       /^TASK_WRONG_STATE: Task mcp-build is not awaiting approval: it is completed\. Read the task with plato.get_task/,
     );
-    expect(await errorText('plato.start_task', { workspacePath: '/not/a/repo', prompt: 'x' })).toMatch(
-      /^VALIDATION_FAILED: .*\/not\/a\/repo.*Fix the named field/,
+    // The field is named as the tool calls it: workspacePath, not the runner's own repoPath.
+    expect(await errorText('plato.start_task', { workspacePath: '/not/a/repo', prompt: 'x' })).toBe(
+      'VALIDATION_FAILED: workspacePath: /not/a/repo does not exist; pass the root of a git repository. Fix the named field and call the tool again.',
     );
     expect(await errorText('plato.start_task', { workspacePath: '/tmp', prompt: 'x', runtimeId: 'elsewhere' })).toMatch(
       /^AGENT_RUNTIME_NOT_REGISTERED: Agent runtime 'elsewhere' is not registered \(registered: codex\)/,
     );
-    expect(await errorText('plato.start_task', { workspacePath: '/tmp' })).toMatch(/prompt/);
+    expect(await errorText('plato.start_task', { workspacePath: 42 })).toBe(
+      'VALIDATION_FAILED: prompt: required (string); workspacePath: Invalid input: expected string, received number. Fix the named field and call the tool again.',
+    );
+    expect(await errorText('plato.get_task', { taskId: 'x', extra: 1 })).toMatch(/^VALIDATION_FAILED: input: unknown field extra \(remove it\)\./);
+    expect(await errorText('plato.no_such_tool', {})).toMatch(/^VALIDATION_FAILED: name: there is no tool plato.no_such_tool; tools\/list lists them\./);
     await expect(mcp.readResource({ uri: 'plato://tasks/no-such-task' })).rejects.toThrow(/TASK_NOT_FOUND: Task no-such-task was not found/);
+  });
+
+  it('reads null arguments as none and refuses other non-objects with one line', async () => {
+    expect(await errorText('plato.start_task', null as never)).toBe(
+      'VALIDATION_FAILED: prompt: required (string); workspacePath: required (string). Fix the named field and call the tool again.',
+    );
+    expect((await call('plato.list_tasks', null as never)).isError).toBeFalsy();
+    await expect(call('plato.list_tasks', 'all' as never)).rejects.toThrow(
+      "MCP error -32602: VALIDATION_FAILED: arguments: must be an object of the tool's fields, not string. Fix the named field and call the tool again.",
+    );
+    await expect(call('plato.list_tasks', [] as never)).rejects.toThrow(
+      /arguments: must be an object of the tool's fields, not an array\. Fix the named field/,
+    );
   });
 });
