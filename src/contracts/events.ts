@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ERROR_CODES } from './errors';
-import { TaskStateSchema } from './task';
+import type { TaskEvent } from './records';
 
 /**
  * Event names. The reference system's names are kept so Plato-side consumers recognise them;
@@ -64,8 +63,7 @@ export const TokenUsageSchema = z.object({
 export type TokenUsage = z.infer<typeof TokenUsageSchema>;
 
 export const RESULT_CLASSIFICATIONS = ['completed', 'partial', 'conflicted', 'failed'] as const;
-export const ResultClassificationSchema = z.enum(RESULT_CLASSIFICATIONS);
-export type ResultClassification = z.infer<typeof ResultClassificationSchema>;
+export type ResultClassification = (typeof RESULT_CLASSIFICATIONS)[number];
 
 /** One normalized Codex item: what the agent did, in a shape that does not depend on the SDK. */
 export const SessionItemSchema = z.discriminatedUnion('kind', [
@@ -94,43 +92,7 @@ export const SessionItemSchema = z.discriminatedUnion('kind', [
 ]);
 export type SessionItem = z.infer<typeof SessionItemSchema>;
 
-/** One event of a task: flat optional fields, as in the reference system, plus a per-task sequence number and an ISO timestamp. */
-export const TaskEventSchema = z.object({
-  seq: z.number().int(),
-  at: z.string(),
-  type: z.enum(TASK_EVENT_TYPES),
-  taskId: z.string(),
-  state: TaskStateSchema.optional(),
-  parentTaskId: z.string().optional(),
-  childTaskId: z.string().optional(),
-  dependencyTaskId: z.string().optional(),
-  dependencyTaskIds: z.array(z.string()).optional(),
-  blockedByTaskIds: z.array(z.string()).optional(),
-  /** A graph's aggregate state: a task state but `cancelled` (a cancelled child fails its graph). */
-  graphState: TaskStateSchema.exclude(['cancelled']).optional(),
-  resultId: z.string().optional(),
-  synthesisId: z.string().optional(),
-  resultClassification: ResultClassificationSchema.optional(),
-  worktreePath: z.string().optional(),
-  branchName: z.string().optional(),
-  baseSha: z.string().optional(),
-  threadId: z.string().optional(),
-  /** Activity attempt of the session that produced a `session.*` event. */
-  attempt: z.number().int().optional(),
-  commitSha: z.string().optional(),
-  filesChanged: z.array(z.string()).optional(),
-  item: SessionItemSchema.optional(),
-  usage: TokenUsageSchema.optional(),
-  exitCode: z.number().int().nullable().optional(),
-  errorCode: z.enum(ERROR_CODES).optional(),
-  message: z.string().optional(),
-  version: z.string().optional(),
-  /** Who approved, rejected or requested changes. */
-  actor: z.string().optional(),
-  diffStat: z.string().optional(),
-  codexPath: z.string().optional(),
-});
-export type TaskEvent = z.infer<typeof TaskEventSchema>;
+export type { TaskEvent };
 
 /** An event before the workflow numbers it. */
 export type TaskEventInput = Omit<TaskEvent, 'seq' | 'taskId'>;
@@ -138,19 +100,28 @@ export type TaskEventInput = Omit<TaskEvent, 'seq' | 'taskId'>;
 /** The events the session activity sends while a turn runs. */
 export const SESSION_EVENT_TYPES = ['session.started', 'session.recovered', 'session.item', 'session.usage', 'session.exited'] as const;
 
-/** What the session activity sends to its workflow while a turn runs (signal `sessionEvents`). */
-export const SessionEventBatchSchema = z
+/**
+ * One event as the session activity sends it: the few fields a `session.*` event has, so a
+ * workflow, which checks every batch, builds this small schema rather than every event's.
+ */
+export const SessionEventSchema = z
   .object({
-    attempt: z.number().int().min(1),
-    events: z.array(
-      TaskEventSchema.omit({ seq: true, taskId: true })
-        .extend({ type: z.enum(SESSION_EVENT_TYPES) })
-        .strict(),
-    ),
+    at: z.string(),
+    type: z.enum(SESSION_EVENT_TYPES),
+    attempt: z.number().int().min(1).optional(),
+    threadId: z.string().optional(),
+    worktreePath: z.string().optional(),
+    item: SessionItemSchema.optional(),
+    usage: TokenUsageSchema.optional(),
+    exitCode: z.number().int().nullable().optional(),
+    message: z.string().optional(),
   })
   .strict();
+
+/** What the session activity sends to its workflow while a turn runs (signal `sessionEvents`). */
+export const SessionEventBatchSchema = z.object({ attempt: z.number().int().min(1), events: z.array(SessionEventSchema) }).strict();
 export type SessionEventBatch = z.infer<typeof SessionEventBatchSchema>;
-export type SessionEventInput = SessionEventBatch['events'][number];
+export type SessionEventInput = z.infer<typeof SessionEventSchema>;
 
 /** Memo key under which each newly appended batch of events is written into history. */
 export const EVENTS_MEMO_KEY = 'codexEvents';

@@ -1,18 +1,21 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors';
-import { ResultClassificationSchema, TokenUsageSchema } from './events';
+import { RESULT_CLASSIFICATIONS, SessionItemSchema, TASK_EVENT_TYPES, TokenUsageSchema } from './events';
 import { TaskStateSchema } from './task';
 
-export { RESULT_CLASSIFICATIONS, ResultClassificationSchema, TokenUsageSchema, type ResultClassification, type TokenUsage } from './events';
+export { RESULT_CLASSIFICATIONS, SessionItemSchema, TokenUsageSchema, type ResultClassification, type SessionItem, type TokenUsage } from './events';
 
 /**
- * What codex-runner reports: task records and graph results, as zod schemas with their types
- * inferred (events are in ./events.ts). Workflows build these as plain objects and import only the
- * types (so none of these schemas is evaluated in a workflow); the orchestration contracts derive
- * from them.
+ * What codex-runner reports: task records, graph results and task events, as zod schemas with
+ * their types inferred (event names, and the small schema of the session events a workflow checks,
+ * are in ./events.ts). Workflows build these as plain objects and import only the types (so none
+ * of these schemas is evaluated in a workflow, where each workflow would build its own); the
+ * orchestration contracts derive from them.
  */
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
+
+export const ResultClassificationSchema = z.enum(RESULT_CLASSIFICATIONS);
 
 /** A failure as it is stored in a task record and in `task.failed` events. */
 export const TaskFailureSchema = z.object({ code: ErrorCodeSchema, message: z.string() });
@@ -113,4 +116,40 @@ export const TaskRecordSchema = z.object({
 });
 export type TaskRecord = z.infer<typeof TaskRecordSchema>;
 
-export { SessionItemSchema, TaskEventSchema, type SessionItem, type TaskEvent } from './events';
+/** One event of a task: flat optional fields, as in the reference system, plus a per-task sequence number and an ISO timestamp. */
+export const TaskEventSchema = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  type: z.enum(TASK_EVENT_TYPES),
+  taskId: z.string(),
+  state: TaskStateSchema.optional(),
+  parentTaskId: z.string().optional(),
+  childTaskId: z.string().optional(),
+  dependencyTaskId: z.string().optional(),
+  dependencyTaskIds: z.array(z.string()).optional(),
+  blockedByTaskIds: z.array(z.string()).optional(),
+  /** A graph's aggregate state: a task state but `cancelled` (a cancelled child fails its graph). */
+  graphState: TaskStateSchema.exclude(['cancelled']).optional(),
+  resultId: z.string().optional(),
+  synthesisId: z.string().optional(),
+  resultClassification: ResultClassificationSchema.optional(),
+  worktreePath: z.string().optional(),
+  branchName: z.string().optional(),
+  baseSha: z.string().optional(),
+  threadId: z.string().optional(),
+  /** Activity attempt of the session that produced a `session.*` event. */
+  attempt: z.number().int().optional(),
+  commitSha: z.string().optional(),
+  filesChanged: z.array(z.string()).optional(),
+  item: SessionItemSchema.optional(),
+  usage: TokenUsageSchema.optional(),
+  exitCode: z.number().int().nullable().optional(),
+  errorCode: z.enum(ERROR_CODES).optional(),
+  message: z.string().optional(),
+  version: z.string().optional(),
+  /** Who approved, rejected or requested changes. */
+  actor: z.string().optional(),
+  diffStat: z.string().optional(),
+  codexPath: z.string().optional(),
+});
+export type TaskEvent = z.infer<typeof TaskEventSchema>;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { SessionEventSchema } from '../../src/contracts/events';
+import { TaskEventSchema } from '../../src/contracts/records';
 import { describeIssues } from '../../src/contracts/validation';
 
 const Schema = z.object({ taskId: z.string(), options: z.object({ model: z.string().min(1) }).strict() }).strict();
@@ -24,5 +26,14 @@ describe('describeIssues', () => {
     expect(problem({ taskId: 'a', options: { model: 'm', effort: 1 }, extra: true, more: 1 })).toBe(
       'options: unknown field effort (remove it); input: unknown fields extra, more (remove them)',
     );
+  });
+});
+
+describe('the session events a workflow checks', () => {
+  it('are task events: every field they may carry is a task event field of the same name', () => {
+    const taskEventFields = Object.keys(TaskEventSchema.shape);
+    expect(taskEventFields).toEqual(expect.arrayContaining(Object.keys(SessionEventSchema.shape)));
+    const event = { at: '2026-12-02T10:00:00.000Z', type: 'session.item', attempt: 1, item: { kind: 'web_search', id: 'w1', query: 'zod' } } as const;
+    expect(TaskEventSchema.omit({ seq: true, taskId: true }).parse(SessionEventSchema.parse(event))).toEqual(event);
   });
 });

@@ -28,4 +28,9 @@ describe('workflow bundle', () => {
     const required = [...preload.matchAll(/__webpack_require__\([^)]*"([^"]+)"\)/g)].map((m) => m[1]);
     expect(required).toEqual([expect.stringMatching(/node_modules\/zod\/index\.cjs$/)]);
   });
+
+  it('leaves the records’ schemas out: each workflow builds its own copy of every schema in its modules', () => {
+    expect(code).not.toContain('\n/***/ "./dist/contracts/records.js"\n');
+    expect(code).toContain('\n/***/ "./dist/contracts/events.js"\n');
+  });
 });
