@@ -1,6 +1,7 @@
 // The package root: what Plato and other callers import.
 export {
   CodexRunnerClient,
+  type CodexRunnerClientOptions,
   type ListTasksOptions,
   type ListTasksPageOptions,
   type TaskFilter,

@@ -3,6 +3,7 @@ import type { CliIO } from './output';
 import { printJson } from './output';
 import { CodexRunnerClient } from '../client/codex-runner-client';
 import { connectTemporalClient, loadTemporalTarget, type TemporalTarget } from '../client/connection';
+import { DEFAULT_TASK_QUEUE, TASK_QUEUE_PATTERN, TASK_QUEUE_RULE } from '../contracts/ids';
 import { REASONING_EFFORTS, SANDBOX_MODES, type CodexTaskOptions } from '../contracts/task';
 
 /** A commander argument parser for integers that names the field in its error. */
@@ -49,9 +50,9 @@ export function addCodexOptions(command: Command): Command {
     .option('--network', 'allow network access inside the sandbox');
 }
 
-/** The Codex and approval flags shared by `start` and `graph start`; `what` names who waits for approval. */
+/** The Codex, approval and task queue flags shared by `start` and `graph start`; `what` names what they start. */
 export function addTaskOptions(command: Command, what: string): Command {
-  return addApprovalOptions(addCodexOptions(command), what);
+  return addApprovalOptions(addCodexOptions(command), what).addOption(taskQueueOption('task queue to start on: only workers polling it run the work'));
 }
 
 export interface ApprovalFlags {
@@ -67,7 +68,7 @@ export function addApprovalOptions(command: Command, what: string): Command {
 }
 
 /** The flags {@link addTaskOptions} adds. */
-export type TaskOptionFlags = CodexFlags & ApprovalFlags;
+export type TaskOptionFlags = CodexFlags & ApprovalFlags & { taskQueue?: string };
 
 export function approvalOptions(flags: ApprovalFlags): ApprovalFlags {
   return {
@@ -76,10 +77,18 @@ export function approvalOptions(flags: ApprovalFlags): ApprovalFlags {
   };
 }
 
-/** Connects a client for one command and closes it afterwards. */
-export async function withClient<T>(run: (client: CodexRunnerClient, target: TemporalTarget) => Promise<T>): Promise<T> {
+/** `--task-queue`, shared by `worker`, `start`, `graph start` and `mcp`; `what` says what the queue is for here. */
+export function taskQueueOption(what: string): Option {
+  return new Option('--task-queue <name>', `${what} (default ${DEFAULT_TASK_QUEUE})`).argParser((raw) => {
+    if (!TASK_QUEUE_PATTERN.test(raw)) throw new InvalidArgumentError(`A task queue name ${TASK_QUEUE_RULE}.`);
+    return raw;
+  });
+}
+
+/** Connects a client for one command (starting tasks on `taskQueue`, when given) and closes it afterwards. */
+export async function withClient<T>(run: (client: CodexRunnerClient, target: TemporalTarget) => Promise<T>, taskQueue?: string): Promise<T> {
   const target = loadTemporalTarget();
-  const client = new CodexRunnerClient(await connectTemporalClient(target));
+  const client = new CodexRunnerClient(await connectTemporalClient(target), taskQueue ? { taskQueue } : {});
   try {
     return await run(client, target);
   } finally {

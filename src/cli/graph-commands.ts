@@ -166,7 +166,7 @@ export function registerGraphCommands(program: Command, io: CliIO): void {
           if (!flags.json) io.stdout(`${formatGraph(snapshot)}\n`);
         }
         if (flags.json) printJson(io, snapshot);
-      });
+      }, flags.taskQueue);
     });
 
   addReadCommand(graph, io, {

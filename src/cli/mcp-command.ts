@@ -6,6 +6,7 @@ import { createPlatoMcpServer } from '../mcp/plato-mcp-server';
 import { guardToolCalls } from '../mcp/tool-call-guard';
 import { CodexRunnerAgentRuntime } from '../orchestration/codex-runner-agent-runtime';
 import { TaskOrchestrationService } from '../orchestration/task-orchestration-service';
+import { taskQueueOption } from './common';
 import type { CliIO } from './output';
 
 /**
@@ -19,9 +20,10 @@ export function registerMcpCommand(program: Command, io: CliIO): void {
     .command('mcp')
     .description('Serve the plato.* MCP tools and plato:// resources over stdio (for MCP clients and agents)')
     .option('--runtime-id <id>', 'id of the codex-runner agent runtime in records and events', 'codex')
-    .action(async (flags: { runtimeId: string }) => {
+    .addOption(taskQueueOption('task queue the tools start tasks and graphs on'))
+    .action(async (flags: { runtimeId: string; taskQueue?: string }) => {
       const target = loadTemporalTarget();
-      const client = new CodexRunnerClient(await connectTemporalClient(target));
+      const client = new CodexRunnerClient(await connectTemporalClient(target), flags.taskQueue ? { taskQueue: flags.taskQueue } : {});
       const runtime = new CodexRunnerAgentRuntime({ runtimeId: flags.runtimeId, client });
       const server = createPlatoMcpServer(new TaskOrchestrationService({ defaultRuntimeId: runtime.runtimeId, runtimes: [runtime] }));
       const stopped = new Promise<void>((resolve) => {
@@ -31,7 +33,9 @@ export function registerMcpCommand(program: Command, io: CliIO): void {
         process.once('SIGTERM', resolve);
       });
       await server.connect(guardToolCalls(new StdioServerTransport()));
-      io.stderr(`codex-runner MCP server on stdio: Temporal ${target.address} namespace ${target.namespace}, runtime ${runtime.runtimeId}\n`);
+      io.stderr(
+        `codex-runner MCP server on stdio: Temporal ${target.address} namespace ${target.namespace} task queue ${client.taskQueue}, runtime ${runtime.runtimeId}\n`,
+      );
       await stopped;
       await server.close();
       await client.close();

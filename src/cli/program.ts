@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { ValidationError } from '../client/errors';
 import { loadTemporalTarget } from '../client/connection';
-import { integer } from './common';
+import { DEFAULT_TASK_QUEUE } from '../contracts/ids';
+import { integer, taskQueueOption } from './common';
 import { registerControlCommands } from './control-commands';
 import { registerGraphCommands } from './graph-commands';
 import { registerConfigCommands } from './config-commands';
@@ -68,18 +69,23 @@ function registerWorkerCommand(program: Command, io: CliIO): void {
         .argParser(integer('session nice', 0, 19))
         .default(DEFAULT_SESSION_NICE),
     )
+    .addOption(taskQueueOption("task queue to poll, and its sessions' queue named after it: this worker runs only the tasks started on it"))
     .option('--config-path <file>', 'runner config (default $PLATO_HOME/config.json)')
     .option('--secrets-path <file>', 'secrets file (default $PLATO_HOME/secrets.json)')
-    .action(async (flags: { maxConcurrentTasks: number; sessionNice: number; configPath?: string; secretsPath?: string }) => {
+    .action(async (flags: { maxConcurrentTasks: number; sessionNice: number; taskQueue?: string; configPath?: string; secretsPath?: string }) => {
       const target = loadTemporalTarget();
+      const taskQueue = flags.taskQueue ?? DEFAULT_TASK_QUEUE;
       await runWorker({
         target,
+        taskQueue,
         maxConcurrentTasks: flags.maxConcurrentTasks,
         sessionNice: flags.sessionNice,
         ...(flags.configPath ? { configPath: flags.configPath } : {}),
         ...(flags.secretsPath ? { secretsPath: flags.secretsPath } : {}),
         onReady: () =>
-          io.stdout(`Worker ready: ${target.address} namespace ${target.namespace}, ${flags.maxConcurrentTasks} session slot(s). Stop with Ctrl-C.\n`),
+          io.stdout(
+            `Worker ready: ${target.address} namespace ${target.namespace} task queue ${taskQueue}, ${flags.maxConcurrentTasks} session slot(s). Stop with Ctrl-C.\n`,
+          ),
       });
     });
 }

@@ -60,7 +60,7 @@ function registerStartCommand(program: Command, io: CliIO): void {
           if (flags.json) printJson(io, { task: finished });
           else io.stdout(`${formatTask(finished)}\n`);
           if (finished.state !== 'completed') process.exitCode = 1;
-        });
+        }, flags.taskQueue);
       },
     );
 }

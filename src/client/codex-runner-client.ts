@@ -14,7 +14,7 @@ import {
   type TaskGraphSnapshot,
   type TaskGraphWorkflowInput,
 } from '../contracts/graph';
-import { ID_TAKING_STATUSES, TASK_QUEUE, taskIdFromWorkflowId, taskWorkflowId } from '../contracts/ids';
+import { DEFAULT_TASK_QUEUE, ID_TAKING_STATUSES, taskIdFromWorkflowId, taskQueueProblem, taskWorkflowId } from '../contracts/ids';
 import { CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
 import {
   StartTaskInputSchema,
@@ -87,6 +87,20 @@ export interface TaskPage {
   nextPageToken?: string;
 }
 
+export interface CodexRunnerClientOptions {
+  /**
+   * The task queue tasks and graphs are started on (default `codex-runner`): only workers started
+   * with the same `--task-queue` run them. Reading and controlling a task needs no queue.
+   */
+  taskQueue?: string;
+}
+
+function checkTaskQueue(taskQueue: string): string {
+  const problem = taskQueueProblem(taskQueue);
+  if (problem) throw new ValidationError(problem);
+  return taskQueue;
+}
+
 const SUMMARY_MAX_BYTES = 200;
 /** How often a wait for a graph child checks that the child can still run. */
 const ORPHAN_CHECK_MS = 2_000;
@@ -136,15 +150,25 @@ export class CodexRunnerClient {
    * Wraps a Temporal client the caller connected (any namespace, TLS or API key); the caller
    * owns its connection. Nothing is contacted until the first call.
    */
-  constructor(readonly temporal: Client) {}
+  constructor(
+    readonly temporal: Client,
+    options: CodexRunnerClientOptions = {},
+  ) {
+    this.taskQueue = checkTaskQueue(options.taskQueue ?? DEFAULT_TASK_QUEUE);
+  }
+
+  /** The task queue this client starts tasks and graphs on (only workers polling it run them). */
+  readonly taskQueue: string;
 
   /**
    * Connects to Temporal through the standard environment configuration
    * (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, TLS, profiles).
+   * @throws ValidationError when `taskQueue` is not a valid task queue name (before connecting).
    * @throws TemporalUnavailableError when the server does not answer.
    */
-  static async connect(): Promise<CodexRunnerClient> {
-    return new CodexRunnerClient(await connectTemporalClient(loadTemporalTarget()));
+  static async connect(options: CodexRunnerClientOptions = {}): Promise<CodexRunnerClient> {
+    checkTaskQueue(options.taskQueue ?? DEFAULT_TASK_QUEUE);
+    return new CodexRunnerClient(await connectTemporalClient(loadTemporalTarget()), options);
   }
 
   /**
@@ -446,7 +470,7 @@ export class CodexRunnerClient {
   ): Promise<void> {
     try {
       await this.temporal.workflow.start(type, {
-        taskQueue: TASK_QUEUE,
+        taskQueue: this.taskQueue,
         workflowId: taskWorkflowId(task.taskId),
         args: [input],
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',

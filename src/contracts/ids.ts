@@ -49,11 +49,32 @@ export function taskWorktreeRelativePath(taskId: string): string {
   return `${WORKTREES_DIR}/${taskId}`;
 }
 
-/** Task queue of workflows and short activities. */
-export const TASK_QUEUE = 'codex-runner';
+/**
+ * The task queue a worker polls for workflows and short activities, unless told another
+ * (`worker --task-queue`, and the same on the client's side). Workers and clients on different
+ * task queues share the Temporal namespace but not the work: a task runs only on workers that
+ * poll the queue it was started on.
+ */
+export const DEFAULT_TASK_QUEUE = 'codex-runner';
 
 /**
- * Codex sessions run on their own task queue so that a worker's session slots
- * (`worker --max-concurrent-tasks`) bound sessions alone, not git bookkeeping.
+ * A task queue name: what Temporal accepts (at most 1000 bytes, no control characters), kept to a
+ * shape that reads well in a command line and the Web UI.
  */
-export const SESSION_TASK_QUEUE = 'codex-runner-sessions';
+export const TASK_QUEUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/;
+
+export const TASK_QUEUE_RULE = 'must start with a letter or digit and contain only letters, digits, ".", "_", ":", "/" or "-" (at most 200 characters)';
+
+/** What is wrong with a task queue name, naming the field it came from; `undefined` when nothing is. */
+export function taskQueueProblem(taskQueue: string, field = 'taskQueue'): string | undefined {
+  return TASK_QUEUE_PATTERN.test(taskQueue) ? undefined : `${field} ${JSON.stringify(taskQueue)} ${TASK_QUEUE_RULE}`;
+}
+
+/**
+ * Codex sessions run on a task queue of their own, named after the workflows' queue, so that a
+ * worker's session slots (`worker --max-concurrent-tasks`) bound sessions alone, not git
+ * bookkeeping, and a workflow finds its sessions' queue from its own.
+ */
+export function sessionTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-sessions`;
+}

@@ -3,10 +3,12 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type HostSettings } from '../activities';
 import { loadTemporalTarget, type TemporalTarget } from '../client/connection';
-import { TemporalUnavailableError } from '../client/errors';
-import { SESSION_TASK_QUEUE, TASK_QUEUE } from '../contracts/ids';
+import { CodexRunnerError, TemporalUnavailableError } from '../client/errors';
+import type { RunnerConfig } from '../contracts/config';
+import { ErrorCode } from '../contracts/errors';
+import { DEFAULT_TASK_QUEUE, sessionTaskQueue, taskQueueProblem } from '../contracts/ids';
 import { assertNicedLaunchWorks, startsNiced } from '../host/codex-binary';
-import { resolveOpenAIApiKey } from '../host/credentials';
+import { checkCodexCredentials, resolveOpenAIApiKey } from '../host/credentials';
 import { loadRunnerConfig } from '../host/runner-config';
 import { WORKFLOW_CODE } from './workflow-code';
 
@@ -18,6 +20,11 @@ export interface RunWorkerOptions {
    * run at, 0–19 (default {@link DEFAULT_SESSION_NICE}; 0: the worker's own). POSIX only.
    */
   sessionNice?: number;
+  /**
+   * The task queue this worker polls (default `codex-runner`), and its sessions' queue named after
+   * it: the worker runs only the tasks started on it.
+   */
+  taskQueue?: string;
   configPath?: string;
   secretsPath?: string;
   target?: TemporalTarget;
@@ -58,6 +65,20 @@ function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath
 }
 
 /**
+ * A worker without a credential for Codex would take tasks and fail each of them at its runtime
+ * check, so it does not start. Each task still checks again (a credential can go away while the
+ * worker runs, and a fixed one is picked up without a restart).
+ */
+function refuseWithoutCredential(config: RunnerConfig, apiKey: string | undefined): void {
+  const credentials = checkCodexCredentials({ config, apiKey, env: process.env });
+  if (credentials.ok) return;
+  throw new CodexRunnerError(
+    ErrorCode.codexVerifyFailed,
+    `This worker has no credential for Codex, so it does not take tasks: ${credentials.detail}. ${credentials.fix}, then start the worker again (\`codex-runner doctor\` checks it).`,
+  );
+}
+
+/**
  * Runs this host's workers until SIGINT/SIGTERM: one polls the main task queue (workflows and
  * git bookkeeping), the other the session queue with `maxConcurrentTasks` activity slots, so
  * the slot count bounds Codex sessions and nothing else.
@@ -67,6 +88,9 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   if (!Number.isInteger(sessionNice) || sessionNice < 0 || sessionNice > 19) {
     throw new RangeError(`sessionNice must be an integer from 0 to 19, not ${sessionNice}`);
   }
+  const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
+  const queueProblem = taskQueueProblem(taskQueue);
+  if (queueProblem) throw new RangeError(queueProblem);
   if (startsNiced(sessionNice)) assertNicedLaunchWorks();
   const target = options.target ?? loadTemporalTarget();
   const settings: HostSettings = {
@@ -74,7 +98,7 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
     loadApiKey: async () => resolveOpenAIApiKey(await loadRunnerConfig(options.configPath), options.secretsPath),
     sessionNice,
   };
-  await settings.loadConfig();
+  refuseWithoutCredential(await settings.loadConfig(), await settings.loadApiKey());
   let connection: NativeConnection;
   try {
     connection = await NativeConnection.connect(target.connectionOptions);
@@ -87,7 +111,7 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
     const main = await Worker.create({
       connection,
       namespace: target.namespace,
-      taskQueue: TASK_QUEUE,
+      taskQueue,
       ...workflowSource(),
       activities: bookkeeping,
       shutdownGraceTime: SHUTDOWN_GRACE_TIME,
@@ -96,7 +120,7 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
     const sessions = await Worker.create({
       connection,
       namespace: target.namespace,
-      taskQueue: SESSION_TASK_QUEUE,
+      taskQueue: sessionTaskQueue(taskQueue),
       activities: { runCodexTurn },
       maxConcurrentActivityTaskExecutions: slots,
       shutdownGraceTime: SHUTDOWN_GRACE_TIME,

@@ -1,6 +1,6 @@
-import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { SESSION_TASK_QUEUE } from '../contracts/ids';
+import { sessionTaskQueue } from '../contracts/ids';
 
 /**
  * The activities a task workflow runs, each group with the retry and timeout profile its work
@@ -29,14 +29,20 @@ export const { checkCodexRuntime } = proxyLocalActivities<Activities>({ startToC
  */
 const SESSION_HEARTBEAT_TIMEOUT = '15 seconds';
 
-// The Codex turn: long and heartbeating, on the session queue whose slots bound sessions per
-// host. A retry after a crash resumes the same thread, so retrying is safe; the agent's own
-// failures are not retryable. Interrupt and cancel wait until the activity confirms that its
-// codex process is gone.
-export const { runCodexTurn } = proxyActivities<Activities>({
-  taskQueue: SESSION_TASK_QUEUE,
+const SESSION_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '12 hours',
   heartbeatTimeout: SESSION_HEARTBEAT_TIMEOUT,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
+};
+
+/**
+ * The Codex turn: long and heartbeating, on the session queue of the workflow's own task queue,
+ * whose slots bound sessions per host. A retry after a crash resumes the same thread, so retrying
+ * is safe; the agent's own failures are not retryable. Interrupt and cancel wait until the
+ * activity confirms that its codex process is gone.
+ */
+export function runCodexTurn(...args: Parameters<Activities['runCodexTurn']>): ReturnType<Activities['runCodexTurn']> {
+  const taskQueue = sessionTaskQueue(workflowInfo().taskQueue);
+  return proxyActivities<Activities>({ ...SESSION_ACTIVITY_OPTIONS, taskQueue }).runCodexTurn(...args);
+}

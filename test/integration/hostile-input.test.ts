@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { WrongStateError } from '../../src/client/errors';
-import { taskWorkflowId } from '../../src/contracts/ids';
+import { TASK_QUEUE_RULE, taskWorkflowId } from '../../src/contracts/ids';
 import { eventually, useRunnerHarness, type CliRun } from '../support/runner-harness';
 import { exec, hang, say } from '../support/scripted-model-server';
 import { historyOf } from '../support/task-events';
@@ -236,6 +236,11 @@ describe('an ordinary mistake', () => {
       `is a linked worktree of the repository at ${repo}; pass ${repo}`,
     );
     expect(oneLine(await harness().cli(['start', '--prompt', 'x', '--bogus']))).toBe("error: unknown option '--bogus' (run with --help for usage)");
+    for (const command of [['start', '--prompt', 'x'], ['graph', 'start', '--prompt', 'x', '--child', 'a:x'], ['worker'], ['mcp']]) {
+      expect(oneLine(await harness().cli([...command, '--task-queue', 'a b']))).toBe(
+        `error: option '--task-queue <name>' argument 'a b' is invalid. A task queue name ${TASK_QUEUE_RULE}. (run with --help for usage)`,
+      );
+    }
   });
 
   it('in graph start --file is named, not a JavaScript error; YAML merge keys work', async () => {

@@ -5,7 +5,7 @@ import { simpleGit } from 'simple-git';
 import { WrongStateError } from '../../src/client/errors';
 import { eventsFromHistory } from '../../src/client/history-events';
 import type { TaskEvent } from '../../src/contracts/events';
-import { TASK_QUEUE, taskWorkflowId } from '../../src/contracts/ids';
+import { DEFAULT_TASK_QUEUE, taskWorkflowId } from '../../src/contracts/ids';
 import { findCodexProcessesIn } from '../../src/activities/orphaned-codex';
 import { interruptSignal, resumeSignal } from '../../src/workflows/messages';
 import { replayAll } from '../support/replay';
@@ -309,7 +309,7 @@ describe('cancelling a graph in its first moments', () => {
     const input = await stuckGraph('cancel-first');
     // The start delay holds the first workflow task back, so the cancellation is in the history before it.
     const handle = await harness().client.temporal.workflow.start('taskGraphWorkflow', {
-      taskQueue: TASK_QUEUE,
+      taskQueue: DEFAULT_TASK_QUEUE,
       workflowId: taskWorkflowId('cancel-first'),
       args: [input],
       // Long enough for the cancellation on a loaded machine; the cancellation ends the delay at once.
@@ -329,7 +329,7 @@ describe('cancelling a graph in its first moments', () => {
   it('while its children are being started: every child ends cancelled or is never created', async () => {
     const input = await stuckGraph('cancel-starting');
     const handle = await harness().client.temporal.workflow.start('taskGraphWorkflow', {
-      taskQueue: TASK_QUEUE,
+      taskQueue: DEFAULT_TASK_QUEUE,
       workflowId: taskWorkflowId('cancel-starting'),
       args: [input],
     });

@@ -110,3 +110,17 @@ it('runs the next task once the config is fixed, without restarting the worker, 
   const checked = (await harness().client.listEvents(task.taskId)).find((event) => event.type === 'runtime.checked');
   expect(checked).toMatchObject({ version: MIN_CODEX_VERSION, codexPath: expect.stringMatching(/@openai\/codex-linux-x64\/vendor\/.*\/bin\/codex$/) });
 });
+
+it('refuses to start a worker that has no credential for Codex, naming the fix, rather than taking tasks and failing each', async () => {
+  const empty = path.join(harness().codexEnv.root, 'empty-config.json');
+  await writeFile(empty, '{}');
+  const run = await harness().cli(['worker', '--config-path', empty]);
+  expect(run.code).toBe(1);
+  expect(run.stdout).not.toContain('Worker ready');
+  expect(run.stderr).toBe(
+    'Error: This worker has no credential for Codex, so it does not take tasks: no OpenAI API key or ChatGPT login is configured. Run `codex-runner config set-openai-key --api-key-env OPENAI_API_KEY` (or --api-key-stdin), or `codex-runner config auth-chatgpt` (add --device-code on a host without a browser), then start the worker again (`codex-runner doctor` checks it).\n',
+  );
+  const doctor = await harness().cli(['doctor', '--config-path', empty]);
+  expect(doctor.code).toBe(1);
+  expect(doctor.stdout).toContain('FAIL  credentials: no OpenAI API key or ChatGPT login is configured\n      fix: Run `codex-runner config set-openai-key');
+});
