@@ -6,10 +6,19 @@ export {
   type ListTasksPageOptions,
   type TaskFilter,
   type TaskPage,
+  type TaskQueueWorkers,
   type TaskSummary,
 } from './client/codex-runner-client';
 export { connectTemporalClient, loadTemporalTarget, type TemporalTarget } from './client/connection';
-export { CodexRunnerError, TaskAlreadyExistsError, TaskNotFoundError, TemporalUnavailableError, ValidationError, WrongStateError } from './client/errors';
+export {
+  CodexRunnerError,
+  TaskAlreadyExistsError,
+  TaskNotFoundError,
+  TemporalUnavailableError,
+  ValidationError,
+  WorkerUnavailableError,
+  WrongStateError,
+} from './client/errors';
 export { eventsFromHistory } from './client/history-events';
 export * from './contracts/config';
 export * from './contracts/errors';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CodexRunnerClient } from '../client/codex-runner-client';
-import { CodexRunnerError } from '../client/errors';
+import { CodexRunnerError, WorkerUnavailableError } from '../client/errors';
+import { startWorkerCommand } from '../contracts/ids';
 import { ErrorCode } from '../contracts/errors';
 import { isTerminalState, type TaskRecord, type TaskState } from '../contracts/task';
 import { withClient } from './common';
@@ -9,11 +10,26 @@ import { formatEvent, formatTask, printJson, type CliIO } from './output';
 /** How long the CLI waits for a signal (interrupt, resume) or a cancel to show in the task's state. */
 const SETTLE_TIMEOUT_MS = 60_000;
 
-/** Polls the task until `settled` says yes; fails with a clear message if it ends or time runs out first. */
-async function waitForState(client: CodexRunnerClient, taskId: string, what: string, settled: (state: TaskState) => boolean): Promise<TaskRecord> {
+/**
+ * Polls the task until `settled` says yes; fails with a clear message if it ends or time runs out
+ * first. `undefined` when no worker polls the task's queue: the message is delivered (a signal or
+ * a cancellation waits in history) and takes effect once a worker runs.
+ */
+async function waitForState(
+  client: CodexRunnerClient,
+  taskId: string,
+  what: string,
+  settled: (state: TaskState) => boolean,
+): Promise<TaskRecord | WorkerUnavailableError> {
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   for (;;) {
-    const task = await client.getTask(taskId);
+    let task: TaskRecord;
+    try {
+      task = await client.getTask(taskId);
+    } catch (error) {
+      if (error instanceof WorkerUnavailableError) return error;
+      throw error;
+    }
     if (settled(task.state)) return task;
     if (isTerminalState(task.state) || Date.now() > deadline) {
       throw new CodexRunnerError(ErrorCode.wrongState, `Task ${taskId} was not ${what}: it is ${task.state}`);
@@ -25,6 +41,14 @@ async function waitForState(client: CodexRunnerClient, taskId: string, what: str
 function printTask(io: CliIO, json: boolean | undefined, task: TaskRecord, headline: string): void {
   if (json) printJson(io, { task });
   else io.stdout(`${headline}\n${formatTask(task)}\n`);
+}
+
+/** The task once a signal or cancellation showed, or that it was delivered and waits for a worker. */
+function printSettled(io: CliIO, json: boolean | undefined, settled: TaskRecord | WorkerUnavailableError, headline: string, delivered: string): void {
+  if (!(settled instanceof WorkerUnavailableError)) return printTask(io, json, settled, headline);
+  const note = `${delivered}; it takes effect once a worker runs. No worker is polling task queue ${settled.taskQueue}: start one with \`${startWorkerCommand(settled.taskQueue)}\``;
+  if (json) printJson(io, { delivered: true, actedOn: false, note });
+  else io.stdout(`${note}\n`);
 }
 
 /** interrupt, resume, cancel, approve, reject, request-changes. */
@@ -45,7 +69,13 @@ function registerInterruptCommands(program: Command, io: CliIO): void {
       await withClient(async (client) => {
         await client.interrupt(taskId, flags.reason ? { reason: flags.reason } : {});
         const task = await waitForState(client, taskId, 'interrupted', (state) => state === 'interrupted');
-        printTask(io, flags.json, task, `Interrupted ${taskId}; resume with: codex-runner resume ${taskId} [--message text]`);
+        printSettled(
+          io,
+          flags.json,
+          task,
+          `Interrupted ${taskId}; resume with: codex-runner resume ${taskId} [--message text]`,
+          `Interrupt delivered to ${taskId}`,
+        );
       });
     });
 
@@ -59,7 +89,7 @@ function registerInterruptCommands(program: Command, io: CliIO): void {
       await withClient(async (client) => {
         await client.resume(taskId, flags.message ? { message: flags.message } : {});
         const task = await waitForState(client, taskId, 'resumed', (state) => state !== 'interrupted');
-        printTask(io, flags.json, task, `Resumed ${taskId}`);
+        printSettled(io, flags.json, task, `Resumed ${taskId}`, `Resume delivered to ${taskId}`);
       });
     });
 
@@ -72,7 +102,7 @@ function registerInterruptCommands(program: Command, io: CliIO): void {
       await withClient(async (client) => {
         await client.cancel(taskId);
         const task = await waitForState(client, taskId, 'cancelled', (state) => state === 'cancelled');
-        printTask(io, flags.json, task, `Cancelled ${taskId}`);
+        printSettled(io, flags.json, task, `Cancelled ${taskId}`, `Cancellation delivered to ${taskId}`);
       });
     });
 }

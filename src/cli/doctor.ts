@@ -1,5 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { connectTemporalClient, type TemporalTarget } from '../client/connection';
+import { CodexRunnerClient } from '../client/codex-runner-client';
+import { DEFAULT_TASK_QUEUE, startWorkerCommand } from '../contracts/ids';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 import { MIN_CODEX_VERSION, resolveCodexBinary, verifyCodexBinary } from '../host/codex-binary';
 import { checkCodexCredentials, resolveOpenAIApiKey } from '../host/credentials';
@@ -12,15 +14,19 @@ export interface DoctorCheck {
   detail: string;
   /** What to do when the check fails. */
   fix?: string;
+  /** A finding about the cluster rather than this host: reported, but it does not fail doctor. */
+  advisory?: boolean;
 }
 
 export interface DoctorOptions {
   target: TemporalTarget;
+  /** The task queue whose workers to look for (default `codex-runner`). */
+  taskQueue?: string;
   configPath?: string;
   secretsPath?: string;
 }
 
-async function checkTemporal(target: TemporalTarget): Promise<DoctorCheck[]> {
+async function checkTemporal(target: TemporalTarget, taskQueue: string): Promise<DoctorCheck[]> {
   let client;
   try {
     client = await connectTemporalClient(target);
@@ -51,10 +57,25 @@ async function checkTemporal(target: TemporalTarget): Promise<DoctorCheck[]> {
               ...missing.map(({ name, type }) => `  temporal operator search-attribute create --namespace ${target.namespace} --name ${name} --type ${type}`),
             ].join('\n'),
           };
-    return [temporalCheck, attributesCheck];
+    return [temporalCheck, attributesCheck, await checkWorkers(new CodexRunnerClient(client), taskQueue)];
   } finally {
     await client.connection.close();
   }
+}
+
+/** Whether a worker polls the task queue: without one, tasks wait and live tasks cannot be read. */
+async function checkWorkers(client: CodexRunnerClient, taskQueue: string): Promise<DoctorCheck> {
+  const workers = await client.findWorkers(taskQueue);
+  if (workers.polling.length > 0) {
+    return { name: 'worker', ok: true, detail: `task queue ${taskQueue} is polled by ${workers.polling.join(', ')}`, advisory: true };
+  }
+  return {
+    name: 'worker',
+    ok: false,
+    advisory: true,
+    detail: `no worker is polling task queue ${taskQueue}${workers.lastPolledAt ? ` (last polled ${workers.lastPolledAt})` : ''}: tasks started there wait for one, and a live task cannot be read`,
+    fix: `Start one: \`${startWorkerCommand(taskQueue)}\``,
+  };
 }
 
 async function checkCodex(options: DoctorOptions): Promise<DoctorCheck[]> {
@@ -110,6 +131,6 @@ async function checkCodex(options: DoctorOptions): Promise<DoctorCheck[]> {
 
 /** Everything a host needs before tasks can run, each with the fix when it is missing. */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> {
-  const [temporal, codex] = await Promise.all([checkTemporal(options.target), checkCodex(options)]);
+  const [temporal, codex] = await Promise.all([checkTemporal(options.target, options.taskQueue ?? DEFAULT_TASK_QUEUE), checkCodex(options)]);
   return [...temporal, ...codex];
 }

@@ -6,7 +6,7 @@ import type { CreateTaskGraphInput, GraphChildInput, TaskGraphResults, TaskGraph
 import { describeIssues } from '../contracts/validation';
 import { readRegularFile } from '../host/files';
 import { ChildSpecError, parseChildSpec } from './child-spec';
-import { addReadCommand, addTaskOptions, approvalOptions, codexOptions, integer, printStarted, withClient, type TaskOptionFlags } from './common';
+import { addReadCommand, addTaskOptions, approvalOptions, codexOptions, integer, printStarted, waitVisibly, withClient, type TaskOptionFlags } from './common';
 import { printJson, type CliIO } from './output';
 
 interface GraphStartFlags extends TaskOptionFlags {
@@ -160,7 +160,7 @@ export function registerGraphCommands(program: Command, io: CliIO): void {
           printStarted(io, target, { headline, follow: `codex-runner graph status ${parentId}`, taskId: parentId });
         }
         if (flags.wait) {
-          await client.waitForTask(parentId);
+          await waitVisibly(io, client, parentId);
           snapshot = await client.getTaskGraph(parentId);
           if (snapshot.state !== 'completed') process.exitCode = 1;
           if (!flags.json) io.stdout(`${formatGraph(snapshot)}\n`);

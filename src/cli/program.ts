@@ -93,22 +93,24 @@ function registerWorkerCommand(program: Command, io: CliIO): void {
 function registerDoctorCommand(program: Command, io: CliIO): void {
   program
     .command('doctor')
-    .description('Check that this host can run tasks: Temporal, search attributes, codex, credentials')
+    .description('Check that this host can run tasks: Temporal, search attributes, a worker, codex, credentials')
     .option('--config-path <file>', 'runner config (default $PLATO_HOME/config.json)')
     .option('--secrets-path <file>', 'secrets file (default $PLATO_HOME/secrets.json)')
+    .addOption(taskQueueOption('task queue whose workers to look for'))
     .option('--json', 'print JSON')
-    .action(async (flags: { configPath?: string; secretsPath?: string; json?: boolean }) => {
+    .action(async (flags: { configPath?: string; secretsPath?: string; taskQueue?: string; json?: boolean }) => {
       const checks = await runDoctor({
         target: loadTemporalTarget(),
         ...(flags.configPath ? { configPath: flags.configPath } : {}),
         ...(flags.secretsPath ? { secretsPath: flags.secretsPath } : {}),
+        ...(flags.taskQueue ? { taskQueue: flags.taskQueue } : {}),
       });
-      const ok = checks.every((check) => check.ok);
+      const ok = checks.every((check) => check.ok || check.advisory);
       if (flags.json) {
         printJson(io, { ok, checks });
       } else {
         for (const check of checks) {
-          io.stdout(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}\n`);
+          io.stdout(`${check.ok ? 'ok  ' : check.advisory ? 'note' : 'FAIL'}  ${check.name}: ${check.detail}\n`);
           if (!check.ok && check.fix) io.stdout(`      fix: ${check.fix.replace(/\n/g, '\n      ')}\n`);
         }
       }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { TASK_STATES, type TaskState } from '../contracts/task';
-import { addReadCommand, addTaskOptions, approvalOptions, codexOptions, integer, printStarted, withClient, type TaskOptionFlags } from './common';
+import { addReadCommand, addTaskOptions, approvalOptions, codexOptions, integer, printStarted, waitVisibly, withClient, type TaskOptionFlags } from './common';
 import { followEvents } from './control-commands';
 import { formatEvent, formatTask, formatTaskTable, printJson, type CliIO } from './output';
 
@@ -56,7 +56,7 @@ function registerStartCommand(program: Command, io: CliIO): void {
             if (flags.json) printJson(io, { task });
             return;
           }
-          const finished = await client.waitForTask(task.taskId);
+          const finished = await waitVisibly(io, client, task.taskId);
           if (flags.json) printJson(io, { task: finished });
           else io.stdout(`${formatTask(finished)}\n`);
           if (finished.state !== 'completed') process.exitCode = 1;

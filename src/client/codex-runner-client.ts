@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { CancelledFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 // Not re-exported from the package root; the same decoder the client's own `workflow.list` uses.
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { google, temporal } from '@temporalio/proto';
@@ -14,7 +14,7 @@ import {
   type TaskGraphSnapshot,
   type TaskGraphWorkflowInput,
 } from '../contracts/graph';
-import { DEFAULT_TASK_QUEUE, ID_TAKING_STATUSES, taskIdFromWorkflowId, taskQueueProblem, taskWorkflowId } from '../contracts/ids';
+import { DEFAULT_TASK_QUEUE, ID_TAKING_STATUSES, startWorkerCommand, taskIdFromWorkflowId, taskQueueProblem, taskWorkflowId } from '../contracts/ids';
 import { CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
 import {
   StartTaskInputSchema,
@@ -42,7 +42,7 @@ import {
   type RequestChangesRequest,
 } from '../workflows/messages';
 import { connectTemporalClient, loadTemporalTarget } from './connection';
-import { CodexRunnerError, TaskAlreadyExistsError, TaskNotFoundError, ValidationError, WrongStateError } from './errors';
+import { CodexRunnerError, TaskAlreadyExistsError, TaskNotFoundError, ValidationError, WorkerUnavailableError, WrongStateError } from './errors';
 import { ErrorCode } from '../contracts/errors';
 import { taskRecordOf, toTaskFailure } from '../contracts/failures';
 import { eventsFromHistory } from './history-events';
@@ -87,6 +87,14 @@ export interface TaskPage {
   nextPageToken?: string;
 }
 
+/** What the server says of a task's workflow, without asking a worker. */
+interface DescribedTask {
+  status: string;
+  taskQueue: string;
+  state: TaskState | undefined;
+  parentTaskId: string | undefined;
+}
+
 export interface CodexRunnerClientOptions {
   /**
    * The task queue tasks and graphs are started on (default `codex-runner`): only workers started
@@ -99,6 +107,31 @@ function checkTaskQueue(taskQueue: string): string {
   const problem = taskQueueProblem(taskQueue);
   if (problem) throw new ValidationError(problem);
   return taskQueue;
+}
+
+/**
+ * How recently a worker must have polled a task queue to count as running. The server records a
+ * poller when its long poll starts, and an idle worker's poll expires and is renewed once a
+ * minute; a stopped worker stays listed for minutes, at its last poll.
+ */
+const WORKER_SEEN_MS = 75_000;
+
+/** How long a worker seen polling a queue is taken as still there before the client asks again. */
+const WORKER_RECHECK_MS = 5_000;
+
+/** The workers polling a task queue for workflow tasks, as the server last saw them. */
+export interface TaskQueueWorkers {
+  taskQueue: string;
+  /** Identities that polled within the last minute or so: running workers. */
+  polling: string[];
+  /** When any worker last polled, when one ever did (ISO time). */
+  lastPolledAt?: string;
+}
+
+/** Whether a query failed because no worker took it (rather than because the workflow refused it). */
+function isUnansweredQuery(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.message} ${(error.cause as Error | undefined)?.message ?? ''}` : '';
+  return /timed out before a worker could process it|no poller seen|deadline exceeded/i.test(text);
 }
 
 const SUMMARY_MAX_BYTES = 200;
@@ -159,6 +192,9 @@ export class CodexRunnerClient {
 
   /** The task queue this client starts tasks and graphs on (only workers polling it run them). */
   readonly taskQueue: string;
+
+  /** When a worker was last seen polling each queue: reading a graph's children asks once, not per child. */
+  private readonly workersSeenAt = new Map<string, number>();
 
   /**
    * Connects to Temporal through the standard environment configuration
@@ -263,8 +299,11 @@ export class CodexRunnerClient {
         truncateUtf8(parent.prompt, 8_000),
       ],
     });
-    const deadline = Date.now() + CHILDREN_VISIBLE_TIMEOUT_MS;
-    for (const child of children) await this.waitUntilStarted(child.taskId, deadline - Date.now());
+    // Without a worker the children cannot appear: no point waiting for them.
+    if ((await this.findWorkers()).polling.length > 0) {
+      const deadline = Date.now() + CHILDREN_VISIBLE_TIMEOUT_MS;
+      for (const child of children) await this.waitUntilStarted(child.taskId, deadline - Date.now());
+    }
     const now = new Date().toISOString();
     const queued = (taskId: string, prompt: string, priority: number, extra: Partial<TaskRecord> = {}): TaskRecord => ({
       taskId,
@@ -332,13 +371,51 @@ export class CodexRunnerClient {
    * The task's full record. A finished task is read from its workflow's result (no worker
    * needed); a live one is queried (which needs a running worker to answer).
    * @throws TaskNotFoundError when no task has this id (or the id is not a valid task id).
+   * @throws WorkerUnavailableError when the task is live (or cancelled) and no worker polls its queue to answer.
    * @throws CodexRunnerError with the failure's type as `code` when a workflow ended without a task record (terminated by hand, say).
    */
   async getTask(taskId: string): Promise<TaskRecord> {
-    const handle = this.handle(taskId);
-    const status = await this.workflowStatus(taskId);
-    if (status === 'COMPLETED' || status === 'FAILED') return this.finishedRecord(taskId);
-    return handle.query(taskQuery);
+    const task = await this.describeTask(taskId);
+    if (task.status === 'COMPLETED' || task.status === 'FAILED') return this.finishedRecord(taskId);
+    return this.queriedRecord(taskId, task);
+  }
+
+  /** The record a worker answers for (a live task's, or a cancelled one's: cancellation carries no details). */
+  private async queriedRecord(taskId: string, task: DescribedTask): Promise<TaskRecord> {
+    await this.requireWorker(taskId, task, 'to answer for its record');
+    try {
+      return await this.handle(taskId).query(taskQuery);
+    } catch (error) {
+      if (!isUnansweredQuery(error)) throw error;
+      throw new WorkerUnavailableError(
+        task.taskQueue,
+        `No worker answered for task ${taskId} (it is ${task.state ?? 'queued'}): is a worker polling task queue ${task.taskQueue}? If not, start one with \`${startWorkerCommand(task.taskQueue)}\``,
+      );
+    }
+  }
+
+  /**
+   * The workers polling a task queue (default: the one this client starts tasks on), as the
+   * server saw them; a task on a queue none polls waits until one does.
+   */
+  async findWorkers(taskQueue: string = this.taskQueue): Promise<TaskQueueWorkers> {
+    const response = await this.temporal.workflowService.describeTaskQueue({
+      namespace: this.temporal.options.namespace,
+      taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    const seen = (response.pollers ?? []).map((poller) => ({ identity: poller.identity ?? '', at: timestampToIso(poller.lastAccessTime) }));
+    const since = Date.now() - WORKER_SEEN_MS;
+    const last = seen
+      .map((poller) => poller.at)
+      .filter((at): at is string => at !== undefined)
+      .sort()
+      .at(-1);
+    return {
+      taskQueue,
+      polling: seen.filter((poller) => poller.at !== undefined && Date.parse(poller.at) >= since).map((poller) => poller.identity),
+      ...(last ? { lastPolledAt: last } : {}),
+    };
   }
 
   /**
@@ -346,6 +423,7 @@ export class CodexRunnerClient {
    * `cancelled`); a task that is awaiting approval or interrupted is not finished, so this waits on.
    * @throws TaskNotFoundError when no task has this id.
    * @throws WrongStateError when the task is a graph child that can never run: its graph ended while it was queued.
+   * @throws WorkerUnavailableError when the task was cancelled and no worker polls its queue to answer for its record.
    * @throws CodexRunnerError with the failure's type as `code` when the workflow ended without a task record.
    */
   async waitForTask(taskId: string): Promise<TaskRecord> {
@@ -377,12 +455,17 @@ export class CodexRunnerClient {
    * @throws TaskNotFoundError when no task has this id.
    */
   async listEvents(taskId: string, afterSeq = 0): Promise<TaskEvent[]> {
-    const status = await this.workflowStatus(taskId);
-    if (status !== 'RUNNING') {
-      const events = eventsFromHistory(await this.handle(taskId).fetchHistory());
-      return events.filter((event) => event.seq > afterSeq);
+    const task = await this.describeTask(taskId);
+    if (task.status === 'RUNNING' && (await this.findWorkers(task.taskQueue)).polling.length > 0) {
+      try {
+        return await this.handle(taskId).query(eventsQuery, afterSeq);
+      } catch (error) {
+        if (!isUnansweredQuery(error)) throw error;
+      }
     }
-    return this.handle(taskId).query(eventsQuery, afterSeq);
+    // Without a worker nothing new happens, and the history holds every event recorded so far.
+    const events = eventsFromHistory(await this.handle(taskId).fetchHistory());
+    return events.filter((event) => event.seq > afterSeq);
   }
 
   /**
@@ -590,6 +673,7 @@ export class CodexRunnerClient {
     // An update to a closed workflow fails as "workflow not found"; say what the caller can act on.
     const task = await this.describeTask(taskId);
     if (task.status !== 'RUNNING') throw new WrongStateError(`Task ${taskId} is not awaiting approval: it is ${task.state ?? task.status.toLowerCase()}`);
+    await this.requireWorker(taskId, task, 'to take the decision; nothing was sent');
     try {
       return await send();
     } catch (error) {
@@ -633,12 +717,13 @@ export class CodexRunnerClient {
    * A task's workflow status and state as its workflow last recorded them (its search
    * attributes, from the server: no worker needed, and no lag of the visibility store).
    */
-  private async describeTask(taskId: string): Promise<{ status: string; state: TaskState | undefined; parentTaskId: string | undefined }> {
+  private async describeTask(taskId: string): Promise<DescribedTask> {
     if (!TaskIdSchema.safeParse(taskId).success) throw new TaskNotFoundError(taskId);
     try {
       const description = await this.handle(taskId).describe();
       return {
         status: description.status.name,
+        taskQueue: description.taskQueue,
         state: description.typedSearchAttributes.get(CodexTaskState) as TaskState | undefined,
         parentTaskId: description.typedSearchAttributes.get(CodexParentTaskId),
       };
@@ -646,6 +731,22 @@ export class CodexRunnerClient {
       if (error instanceof WorkflowNotFoundError) throw new TaskNotFoundError(taskId);
       throw error;
     }
+  }
+
+  /** Fails at once when no worker polls the task's queue, rather than waiting for a query or update to time out. */
+  private async requireWorker(taskId: string, task: DescribedTask, why: string): Promise<void> {
+    const seenAt = this.workersSeenAt.get(task.taskQueue);
+    if (seenAt !== undefined && Date.now() - seenAt < WORKER_RECHECK_MS) return;
+    const workers = await this.findWorkers(task.taskQueue);
+    if (workers.polling.length > 0) {
+      this.workersSeenAt.set(task.taskQueue, Date.now());
+      return;
+    }
+    const last = workers.lastPolledAt ? `last polled ${workers.lastPolledAt}` : 'never polled';
+    throw new WorkerUnavailableError(
+      task.taskQueue,
+      `No worker is polling task queue ${task.taskQueue} (${last}), so task ${taskId} (${task.state ?? 'queued'}) has none ${why}: start one with \`${startWorkerCommand(task.taskQueue)}\``,
+    );
   }
 
   /** A finished workflow's record: its result, or the record attached to its failure. */
@@ -656,6 +757,7 @@ export class CodexRunnerClient {
       if (!(error instanceof WorkflowFailedError)) throw error;
       const record = taskRecordOf(error);
       if (record) return record;
+      if (error.cause instanceof CancelledFailure) return this.queriedRecord(taskId, await this.describeTask(taskId));
       const { code, message } = toTaskFailure(error);
       throw new CodexRunnerError(code, `Task ${taskId} ended without a record: ${message}`, { cause: error });
     }

@@ -48,3 +48,16 @@ export class TemporalUnavailableError extends CodexRunnerError {
     );
   }
 }
+
+/**
+ * A task's workflow needs a worker to answer (its live record, an approval), and none polls its
+ * task queue. Signals and cancellation need none: they wait in history until a worker runs.
+ */
+export class WorkerUnavailableError extends CodexRunnerError {
+  constructor(
+    readonly taskQueue: string,
+    message: string,
+  ) {
+    super(ErrorCode.workerUnavailable, message);
+  }
+}

@@ -11,6 +11,8 @@ export const ErrorCode = {
   /** A task or child that ended for a reason no more specific code names. */
   taskFailed: 'TASK_FAILED',
   temporalUnavailable: 'TEMPORAL_UNAVAILABLE',
+  /** No worker polls the task queue of a task that needs one to answer (a query, an update). */
+  workerUnavailable: 'WORKER_UNAVAILABLE',
   codexRuntimeFailed: 'CODEX_RUNTIME_FAILED',
   codexInstallFailed: 'CODEX_INSTALL_FAILED',
   codexVerifyFailed: 'CODEX_VERIFY_FAILED',

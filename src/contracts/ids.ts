@@ -57,6 +57,11 @@ export function taskWorktreeRelativePath(taskId: string): string {
  */
 export const DEFAULT_TASK_QUEUE = 'codex-runner';
 
+/** The command that starts a worker polling `taskQueue`. */
+export function startWorkerCommand(taskQueue: string): string {
+  return taskQueue === DEFAULT_TASK_QUEUE ? 'codex-runner worker' : `codex-runner worker --task-queue ${taskQueue}`;
+}
+
 /**
  * A task queue name: what Temporal accepts (at most 1000 bytes, no control characters), kept to a
  * shape that reads well in a command line and the Web UI.

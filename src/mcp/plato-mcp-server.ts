@@ -15,6 +15,7 @@ const NEXT_STEP: Partial<Record<ErrorCode, string>> = {
   [ErrorCode.taskAlreadyExists]: 'Use another taskId, or omit it to get a new one.',
   [ErrorCode.wrongState]: 'Read the task with plato.get_task and choose an operation its state allows.',
   [ErrorCode.temporalUnavailable]: 'Tell the operator; nothing was started.',
+  [ErrorCode.workerUnavailable]: 'Tell the operator to start a worker (`codex-runner worker`); the task waits until one runs.',
   [ErrorCode.agentRuntimeNotRegistered]: 'Omit runtimeId, or use one of the registered runtimes.',
   [ErrorCode.agentRuntimeUnsupported]: 'That runtime cannot do this; use plato.interrupt_task or ask the operator.',
 };

@@ -217,6 +217,7 @@ describe('doctor', () => {
     expect(report.checks).toEqual([
       expect.objectContaining({ name: 'temporal', ok: true }),
       expect.objectContaining({ name: 'search attributes', ok: true }),
+      expect.objectContaining({ name: 'worker', ok: true }),
       expect.objectContaining({ name: 'codex', ok: true }),
       expect.objectContaining({ name: 'credentials', ok: true }),
     ]);

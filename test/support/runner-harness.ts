@@ -24,8 +24,8 @@ export interface RunCliOptions {
   env: Record<string, string>;
   /** Written to its stdin, which is then closed (default: an empty stdin). */
   input?: string;
-  /** Called with stdout as it grows; return true to stop the process (SIGTERM) there. */
-  stopWhen?: (stdout: string) => boolean;
+  /** Called with stdout and stderr as they grow; return true to stop the process (SIGTERM) there. */
+  stopWhen?: (stdout: string, stderr: string) => boolean;
 }
 
 /** Runs the built `codex-runner` CLI (`dist/`) as a process and collects its output. */
@@ -34,11 +34,17 @@ export function runCli(args: string[], options: RunCliOptions): Promise<CliRun> 
     const child = spawn(process.execPath, [CLI_ENTRY, ...args], { env: options.env, stdio: 'pipe' });
     let stdout = '';
     let stderr = '';
+    const check = () => {
+      if (options.stopWhen?.(stdout, stderr)) child.kill('SIGTERM');
+    };
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      if (options.stopWhen?.(stdout)) child.kill('SIGTERM');
+      check();
     });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      check();
+    });
     child.stdin.end(options.input);
     child.once('error', reject);
     child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
@@ -130,8 +136,8 @@ export class RunnerHarness {
   }
 
   /** Runs the `codex-runner` CLI as a process and collects its output. */
-  cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-    return runCli(args, { env: this.env(env) });
+  cli(args: string[], env: Record<string, string> = {}, stopWhen?: RunCliOptions['stopWhen']): Promise<CliRun> {
+    return runCli(args, { env: this.env(env), ...(stopWhen ? { stopWhen } : {}) });
   }
 
   /** `temporal workflow start` of a task's or graph's workflow, typed as the README shows it for the plain temporal CLI. */
