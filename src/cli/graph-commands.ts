@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../client/errors';
 import type { CreateTaskGraphInput, GraphChildInput, TaskGraphResults, TaskGraphSnapshot } from '../contracts/graph';
+import { isTerminalState } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
 import { readRegularFile } from '../host/files';
 import { ChildSpecError, parseChildSpec } from './child-spec';
@@ -124,6 +125,7 @@ export function formatGraphResults(results: TaskGraphResults): string {
   );
   if (lines.length === 0) lines.push('No results yet.');
   if (results.synthesis) lines.push('', `synthesis: ${results.synthesis.classification}`, results.synthesis.summary);
+  else if (isTerminalState(results.parentState)) lines.push('', `No synthesis: the graph ended ${results.parentState} before it made one.`);
   else lines.push('', 'No synthesis yet: some children have not finished.');
   return lines.join('\n');
 }

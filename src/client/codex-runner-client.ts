@@ -20,6 +20,7 @@ import {
   StartTaskInputSchema,
   TaskIdSchema,
   approvalTimeoutProblem,
+  isTerminalState,
   type StartTaskInput,
   type TaskRecord,
   type TaskState,
@@ -340,11 +341,7 @@ export class CodexRunnerClient {
     const parent = await this.graphParent(taskId);
     const childIds = parent.graph?.children.map((child) => child.taskId) ?? [];
     const children = await Promise.all(childIds.map((id) => this.getTask(id)));
-    const ownState = parent.state === 'cancelled' ? 'failed' : parent.state;
-    const state =
-      children.length === 0 || parent.state === 'completed' || parent.state === 'failed' || parent.state === 'cancelled'
-        ? ownState
-        : aggregateGraphState(children.map((child) => child.state));
+    const state = children.length === 0 || isTerminalState(parent.state) ? parent.state : aggregateGraphState(children.map((child) => child.state));
     return {
       parent,
       children,
@@ -362,6 +359,7 @@ export class CodexRunnerClient {
     const parent = await this.graphParent(taskId);
     return {
       parentTaskId: parent.taskId,
+      parentState: parent.state,
       results: parent.graph?.results ?? [],
       ...(parent.graph?.synthesis ? { synthesis: parent.graph.synthesis } : {}),
     };

@@ -131,11 +131,14 @@ export interface TaskGraphSnapshot {
   parent: TaskRecord;
   children: TaskRecord[];
   dependencies: Record<string, string[]>;
-  state: GraphState;
+  /** The parent's own state once it has ended (`cancelled` when the graph itself was cancelled), else the children's aggregate. */
+  state: GraphState | 'cancelled';
 }
 
 export interface TaskGraphResults {
   parentTaskId: string;
+  /** The parent's state: a graph that ended before every child finished has no synthesis. */
+  parentState: TaskState;
   results: WorkerResult[];
   synthesis?: GraphSynthesis;
 }

@@ -255,7 +255,8 @@ export function toOrchestrationGraph(graph: TaskGraphSnapshot, runtimeId: string
     parent: toOrchestrationTask(graph.parent, runtimeId),
     children: graph.children.map((child) => toOrchestrationTask(child, runtimeId)),
     dependencies: graph.dependencies,
-    state: graph.state,
+    // The reference's graph states have no `cancelled`: a graph cancelled as a whole failed there.
+    state: graph.state === 'cancelled' ? 'failed' : graph.state,
   };
 }
 

@@ -259,6 +259,10 @@ describe('graph-level controls', () => {
     expect(await stateOf('stuck')).toBe('cancelled');
     expect(['cancelled', 'failed']).toContain(await stateOf('after-stuck'));
     expect((await harness().client.temporal.workflow.getHandle(taskWorkflowId('to-cancel')).describe()).status.name).toBe('CANCELLED');
+    // Cancelled as a whole, the graph reads cancelled everywhere, and says why it has no synthesis.
+    expect((await harness().client.getTaskGraph('to-cancel')).state).toBe('cancelled');
+    expect((await harness().cli(['graph', 'status', 'after-stuck'])).stdout).toMatch(/^graph to-cancel: cancelled\n/);
+    expect((await harness().cli(['graph', 'results', 'to-cancel'])).stdout).toContain('No synthesis: the graph ended cancelled before it made one.');
     await harness().recordHistory('graph-cancelled', 'to-cancel');
   });
 });

@@ -127,6 +127,7 @@ describe('the codex adapter maps the neutral contracts onto the runner', () => {
   it('maps worker results and the synthesis field for field, each with its execution identity', () => {
     const results: TaskGraphResults = {
       parentTaskId: 'parent',
+      parentState: 'completed',
       results: [
         { resultId: 'r1', taskId: 'child-a', parentTaskId: 'parent', classification: 'completed', summary: 'done', filesChanged: ['a.ts'], commitSha: 'abc' },
       ],
