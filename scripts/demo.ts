@@ -171,7 +171,7 @@ async function main(): Promise<void> {
     console.log(`\nThe graph ended ${graph.state}. What failed:`);
     for (const line of failureLines(graph)) console.log(line);
   }
-  console.log(`\nWorker log: ${workerLog}`);
+  console.log(`\nThe demo's worker has stopped (its log: ${workerLog}); the dev server keeps running.`);
   console.log('More to try:');
   console.log(`  git -C ${repo} log --oneline --graph plato/graph-${graphId}`);
   console.log(`  npx codex-runner graph status ${graphId}`);

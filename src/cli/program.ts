@@ -78,6 +78,8 @@ function registerWorkerCommand(program: Command, io: CliIO): void {
       await runWorker({
         target,
         taskQueue,
+        // Started through npx or npm exec: a SIGTERM to npm does not reach this process.
+        stopWithParent: process.env.npm_command !== undefined,
         maxConcurrentTasks: flags.maxConcurrentTasks,
         sessionNice: flags.sessionNice,
         ...(flags.configPath ? { configPath: flags.configPath } : {}),

@@ -30,6 +30,12 @@ export interface RunWorkerOptions {
   target?: TemporalTarget;
   /** Called once both workers poll, with a function that stops them gracefully. */
   onReady?: (shutdown: () => void) => void;
+  /**
+   * Stop gracefully when the process that started this one goes away. `npx` and `npm exec` run
+   * the worker under a shell that a SIGTERM to npm ends without passing the signal on, which left
+   * the worker running on its own.
+   */
+  stopWithParent?: boolean;
 }
 
 export const DEFAULT_MAX_CONCURRENT_TASKS = 4;
@@ -76,6 +82,17 @@ function refuseWithoutCredential(config: RunnerConfig, apiKey: string | undefine
     ErrorCode.codexVerifyFailed,
     `This worker has no credential for Codex, so it does not take tasks: ${credentials.detail}. ${credentials.fix}, then start the worker again (\`codex-runner doctor\` checks it).`,
   );
+}
+
+/** Calls `stop` once this process's parent has changed (it exited and the process was re-parented). */
+function watchParent(stop: () => void): NodeJS.Timeout {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    stop();
+  }, 1_000);
+  return timer.unref();
 }
 
 /**
@@ -131,11 +148,13 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
       defaultHeartbeatThrottleInterval: '1 second',
     });
     const running = Promise.all([main.run(), sessions.run()]);
-    options.onReady?.(() => {
+    const shutdown = () => {
       main.shutdown();
       sessions.shutdown();
-    });
-    await running;
+    };
+    const parentWatch = options.stopWithParent ? watchParent(shutdown) : undefined;
+    options.onReady?.(shutdown);
+    await running.finally(() => clearInterval(parentWatch));
   } finally {
     await connection.close();
   }

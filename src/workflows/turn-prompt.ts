@@ -21,9 +21,17 @@ export function turnPrompt(input: ValidTaskWorkflowInput): string {
   );
 }
 
-/** The task's commit message: the prompt's first line as the subject (at most 60 characters), the task id in the body. */
+/**
+ * The task's commit message: the prompt's first line as the subject (at most 60 characters, cut
+ * at a word boundary when one is not too far back), the task id in the body.
+ */
 export function commitMessage(taskId: string, prompt: string): string {
   const firstLine = prompt.split('\n')[0]!.trim();
-  const subject = firstLine.length > 60 ? `${firstLine.slice(0, 59)}…` : firstLine;
-  return `codex-runner: ${subject}\n\nTask: ${taskId}\n`;
+  return `codex-runner: ${firstLine.length > 60 ? `${cutAtWord(firstLine, 59)}…` : firstLine}\n\nTask: ${taskId}\n`;
+}
+
+/** At most `max` characters of `text`, ending at the last space within them unless that loses more than a third. */
+function cutAtWord(text: string, max: number): string {
+  const space = text.lastIndexOf(' ', max);
+  return (space >= (max * 2) / 3 ? text.slice(0, space) : text.slice(0, max)).trimEnd();
 }

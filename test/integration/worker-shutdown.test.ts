@@ -3,12 +3,29 @@
  * turn back (its codex process ends, the attempt fails), and the next worker retries it on the
  * same thread and worktree. The task never becomes `interrupted`: only an operator does that.
  */
+import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { simpleGit } from 'simple-git';
 import { findCodexProcessesIn } from '../../src/activities/orphaned-codex';
-import { eventually, RunnerHarness, type WorkerProcess } from '../support/runner-harness';
+import { eventually, RunnerHarness, WorkerProcess } from '../support/runner-harness';
 import { exec, hang, say, type ScriptHandle } from '../support/scripted-model-server';
 import { historyOf, statesFromHistory } from '../support/task-events';
+
+/** Pids of the processes whose command line matches `pattern` (`pgrep -f`). */
+async function findProcessesWith(pattern: string): Promise<number[]> {
+  const { stdout } = await promisify(execFile)('pgrep', ['-f', pattern]).catch(() => ({ stdout: '' }));
+  return stdout.split('\n').filter(Boolean).map(Number);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 let harness: RunnerHarness;
 let worker: WorkerProcess;
@@ -82,4 +99,23 @@ describe('SIGTERM to the worker in the middle of a turn', () => {
     expect(events.filter((event) => event.type === 'session.recovered')).toEqual([expect.objectContaining({ attempt: 2, threadId })]);
     expect(events.filter((event) => event.type === 'session.started').map((event) => event.threadId)).toEqual([threadId]);
   });
+});
+
+it('stops a worker started through npx when npx gets SIGTERM (npm does not pass the signal on)', async () => {
+  const repoRoot = path.resolve(__dirname, '..', '..');
+  const npx = spawn('npx', ['codex-runner', 'worker', '--config-path', harness.configPath], {
+    cwd: repoRoot,
+    env: harness.env({ PATH: process.env.PATH ?? '/usr/bin:/bin', npm_config_cache: path.join(harness.codexEnv.root, 'npm-cache') }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const started = new WorkerProcess(npx);
+  await started.ready();
+  // The worker is npx's grandchild (npm runs the bin through a shell): the node process with its config path.
+  const workerPid = await eventually(async () => (await findProcessesWith(`^node .*codex-runner worker --config-path ${harness.configPath}`))[0]);
+  npx.kill('SIGTERM');
+  try {
+    await eventually(() => Promise.resolve(!isRunning(workerPid)), 20_000, 'the worker to stop');
+  } finally {
+    if (isRunning(workerPid)) process.kill(workerPid, 'SIGKILL');
+  }
 });

@@ -21,4 +21,9 @@ describe('the task’s commit message', () => {
     const subject = commitMessage('t2', 'x'.repeat(100)).split('\n')[0]!;
     expect(subject).toBe(`codex-runner: ${'x'.repeat(59)}…`);
   });
+
+  it('cuts a long subject at a word, not in the middle of one', () => {
+    const prompt = 'Add a health check endpoint that reports the database connection state and uptime';
+    expect(commitMessage('t3', prompt).split('\n')[0]).toBe('codex-runner: Add a health check endpoint that reports the database…');
+  });
 });
