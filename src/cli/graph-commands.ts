@@ -98,7 +98,7 @@ export function formatGraph(graph: TaskGraphSnapshot): string {
     child.state,
     String(child.priority),
     (graph.dependencies[child.taskId] ?? []).join(',') || '-',
-    child.commitSha?.slice(0, 12) ?? (child.failure ? child.failure.code : ''),
+    (child.filesChanged?.length === 0 ? 'no changes' : child.commitSha?.slice(0, 12)) ?? (child.failure ? child.failure.code : ''),
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
   const table = [header, ...rows].map(

@@ -24,6 +24,16 @@ export function formatEvent(event: TaskEvent): string {
   return `#${String(event.seq).padStart(3)} ${time} ${event.type}${detail ? `  ${detail}` : ''}`;
 }
 
+/**
+ * A task's commit as a person reads it. A task whose agent changed nothing has no commit of its
+ * own: its branch stays at its base, which is what `commitSha` then holds (and where its
+ * dependents start from).
+ */
+export function commitLabel(task: Pick<TaskRecord, 'commitSha' | 'filesChanged'>): string | undefined {
+  if (task.commitSha === undefined) return undefined;
+  return task.filesChanged?.length === 0 ? `none: nothing changed (the branch stays at its base ${task.commitSha})` : task.commitSha;
+}
+
 export function formatTask(task: TaskRecord): string {
   const rows: [string, string | undefined][] = [
     ['task', task.taskId],
@@ -34,7 +44,7 @@ export function formatTask(task: TaskRecord): string {
     ['branch', task.branchName],
     ['worktree', task.worktreePath],
     ['thread', task.threadId],
-    ['commit', task.commitSha],
+    ['commit', commitLabel(task)],
     ['files', task.filesChanged?.join(', ')],
     ['failure', task.failure ? `${task.failure.code}: ${task.failure.message}` : undefined],
     ['final message', task.finalMessage],
