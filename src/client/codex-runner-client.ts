@@ -454,7 +454,7 @@ export class CodexRunnerClient {
    */
   async listEvents(taskId: string, afterSeq = 0): Promise<TaskEvent[]> {
     const task = await this.describeTask(taskId);
-    if (task.status === 'RUNNING' && (await this.findWorkers(task.taskQueue)).polling.length > 0) {
+    if (task.status === 'RUNNING' && (await this.missingWorkers(task.taskQueue)) === undefined) {
       try {
         return await this.handle(taskId).query(eventsQuery, afterSeq);
       } catch (error) {
@@ -733,18 +733,23 @@ export class CodexRunnerClient {
 
   /** Fails at once when no worker polls the task's queue, rather than waiting for a query or update to time out. */
   private async requireWorker(taskId: string, task: DescribedTask, why: string): Promise<void> {
-    const seenAt = this.workersSeenAt.get(task.taskQueue);
-    if (seenAt !== undefined && Date.now() - seenAt < WORKER_RECHECK_MS) return;
-    const workers = await this.findWorkers(task.taskQueue);
-    if (workers.polling.length > 0) {
-      this.workersSeenAt.set(task.taskQueue, Date.now());
-      return;
-    }
+    const workers = await this.missingWorkers(task.taskQueue);
+    if (workers === undefined) return;
     const last = workers.lastPolledAt ? `last polled ${workers.lastPolledAt}` : 'never polled';
     throw new WorkerUnavailableError(
       task.taskQueue,
       `No worker is polling task queue ${task.taskQueue} (${last}), so task ${taskId} (${task.state ?? 'queued'}) has none ${why}: start one with \`${startWorkerCommand(task.taskQueue)}\``,
     );
+  }
+
+  /** What the server says of `taskQueue` when no worker polls it; `undefined` when one does (seen within the last few seconds, or asked now). */
+  private async missingWorkers(taskQueue: string): Promise<TaskQueueWorkers | undefined> {
+    const seenAt = this.workersSeenAt.get(taskQueue);
+    if (seenAt !== undefined && Date.now() - seenAt < WORKER_RECHECK_MS) return undefined;
+    const workers = await this.findWorkers(taskQueue);
+    if (workers.polling.length === 0) return workers;
+    this.workersSeenAt.set(taskQueue, Date.now());
+    return undefined;
   }
 
   /** A finished workflow's record: its result, or the record attached to its failure. */
