@@ -29,7 +29,8 @@ export async function findCodexProcessesIn(worktreePath: string): Promise<number
   return pids;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

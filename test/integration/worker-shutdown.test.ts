@@ -7,7 +7,7 @@ import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { simpleGit } from 'simple-git';
-import { findCodexProcessesIn } from '../../src/activities/orphaned-codex';
+import { findCodexProcessesIn, isAlive } from '../../src/activities/orphaned-codex';
 import { eventually, RunnerHarness, WorkerProcess } from '../support/runner-harness';
 import { exec, hang, say, type ScriptHandle } from '../support/scripted-model-server';
 import { historyOf, statesFromHistory } from '../support/task-events';
@@ -16,15 +16,6 @@ import { historyOf, statesFromHistory } from '../support/task-events';
 async function findProcessesWith(pattern: string): Promise<number[]> {
   const { stdout } = await promisify(execFile)('pgrep', ['-f', pattern]).catch(() => ({ stdout: '' }));
   return stdout.split('\n').filter(Boolean).map(Number);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 let harness: RunnerHarness;
@@ -114,8 +105,8 @@ it('stops a worker started through npx when npx gets SIGTERM (npm does not pass 
   const workerPid = await eventually(async () => (await findProcessesWith(`^node .*codex-runner worker --config-path ${harness.configPath}`))[0]);
   npx.kill('SIGTERM');
   try {
-    await eventually(() => Promise.resolve(!isRunning(workerPid)), 20_000, 'the worker to stop');
+    await eventually(() => Promise.resolve(!isAlive(workerPid)), 20_000, 'the worker to stop');
   } finally {
-    if (isRunning(workerPid)) process.kill(workerPid, 'SIGKILL');
+    if (isAlive(workerPid)) process.kill(workerPid, 'SIGKILL');
   }
 });
