@@ -3,7 +3,7 @@ import type { CliIO } from './output';
 import { printJson } from './output';
 import { CodexRunnerClient } from '../client/codex-runner-client';
 import { connectTemporalClient, loadTemporalTarget, type TemporalTarget } from '../client/connection';
-import { DEFAULT_TASK_QUEUE, startWorkerCommand, TASK_QUEUE_PATTERN, TASK_QUEUE_RULE } from '../contracts/ids';
+import { DEFAULT_TASK_QUEUE, startWorkerHint, TASK_QUEUE_PATTERN, TASK_QUEUE_RULE } from '../contracts/ids';
 import { REASONING_EFFORTS, SANDBOX_MODES, type CodexTaskOptions, type TaskRecord } from '../contracts/task';
 
 /** A commander argument parser for integers that names the field in its error. */
@@ -103,9 +103,7 @@ export async function withClient<T>(run: (client: CodexRunnerClient, target: Tem
 export async function waitVisibly(io: CliIO, client: CodexRunnerClient, taskId: string): Promise<TaskRecord> {
   const workers = await client.findWorkers();
   if (workers.polling.length === 0) {
-    io.stderr(
-      `No worker is polling task queue ${workers.taskQueue}: this waits until one runs (start one with \`${startWorkerCommand(workers.taskQueue)}\`).\n`,
-    );
+    io.stderr(`No worker is polling task queue ${workers.taskQueue}: this waits until one runs (${startWorkerHint(workers.taskQueue)}).\n`);
   }
   return client.waitForTask(taskId);
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CodexRunnerClient } from '../client/codex-runner-client';
 import { CodexRunnerError, WorkerUnavailableError } from '../client/errors';
-import { startWorkerCommand } from '../contracts/ids';
+import { startWorkerHint } from '../contracts/ids';
 import { ErrorCode } from '../contracts/errors';
 import { isTerminalState, type TaskRecord, type TaskState } from '../contracts/task';
 import { withClient } from './common';
@@ -12,8 +12,8 @@ const SETTLE_TIMEOUT_MS = 60_000;
 
 /**
  * Polls the task until `settled` says yes; fails with a clear message if it ends or time runs out
- * first. `undefined` when no worker polls the task's queue: the message is delivered (a signal or
- * a cancellation waits in history) and takes effect once a worker runs.
+ * first. The WorkerUnavailableError, returned, when no worker polls the task's queue: the message
+ * is delivered (a signal or a cancellation waits in history) and takes effect once a worker runs.
  */
 async function waitForState(
   client: CodexRunnerClient,
@@ -46,7 +46,7 @@ function printTask(io: CliIO, json: boolean | undefined, task: TaskRecord, headl
 /** The task once a signal or cancellation showed, or that it was delivered and waits for a worker. */
 function printSettled(io: CliIO, json: boolean | undefined, settled: TaskRecord | WorkerUnavailableError, headline: string, delivered: string): void {
   if (!(settled instanceof WorkerUnavailableError)) return printTask(io, json, settled, headline);
-  const note = `${delivered}; it takes effect once a worker runs. No worker is polling task queue ${settled.taskQueue}: start one with \`${startWorkerCommand(settled.taskQueue)}\``;
+  const note = `${delivered}; it takes effect once a worker runs. No worker is polling task queue ${settled.taskQueue}: ${startWorkerHint(settled.taskQueue)}`;
   if (json) printJson(io, { delivered: true, actedOn: false, note });
   else io.stdout(`${note}\n`);
 }

@@ -14,7 +14,7 @@ import {
   type TaskGraphSnapshot,
   type TaskGraphWorkflowInput,
 } from '../contracts/graph';
-import { DEFAULT_TASK_QUEUE, ID_TAKING_STATUSES, startWorkerCommand, taskIdFromWorkflowId, taskQueueProblem, taskWorkflowId } from '../contracts/ids';
+import { DEFAULT_TASK_QUEUE, ID_TAKING_STATUSES, startWorkerHint, taskIdFromWorkflowId, taskQueueProblem, taskWorkflowId } from '../contracts/ids';
 import { CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
 import {
   StartTaskInputSchema,
@@ -387,7 +387,7 @@ export class CodexRunnerClient {
       if (!isUnansweredQuery(error)) throw error;
       throw new WorkerUnavailableError(
         task.taskQueue,
-        `No worker answered for task ${taskId} (it is ${task.state ?? 'queued'}): is a worker polling task queue ${task.taskQueue}? If not, start one with \`${startWorkerCommand(task.taskQueue)}\``,
+        `No worker answered for task ${taskId} (it is ${task.state ?? 'queued'}): is a worker polling task queue ${task.taskQueue}? If not, ${startWorkerHint(task.taskQueue)}`,
       );
     }
   }
@@ -738,7 +738,7 @@ export class CodexRunnerClient {
     const last = workers.lastPolledAt ? `last polled ${workers.lastPolledAt}` : 'never polled';
     throw new WorkerUnavailableError(
       task.taskQueue,
-      `No worker is polling task queue ${task.taskQueue} (${last}), so task ${taskId} (${task.state ?? 'queued'}) has none ${why}: start one with \`${startWorkerCommand(task.taskQueue)}\``,
+      `No worker is polling task queue ${task.taskQueue} (${last}), so task ${taskId} (${task.state ?? 'queued'}) has none ${why}: ${startWorkerHint(task.taskQueue)}`,
     );
   }
 

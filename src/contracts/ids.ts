@@ -62,6 +62,11 @@ export function startWorkerCommand(taskQueue: string): string {
   return taskQueue === DEFAULT_TASK_QUEUE ? 'codex-runner worker' : `codex-runner worker --task-queue ${taskQueue}`;
 }
 
+/** The end of every "no worker polls" message: how to start one. */
+export function startWorkerHint(taskQueue: string): string {
+  return `start one with \`${startWorkerCommand(taskQueue)}\``;
+}
+
 /**
  * A task queue name: what Temporal accepts (at most 1000 bytes, no control characters), kept to a
  * shape that reads well in a command line and the Web UI.
