@@ -16,7 +16,7 @@ import { checkCodexCredentials, resolveOpenAIApiKey } from '../src/host/credenti
 import { platoHome } from '../src/host/plato-home';
 import { loadRunnerConfig } from '../src/host/runner-config';
 import { createCodexTestEnv, type CodexTestEnv } from '../test/support/codex-env';
-import { exec, say, ScriptedModelServer } from '../test/support/scripted-model-server';
+import { exec, say, ScriptedModelServer } from '../src/scripted-model/scripted-model-server';
 
 const ROOT = path.resolve(__dirname, '..');
 

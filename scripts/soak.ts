@@ -25,7 +25,7 @@ import { findCodexProcessesIn } from '../src/activities/orphaned-codex';
 import type { TaskRecord } from '../src/contracts/task';
 import { taskWorkflowId } from '../src/contracts/ids';
 import { RunnerHarness, type WorkerProcess } from '../test/support/runner-harness';
-import { exec, type RecordedRequest } from '../test/support/scripted-model-server';
+import { exec, type RecordedRequest } from '../src/scripted-model/scripted-model-server';
 
 interface Options {
   kills: number;

@@ -9,7 +9,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { simpleGit } from 'simple-git';
 import { createCodexTestEnv } from '../../test/support/codex-env';
 import type { RunnerHarness } from '../../test/support/runner-harness';
-import type { CodexConfigObject } from '../../test/support/scripted-model-server';
+import type { CodexConfigObject } from '../../src/scripted-model/scripted-model-server';
 import type { BaselineResult, BaselineSpec } from './baseline';
 import { sampleProcessTreeRss, type RssPeaks } from './process-tree-rss';
 import { GRAPH_GOAL, measureBenchProcessCpu, removeCodexEnv, type BenchCpu, type Stoppable } from './runner-run';

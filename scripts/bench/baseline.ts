@@ -17,7 +17,7 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { cpuDelta, machineBusySeconds, processCpuSeconds, treeCpuSeconds, type CpuSeconds } from './cpu-time';
-import type { CodexConfigObject } from '../../test/support/scripted-model-server';
+import type { CodexConfigObject } from '../../src/scripted-model/scripted-model-server';
 import type { BenchChild } from './shapes';
 import { prepareFloor } from './floor-run';
 import { GraphScheduler } from '../../src/workflows/graph-scheduler';

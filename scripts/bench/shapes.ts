@@ -6,7 +6,7 @@
  * tasks) and the rest independent, so N = 200 has 10 chains of 5 and 150 independent children.
  * Chains are listed first in the graph input, link by link. No graph limit unless a shape sets one.
  */
-import { delay, exec, say, type ScriptedModelServer } from '../../test/support/scripted-model-server';
+import { delay, exec, say, type ScriptedModelServer } from '../../src/scripted-model/scripted-model-server';
 
 export interface Shape {
   /** Short name, used in the table, in task ids and in `--shapes`. */

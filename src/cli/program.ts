@@ -55,6 +55,15 @@ function refuseEmptyValues(command: Command): void {
   }
 }
 
+interface WorkerFlags {
+  maxConcurrentTasks: number;
+  sessionNice: number;
+  taskQueue?: string;
+  configPath?: string;
+  secretsPath?: string;
+  scriptedModel?: boolean;
+}
+
 function registerWorkerCommand(program: Command, io: CliIO): void {
   program
     .command('worker')
@@ -72,7 +81,11 @@ function registerWorkerCommand(program: Command, io: CliIO): void {
     .addOption(taskQueueOption("task queue to poll, and its sessions' queue named after it: this worker runs only the tasks started on it"))
     .option('--config-path <file>', 'runner config (default $PLATO_HOME/config.json)')
     .option('--secrets-path <file>', 'secrets file (default $PLATO_HOME/secrets.json)')
-    .action(async (flags: { maxConcurrentTasks: number; sessionNice: number; taskQueue?: string; configPath?: string; secretsPath?: string }) => {
+    .option(
+      '--scripted-model',
+      "try codex-runner offline: sessions run the real codex against a bundled scripted model, which runs the prompt's `$ <command>` lines (or notes the prompt in a file); no OpenAI credential needed",
+    )
+    .action(async (flags: WorkerFlags) => {
       const target = loadTemporalTarget();
       const taskQueue = flags.taskQueue ?? DEFAULT_TASK_QUEUE;
       await runWorker({
@@ -84,6 +97,8 @@ function registerWorkerCommand(program: Command, io: CliIO): void {
         sessionNice: flags.sessionNice,
         ...(flags.configPath ? { configPath: flags.configPath } : {}),
         ...(flags.secretsPath ? { secretsPath: flags.secretsPath } : {}),
+        scriptedModel: flags.scriptedModel === true,
+        onScriptedModel: (baseUrl) => io.stdout(`Scripted model at ${baseUrl}: sessions run the prompt's \`$ <command>\` lines; no OpenAI model is asked.\n`),
         onReady: () =>
           io.stdout(
             `Worker ready: ${target.address} namespace ${target.namespace} task queue ${taskQueue}, ${flags.maxConcurrentTasks} session slot(s). Stop with Ctrl-C.\n`,

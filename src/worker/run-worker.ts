@@ -10,6 +10,7 @@ import { DEFAULT_TASK_QUEUE, sessionTaskQueue, taskQueueProblem } from '../contr
 import { assertNicedLaunchWorks, startsNiced } from '../host/codex-binary';
 import { checkCodexCredentials, resolveOpenAIApiKey } from '../host/credentials';
 import { loadRunnerConfig } from '../host/runner-config';
+import { startOfflineModel, type OfflineModel } from '../scripted-model/offline-model';
 import { WORKFLOW_CODE } from './workflow-code';
 
 export interface RunWorkerOptions {
@@ -36,6 +37,13 @@ export interface RunWorkerOptions {
    * the worker running on its own.
    */
   stopWithParent?: boolean;
+  /**
+   * Run sessions against the bundled scripted model instead of the configured one: no network
+   * and no credential needed (see src/scripted-model/offline-agent.ts for what it does).
+   */
+  scriptedModel?: boolean;
+  /** Called before `onReady` with the scripted model's address, when {@link scriptedModel} is set. */
+  onScriptedModel?: (baseUrl: string) => void;
 }
 
 export const DEFAULT_MAX_CONCURRENT_TASKS = 4;
@@ -110,10 +118,31 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   if (queueProblem) throw new RangeError(queueProblem);
   if (startsNiced(sessionNice)) assertNicedLaunchWorks();
   const target = options.target ?? loadTemporalTarget();
+  const offline = options.scriptedModel ? await startOfflineModel() : undefined;
+  try {
+    await runWorkers(options, target, sessionNice, taskQueue, offline);
+  } finally {
+    await offline?.stop();
+  }
+}
+
+/** {@link runWorker} once its options are checked, with the offline model when it runs one. */
+async function runWorkers(
+  options: RunWorkerOptions,
+  target: TemporalTarget,
+  sessionNice: number,
+  taskQueue: string,
+  offline: OfflineModel | undefined,
+): Promise<void> {
+  const loadConfig = async () => {
+    const config = await loadRunnerConfig(options.configPath);
+    return offline ? offline.applyTo(config) : config;
+  };
   const settings: HostSettings = {
-    loadConfig: () => loadRunnerConfig(options.configPath),
+    loadConfig,
     loadApiKey: async () => resolveOpenAIApiKey(await loadRunnerConfig(options.configPath), options.secretsPath),
     sessionNice,
+    ...(offline ? { codexEnv: offline.codexEnv } : {}),
   };
   refuseWithoutCredential(await settings.loadConfig(), await settings.loadApiKey());
   let connection: NativeConnection;
@@ -153,6 +182,7 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
       sessions.shutdown();
     };
     const parentWatch = options.stopWithParent ? watchParent(shutdown) : undefined;
+    if (offline) options.onScriptedModel?.(offline.baseUrl);
     options.onReady?.(shutdown);
     await running.finally(() => clearInterval(parentWatch));
   } finally {

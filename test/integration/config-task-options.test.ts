@@ -3,7 +3,7 @@ import { getPriority } from 'node:os';
 import type { RunnerConfig } from '../../src/contracts/config';
 import type { TaskRecord } from '../../src/contracts/task';
 import { useRunnerHarness } from '../support/runner-harness';
-import { exec, say, type RecordedRequest } from '../support/scripted-model-server';
+import { exec, say, type RecordedRequest } from '../../src/scripted-model/scripted-model-server';
 
 // Models whose metadata ships with codex 0.163.0 (another name adds a "metadata not found" item).
 const HOST_DEFAULT_MODEL = 'gpt-5.6-sol';

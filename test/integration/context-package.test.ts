@@ -2,7 +2,7 @@ import { simpleGit } from 'simple-git';
 import { ValidationError } from '../../src/client/errors';
 import { CONTEXT_LIMITS } from '../../src/contracts/context-package';
 import { useRunnerHarness } from '../support/runner-harness';
-import { exec, say } from '../support/scripted-model-server';
+import { exec, say } from '../../src/scripted-model/scripted-model-server';
 
 const harness = useRunnerHarness();
 

@@ -25,7 +25,7 @@ import { findCodexProcessesIn } from '../../src/activities/orphaned-codex';
 import type { TaskEvent } from '../../src/contracts/events';
 import { descendantsOf } from '../support/process-tree';
 import { eventually, RunnerHarness, type WorkerProcess } from '../support/runner-harness';
-import { exec, hang, say, type ScriptHandle, type Step } from '../support/scripted-model-server';
+import { exec, hang, say, type ScriptHandle, type Step } from '../../src/scripted-model/scripted-model-server';
 import { historyOf } from '../support/task-events';
 
 const RECOVERY_TEXT = 'cut off because the runner restarted';

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { taskWorkflowId } from '../../src/contracts/ids';
 import { useRunnerHarness, type CliRun, type WorkerProcess } from '../support/runner-harness';
-import { exec, httpError, say } from '../support/scripted-model-server';
+import { exec, httpError, say } from '../../src/scripted-model/scripted-model-server';
 
 // `npm run demo` past its installs: scripts/demo.ts against the harness's dev server, while the
 // harness's own worker polls the default task queue of the same server, as a user's worker would.

@@ -10,7 +10,7 @@ import { simpleGit } from 'simple-git';
 import { WrongStateError } from '../../src/client/errors';
 import { TASK_QUEUE_RULE, taskWorkflowId } from '../../src/contracts/ids';
 import { eventually, useRunnerHarness, type CliRun } from '../support/runner-harness';
-import { exec, hang, say } from '../support/scripted-model-server';
+import { exec, hang, say } from '../../src/scripted-model/scripted-model-server';
 import { historyOf } from '../support/task-events';
 
 const harness = useRunnerHarness();

@@ -3,7 +3,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { OrchestrationTaskGraphResultSnapshot, OrchestrationTaskGraphSnapshot, OrchestrationTaskRecord } from '../../src/orchestration/contracts';
 import { CLI_ENTRY, eventually, useRunnerHarness } from '../support/runner-harness';
-import { exec, say } from '../support/scripted-model-server';
+import { exec, say } from '../../src/scripted-model/scripted-model-server';
 
 const harness = useRunnerHarness();
 let mcp: Client;

@@ -1,5 +1,5 @@
 import { RunnerHarness, type CliRun } from '../support/runner-harness';
-import { exec, say } from '../support/scripted-model-server';
+import { exec, say } from '../../src/scripted-model/scripted-model-server';
 
 // The state the demo leaves: a dev server, tasks, and no worker polling their queue. Every command
 // answers at once with what it can (a finished task's record and every task's events need no

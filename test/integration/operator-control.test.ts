@@ -11,7 +11,7 @@ import { interruptSignal, resumeSignal } from '../../src/workflows/messages';
 import { replayAll } from '../support/replay';
 import { historyOf, signalledSessionEvents, terminalGraphEvents } from '../support/task-events';
 import { eventually, useRunnerHarness } from '../support/runner-harness';
-import { exec, hang, say } from '../support/scripted-model-server';
+import { exec, hang, say } from '../../src/scripted-model/scripted-model-server';
 
 const harness = useRunnerHarness();
 

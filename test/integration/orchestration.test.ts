@@ -2,7 +2,7 @@ import { CodexRunnerAgentRuntime } from '../../src/orchestration/codex-runner-ag
 import { OrchestrationEventSchema, OrchestrationTaskRecordSchema } from '../../src/orchestration/contracts';
 import { TaskOrchestrationService } from '../../src/orchestration/task-orchestration-service';
 import { eventually, useRunnerHarness } from '../support/runner-harness';
-import { exec, say } from '../support/scripted-model-server';
+import { exec, say } from '../../src/scripted-model/scripted-model-server';
 
 const harness = useRunnerHarness();
 const codexIdentity = (taskId: string) => ({ runtimeId: 'codex', backend: 'codex', backendTaskId: taskId });

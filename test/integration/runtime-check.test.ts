@@ -7,7 +7,7 @@ import { taskWorkflowId } from '../../src/contracts/ids';
 import type { TaskRecord } from '../../src/contracts/task';
 import { MIN_CODEX_VERSION } from '../../src/host/codex-binary';
 import { useRunnerHarness } from '../support/runner-harness';
-import { exec, say } from '../support/scripted-model-server';
+import { exec, say } from '../../src/scripted-model/scripted-model-server';
 
 // One worker for the whole file: it reads its config file at every runtime check, so each test
 // rewrites that file and runs a real task through it.

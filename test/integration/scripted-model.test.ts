@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Codex, CommandExecutionItem, ThreadEvent, ThreadItem, ThreadOptions } from '@openai/codex-sdk' with { 'resolution-mode': 'import' };
 import { createCodexTestEnv, loadCodexSdk, type CodexSdk, type CodexTestEnv } from '../support/codex-env';
-import { SCRIPTED_USAGE, ScriptedModelServer, delay, disconnect, exec, hang, httpError, say } from '../support/scripted-model-server';
+import { SCRIPTED_USAGE, ScriptedModelServer, delay, disconnect, exec, hang, httpError, say } from '../../src/scripted-model/scripted-model-server';
 
 const execFileAsync = promisify(execFile);
 

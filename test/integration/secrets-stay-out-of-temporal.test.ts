@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunnerConfig } from '../../src/contracts/config';
 import { RunnerHarness, type CliRun, type WorkerProcess } from '../support/runner-harness';
-import { exec, say, type CodexConfigObject } from '../support/scripted-model-server';
+import { exec, say, type CodexConfigObject } from '../../src/scripted-model/scripted-model-server';
 
 // Looks like a real key and occurs nowhere else: any hit is a leak.
 const KEY = `sk-proj-${randomBytes(24).toString('hex')}`;

@@ -5,7 +5,7 @@
  */
 import { simpleGit } from 'simple-git';
 import { eventually, RunnerHarness, type WorkerProcess } from '../support/runner-harness';
-import { exec, say } from '../support/scripted-model-server';
+import { exec, say } from '../../src/scripted-model/scripted-model-server';
 
 const OUTAGE_MS = 10_000;
 

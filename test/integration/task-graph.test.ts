@@ -9,7 +9,7 @@ import { taskWorkflowId } from '../../src/contracts/ids';
 import { replayAll } from '../support/replay';
 import { historyOf, patchIds, signalNames, terminalGraphEvents } from '../support/task-events';
 import { eventually, useRunnerHarness, type RunnerHarness } from '../support/runner-harness';
-import { exec, hang, httpError, say } from '../support/scripted-model-server';
+import { exec, hang, httpError, say } from '../../src/scripted-model/scripted-model-server';
 
 const harness = useRunnerHarness();
 

@@ -10,7 +10,7 @@ import { eventsQuery } from '../../src/workflows/messages';
 import { replayAll } from '../support/replay';
 import { historyOf, localActivityTypes, signalledSessionEvents } from '../support/task-events';
 import { eventually, useRunnerHarness } from '../support/runner-harness';
-import { exec, httpError, say } from '../support/scripted-model-server';
+import { exec, httpError, say } from '../../src/scripted-model/scripted-model-server';
 
 const harness = useRunnerHarness();
 

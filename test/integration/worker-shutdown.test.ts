@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { simpleGit } from 'simple-git';
 import { findCodexProcessesIn, isAlive } from '../../src/activities/orphaned-codex';
 import { eventually, RunnerHarness, WorkerProcess } from '../support/runner-harness';
-import { exec, hang, say, type ScriptHandle } from '../support/scripted-model-server';
+import { exec, hang, say, type ScriptHandle } from '../../src/scripted-model/scripted-model-server';
 import { historyOf, statesFromHistory } from '../support/task-events';
 
 /** Pids of the processes whose command line matches `pattern` (`pgrep -f`). */

@@ -20,7 +20,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as CodexSdkModule from '@openai/codex-sdk' with { 'resolution-mode': 'import' };
-import type { CodexConfigObject, CodexConfigValue } from './scripted-model-server';
+import type { CodexConfigObject, CodexConfigValue } from '../../src/scripted-model/scripted-model-server';
 
 /** The `@openai/codex-sdk` module (ESM-only). */
 export type CodexSdk = typeof CodexSdkModule;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { CodexRunnerClient } from '../../src/client/codex-runner-client';
 import { connectTemporalClient } from '../../src/client/connection';
 import { createCodexTestEnv, type CodexTestEnv } from './codex-env';
-import { ScriptedModelServer } from './scripted-model-server';
+import { ScriptedModelServer } from '../../src/scripted-model/scripted-model-server';
 import { RECORDED_HISTORIES } from './replay';
 import { makeTestRepo } from './test-repo';
 import { startTemporalDevServer, type TemporalDevServer, type TemporalDevServerOptions } from './temporal-dev-server';
@@ -124,8 +124,10 @@ export class RunnerHarness {
     };
   }
 
-  async startWorker(args: string[] = []): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, [CLI_ENTRY, 'worker', '--config-path', this.configPath, ...args], {
+  /** A worker with the harness's config (the scripted model), or with none (`harnessConfig: false`: `$PLATO_HOME/config.json`, absent). */
+  async startWorker(args: string[] = [], { harnessConfig = true } = {}): Promise<WorkerProcess> {
+    const config = harnessConfig ? ['--config-path', this.configPath] : [];
+    const child = spawn(process.execPath, [CLI_ENTRY, 'worker', ...config, ...args], {
       env: this.env(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

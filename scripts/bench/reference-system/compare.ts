@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createCodexTestEnv } from '../../../test/support/codex-env';
-import { ScriptedModelServer } from '../../../test/support/scripted-model-server';
+import { ScriptedModelServer } from '../../../src/scripted-model/scripted-model-server';
 import { makeTestRepo } from '../../../test/support/test-repo';
 import { baselineSpec } from '../baseline-run';
 import { machineBusySeconds } from '../cpu-time';

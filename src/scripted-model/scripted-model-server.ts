@@ -242,6 +242,8 @@ export interface CodexConfigOptions {
   offline?: boolean;
   /** Top-level `model`; default {@link SCRIPTED_MODEL}. A thread's `model` option still wins. */
   model?: string;
+  /** The provider's id in codex's `model_providers`; default {@link SCRIPTED_PROVIDER_ID}. */
+  providerId?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -369,6 +371,8 @@ export class ScriptHandle {
 export interface ScriptedModelServerOptions {
   /** Reply to model requests no script matches. Default `"ok"`. */
   defaultReply?: string;
+  /** Answers model requests no script matches, in place of {@link defaultReply} (the offline worker's agent). */
+  respond?: (request: RecordedRequest) => Step;
   /**
    * Where unexpected traffic (unknown endpoints, unmatched model requests, unparsable bodies) is
    * reported; `false` to stay quiet. Default `console.warn`.
@@ -397,6 +401,7 @@ export class ScriptedModelServer {
   }>();
   private readonly server: Server;
   private readonly defaultReply: string;
+  private readonly respond: ((request: RecordedRequest) => Step) | undefined;
   private readonly log: (message: string) => void;
   private listeningPort = 0;
   private seq = 0;
@@ -404,6 +409,7 @@ export class ScriptedModelServer {
 
   private constructor(options: ScriptedModelServerOptions) {
     this.defaultReply = options.defaultReply ?? 'ok';
+    this.respond = options.respond;
     const log = options.log;
     this.log =
       log === false
@@ -462,8 +468,9 @@ export class ScriptedModelServer {
    * internet-bound startup features. See {@link CodexConfigOptions}.
    */
   codexConfig(options: CodexConfigOptions = {}): CodexConfigObject {
+    const providerId = options.providerId ?? SCRIPTED_PROVIDER_ID;
     const provider: CodexConfigObject = {
-      name: SCRIPTED_PROVIDER_ID,
+      name: providerId,
       base_url: this.baseUrl,
       wire_api: 'responses',
       supports_websockets: false,
@@ -473,8 +480,8 @@ export class ScriptedModelServer {
     if (options.streamIdleTimeoutMs !== undefined) provider.stream_idle_timeout_ms = options.streamIdleTimeoutMs;
     const config: CodexConfigObject = {
       model: options.model ?? SCRIPTED_MODEL,
-      model_provider: SCRIPTED_PROVIDER_ID,
-      model_providers: { [SCRIPTED_PROVIDER_ID]: provider },
+      model_provider: providerId,
+      model_providers: { [providerId]: provider },
     };
     if (options.offline ?? true) {
       config.features = { plugins: false };
@@ -601,6 +608,9 @@ export class ScriptedModelServer {
       const next = handle.take(record);
       record.servedAs = next?.kind ?? 'exhausted';
       step = next ?? say(handle.exhaustedReply);
+    } else if (this.respond) {
+      step = this.respond(record);
+      record.servedAs = step.kind;
     } else {
       this.log(
         `scripted model server: no script matches request #${record.seq} (answered "${this.defaultReply}"); ` +
@@ -699,7 +709,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Text of a message's `content`: a string, or the `text` of each content part. */
-function contentText(content: unknown): string {
+export function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   return content
