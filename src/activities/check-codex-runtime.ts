@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
 import {
@@ -75,25 +76,33 @@ async function verifyCodexBinaryOnce(binary: CodexBinary): Promise<{ version: st
  */
 export function createCheckCodexRuntime(settings: HostSettings) {
   return async function checkCodexRuntime(): Promise<CodexRuntimeStatus> {
-    const context = Context.current();
-    try {
-      const config = await settings.loadConfig();
-      const codexPath = config.codex?.codexPath;
-      let binary = codexPath === undefined ? (findBundledCodexBinary() ?? findRuntimeCodexBinary()) : resolveCodexBinary(codexPath);
-      const installed = binary === undefined;
-      binary ??= await installWhileHeartbeating(context);
-      const { version } = await verifyCodexBinaryOnce(binary);
-      const credentials = checkCodexCredentials({
-        config,
-        apiKey: await settings.loadApiKey(),
-        env: { ...process.env, ...settings.codexEnv },
-      });
-      if (!credentials.ok) throw new CodexRuntimeError(ErrorCode.codexVerifyFailed, `Codex has no credential: ${credentials.detail}. ${credentials.fix}.`);
-      return { codexPath: binary.path, version, source: binary.source, installed, credentials: credentials.detail };
-    } catch (error) {
-      if (context.cancellationSignal.aborted) throw error;
-      if (error instanceof CodexRuntimeError || error instanceof ConfigError) throw ApplicationFailure.nonRetryable(error.message, error.code);
-      throw ApplicationFailure.nonRetryable((error as Error).message, ErrorCode.codexRuntimeFailed);
-    }
+    return (await runtimeCheck(Context.current(), settings)).status;
   };
+}
+
+/** {@link createCheckCodexRuntime}'s check, within any activity: the status and the binary it verified. */
+export async function runtimeCheck(context: Context, settings: HostSettings): Promise<{ status: CodexRuntimeStatus; binary: CodexBinary }> {
+  try {
+    const config = await settings.loadConfig();
+    const codexPath = config.codex?.codexPath;
+    let binary = codexPath === undefined ? (findBundledCodexBinary() ?? findRuntimeCodexBinary()) : resolveCodexBinary(codexPath);
+    const installed = binary === undefined;
+    binary ??= await installWhileHeartbeating(context);
+    const { version } = await verifyCodexBinaryOnce(binary);
+    const credentials = checkCodexCredentials({
+      config,
+      apiKey: await settings.loadApiKey(),
+      env: { ...process.env, ...settings.codexEnv },
+    });
+    if (!credentials.ok)
+      throw new CodexRuntimeError(
+        ErrorCode.codexVerifyFailed,
+        `Codex has no credential on worker host ${hostname()}: ${credentials.detail}. ${credentials.fix}.`,
+      );
+    return { status: { codexPath: binary.path, version, source: binary.source, installed, credentials: credentials.detail }, binary };
+  } catch (error) {
+    if (context.cancellationSignal.aborted) throw error;
+    if (error instanceof CodexRuntimeError || error instanceof ConfigError) throw ApplicationFailure.nonRetryable(error.message, error.code);
+    throw ApplicationFailure.nonRetryable((error as Error).message, ErrorCode.codexRuntimeFailed);
+  }
 }

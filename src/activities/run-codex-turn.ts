@@ -5,11 +5,15 @@ import type { SessionEventBatch, SessionEventInput } from '../contracts/events';
 import type { CodexTaskOptions, TokenUsage } from '../contracts/task';
 import { taskWorkflowId } from '../contracts/ids';
 import { graphSessionSignal, taskQuery } from '../workflows/messages';
-import { codexLaunch, resolveCodexBinary } from '../host/codex-binary';
+import { DEFAULT_OUTAGE_WINDOW, DEFAULT_TURN_INACTIVITY_TIMEOUT, describeSpan, isTransientModelFailure, type OutageDetails } from '../contracts/model-outage';
+import { durationMs } from '../contracts/task';
+import { codexLaunch, type CodexBinary } from '../host/codex-binary';
 import { git } from '../host/git';
+import { runtimeCheck } from './check-codex-runtime';
 import { readSessionCheckpoint, type SessionCheckpointV1 } from './heartbeat-details';
 import { heartbeatWhile } from './heartbeat-while';
 import type { HostSettings } from './host-settings';
+import { InactivityWatch } from './inactivity-watch';
 import { normalizeCodexItem, normalizeUsage } from './normalize-codex-item';
 import { stopCodexProcessesIn } from './orphaned-codex';
 import { SessionEventPublisher } from './session-event-publisher';
@@ -68,8 +72,16 @@ interface TurnState {
  *   resumes the same thread with a "continue" instruction and records `session.recovered`.
  * - A graph child whose parent keeps the graph's order tells the parent when the turn has its
  *   session slot and, before it frees the slot, that it is giving it up.
+ * - Checks the runtime and the credential on this host, where codex runs (the task's own check
+ *   may have run on another worker), and runs the binary that check verified.
+ * - Ends a turn whose codex reports nothing for `codex.turnInactivityTimeout`.
  *
- * @throws ApplicationFailure `CODEX_TURN_FAILED` (not retryable) when Codex reports the turn failed.
+ * None of its failures is retried by Temporal (a retry is for a worker that died): the workflow
+ * waits out a model outage itself, so it stays visible and interruptible.
+ *
+ * @throws ApplicationFailure `CODEX_MODEL_UNAVAILABLE` (429, 5xx, a dropped stream) or
+ *   `CODEX_TURN_STALLED` (nothing for the inactivity timeout), with {@link OutageDetails};
+ *   `CODEX_TURN_FAILED` when the turn failed for any other reason; the runtime check's codes.
  */
 export function createRunCodexTurn(settings: HostSettings) {
   return async function runCodexTurn(input: CodexTurnInput): Promise<CodexTurnResult> {
@@ -125,15 +137,21 @@ async function runTurn(
     worktreeHead: input.worktreeHead ?? (await git(input.worktreePath, ['rev-parse', 'HEAD'])),
     ...(turn.threadId ? { threadId: turn.threadId } : {}),
   };
-  const thread = await openThread(settings, input, turn.threadId);
+  const { binary } = await runtimeCheck(context, settings);
+  const { thread, options } = await openThread(settings, input, turn.threadId, binary);
   const record = (event: Omit<SessionEventInput, 'at'>) => publisher.push({ attempt, at: new Date().toISOString(), ...event });
+  const inactivityMs = durationMs(options.turnInactivityTimeout ?? DEFAULT_TURN_INACTIVITY_TIMEOUT);
+  const watch = new InactivityWatch(inactivityMs, HEARTBEAT_INTERVAL_MS);
   // The timers start only now: a turn that failed before it got here (a config file broken
   // since the last turn) must not leave them beating and signalling for good.
   publisher.start();
   try {
     await heartbeatWhile(context, checkpoint, HEARTBEAT_INTERVAL_MS, async () => {
-      const { events } = await thread.runStreamed(prompt, { signal: context.cancellationSignal });
-      for await (const event of events) follow(event, { context, input, turn, checkpoint, record });
+      const { events } = await thread.runStreamed(prompt, { signal: AbortSignal.any([context.cancellationSignal, watch.signal]) });
+      for await (const event of events) {
+        watch.progressed();
+        follow(event, { context, input, turn, checkpoint, record });
+      }
     });
   } catch (error) {
     if (context.cancellationSignal.aborted) {
@@ -142,15 +160,30 @@ async function runTurn(
       throw error;
     }
     turn.failure ??= (error as Error).message;
+  } finally {
+    watch.stop();
   }
+  if (watch.fired) turn.failure = `Codex reported nothing for ${describeSpan(inactivityMs)} (codex.turnInactivityTimeout), so the turn was ended`;
   record({ type: 'session.exited', exitCode: turn.failure === undefined ? 0 : 1, ...(turn.failure === undefined ? {} : { message: turn.failure }) });
   if (turn.failure !== undefined || turn.threadId === undefined) {
     // A failed turn's result is lost with the failure: its last events go by signal.
     await publisher.close();
-    const why = turn.failure !== undefined ? `Codex turn failed: ${turn.failure}` : 'Codex finished the turn without reporting a thread id';
-    throw ApplicationFailure.nonRetryable(why, ErrorCode.codexTurnFailed);
+    throw turnFailure(turn.failure, watch.fired, options);
   }
   return { threadId: turn.threadId, finalMessage: turn.finalMessage, ...(turn.usage ? { usage: turn.usage } : {}), sessionEvents: await publisher.handOver() };
+}
+
+/** What a failed turn throws: an outage the workflow waits out (with its window), or a final failure. */
+function turnFailure(failure: string | undefined, stalled: boolean, options: CodexTaskOptions): ApplicationFailure {
+  if (failure === undefined) return ApplicationFailure.nonRetryable('Codex finished the turn without reporting a thread id', ErrorCode.codexTurnFailed);
+  if (!stalled && !isTransientModelFailure(failure)) return ApplicationFailure.nonRetryable(`Codex turn failed: ${failure}`, ErrorCode.codexTurnFailed);
+  const details: OutageDetails = { outageWindowMs: durationMs(options.outageWindow ?? DEFAULT_OUTAGE_WINDOW) };
+  return ApplicationFailure.create({
+    type: stalled ? ErrorCode.codexTurnStalled : ErrorCode.codexModelUnavailable,
+    message: stalled ? failure : `The model is unavailable: ${failure}`,
+    nonRetryable: true,
+    details: [details],
+  });
 }
 
 /** A retried attempt takes over: any codex a dead worker left in the worktree is stopped first. */
@@ -167,20 +200,24 @@ async function recovery(worktreePath: string, attempt: number, threadId: string 
   };
 }
 
-/** The task's Codex thread: resumed when it has one, else new; codex as this host's config and the task's options say. */
-async function openThread(settings: HostSettings, input: CodexTurnInput, threadId: string | undefined): Promise<Thread> {
+/** The task's Codex thread (resumed when it has one, else new) and the task's options over this host's. */
+async function openThread(
+  settings: HostSettings,
+  input: CodexTurnInput,
+  threadId: string | undefined,
+  binary: CodexBinary,
+): Promise<{ thread: Thread; options: CodexTaskOptions }> {
   const config = (await settings.loadConfig()).codex ?? {};
   const apiKey = await settings.loadApiKey();
-  // The binary the runtime check verified (or installed): resolved by the same function.
-  const binary = resolveCodexBinary(config.codexPath);
   const { Codex } = await import('@openai/codex-sdk');
   const codex = new Codex({
     ...codexLaunch(binary, { ...process.env, ...settings.codexEnv }, settings.sessionNice),
     ...(config.config ? { config: config.config } : {}),
     ...(apiKey ? { apiKey } : {}),
   });
-  const options = threadOptions(input.worktreePath, { ...config, ...input.codex });
-  return threadId ? codex.resumeThread(threadId, options) : codex.startThread(options);
+  const options = { ...config, ...input.codex };
+  const thread = threadOptions(input.worktreePath, options);
+  return { thread: threadId ? codex.resumeThread(threadId, thread) : codex.startThread(thread), options };
 }
 
 function threadOptions(worktreePath: string, options: CodexTaskOptions): ThreadOptions {

@@ -29,6 +29,8 @@ export interface CodexFlags {
   reasoningEffort?: (typeof REASONING_EFFORTS)[number];
   sandbox?: (typeof SANDBOX_MODES)[number];
   network?: boolean;
+  turnInactivityTimeout?: string;
+  outageWindow?: string;
 }
 
 export function codexOptions(flags: CodexFlags): CodexTaskOptions | undefined {
@@ -37,6 +39,8 @@ export function codexOptions(flags: CodexFlags): CodexTaskOptions | undefined {
     ...(flags.reasoningEffort ? { reasoningEffort: flags.reasoningEffort } : {}),
     ...(flags.sandbox ? { sandboxMode: flags.sandbox } : {}),
     ...(flags.network === undefined ? {} : { networkAccess: flags.network }),
+    ...(flags.turnInactivityTimeout ? { turnInactivityTimeout: flags.turnInactivityTimeout } : {}),
+    ...(flags.outageWindow ? { outageWindow: flags.outageWindow } : {}),
   };
   return Object.keys(options).length > 0 ? options : undefined;
 }
@@ -47,7 +51,9 @@ export function addCodexOptions(command: Command): Command {
     .option('--model <name>', 'Codex model')
     .addOption(new Option('--reasoning-effort <level>', 'Codex reasoning effort').choices(REASONING_EFFORTS))
     .addOption(new Option('--sandbox <mode>', 'Codex sandbox mode (default workspace-write)').choices(SANDBOX_MODES))
-    .option('--network', 'allow network access inside the sandbox');
+    .option('--network', 'allow network access inside the sandbox')
+    .option('--turn-inactivity-timeout <duration>', 'end a turn whose codex reports nothing for this long, and retry it as a model outage (default 10m)')
+    .option('--outage-window <duration>', 'retry a turn on its thread for this long while the model is unavailable (default 30m)');
 }
 
 /** The Codex, approval and task queue flags shared by `start` and `graph start`; `what` names what they start. */

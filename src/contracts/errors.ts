@@ -18,6 +18,10 @@ export const ErrorCode = {
   codexVerifyFailed: 'CODEX_VERIFY_FAILED',
   worktreeProvisioningFailed: 'WORKTREE_PROVISIONING_FAILED',
   codexTurnFailed: 'CODEX_TURN_FAILED',
+  /** The model API stayed unavailable (429, 5xx, dropped streams) through the task's outage window. */
+  codexModelUnavailable: 'CODEX_MODEL_UNAVAILABLE',
+  /** Codex reported nothing for the turn inactivity timeout, through the task's outage window. */
+  codexTurnStalled: 'CODEX_TURN_STALLED',
   commitFailed: 'TASK_COMMIT_FAILED',
   configInvalid: 'CONFIG_INVALID',
   graphDependencyFailed: 'TASK_GRAPH_DEPENDENCY_FAILED',

@@ -3,7 +3,8 @@ import type { TaskEvent } from './records';
 
 /**
  * Event names. The reference system's names are kept so Plato-side consumers recognise them;
- * `session.item`, `session.usage`, `session.recovered`, `task.cancelled`,
+ * `session.item`, `session.usage`, `session.recovered`, `session.retrying` (a turn that met a model
+ * outage, retried on its thread after a wait), `task.cancelled`,
  * `task.changes_requested`, `task.approval.timed_out` and `task.signal.ignored` (a signal whose
  * payload or sender did not fit, dropped) are new.
  */
@@ -22,6 +23,7 @@ export const TASK_EVENT_TYPES = [
   'session.output',
   'session.usage',
   'session.exited',
+  'session.retrying',
   'task.committed',
   'task.completed',
   'task.failed',

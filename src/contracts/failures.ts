@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TemporalFailure } from '@temporalio/common';
 import { ErrorCode, isErrorCode, type TaskFailure } from './errors';
+import { isOutageCode, type OutageDetails } from './model-outage';
 import type { TaskRecord } from './records';
 
 /**
@@ -33,4 +34,13 @@ export function toTaskFailure(error: unknown, fallback: ErrorCode = ErrorCode.ta
 export function taskRecordOf(error: unknown): TaskRecord | undefined {
   const cause = failureCause(error);
   return cause instanceof ApplicationFailure ? (cause.details?.[0] as TaskRecord | undefined) : undefined;
+}
+
+/** A turn's failure the task waits out (a model outage, a stalled turn): the failure and the window the session host set; `undefined` for any other. */
+export function turnOutageOf(error: unknown): { failure: TaskFailure; windowMs: number } | undefined {
+  const cause = failureCause(error);
+  if (!(cause instanceof ApplicationFailure) || !isErrorCode(cause.type) || !isOutageCode(cause.type)) return undefined;
+  const windowMs = (cause.details?.[0] as Partial<OutageDetails> | undefined)?.outageWindowMs;
+  if (typeof windowMs !== 'number') return undefined;
+  return { failure: { code: cause.type, message: cause.message }, windowMs };
 }

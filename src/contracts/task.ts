@@ -17,6 +17,18 @@ export function isTerminalState(state: TaskState): boolean {
 
 export const TaskIdSchema = z.string().regex(TASK_ID_PATTERN, { message: `task id ${TASK_ID_RULE}` });
 
+/** A duration as Temporal takes it: a number and a unit, e.g. `90s`, `30m`, `2h`, `1d`. */
+export const DurationSchema = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration must be a number and a unit: ms, s, m, h or d (e.g. 30m, 2h, 1d)');
+
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** Milliseconds of a duration {@link DurationSchema} accepts. */
+export function durationMs(duration: string): number {
+  const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(duration) ?? [];
+  if (amount === undefined || unit === undefined) throw new RangeError(`not a duration: ${duration}`);
+  return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+}
+
 export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
 export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 
@@ -28,6 +40,10 @@ export const CodexTaskOptionsSchema = z
     sandboxMode: z.enum(SANDBOX_MODES).optional(),
     networkAccess: z.boolean().optional(),
     additionalDirectories: z.array(z.string().min(1)).max(16).optional(),
+    /** A turn whose codex reports nothing for this long is ended and retried like a model outage (default 10m). */
+    turnInactivityTimeout: DurationSchema.optional(),
+    /** How long a turn is retried on its thread while the model is unavailable (429, 5xx, dropped streams, silence), default 30m. */
+    outageWindow: DurationSchema.optional(),
   })
   .strict();
 export type CodexTaskOptions = z.infer<typeof CodexTaskOptionsSchema>;
@@ -42,9 +58,6 @@ export const RepoPathSchema = z.string().min(1, 'repoPath must not be empty');
 
 /** A repository as workflow inputs carry it: resolved by the client, or typed by hand in full. */
 export const AbsoluteRepoPathSchema = z.string().startsWith('/', 'repoPath must be an absolute path');
-
-/** A duration as Temporal takes it: a number and a unit, e.g. `90s`, `30m`, `2h`, `1d`. */
-export const DurationSchema = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration must be a number and a unit: ms, s, m, h or d (e.g. 30m, 2h, 1d)');
 
 /** Priority: an integer, higher runs first. */
 export const PrioritySchema = z.number().int('priority must be an integer').min(-1000).max(1000);

@@ -60,10 +60,12 @@ export class OperatorControl {
   }
 
   /**
-   * Runs a turn an interrupt may cancel: undefined when the interrupt did (or the turn ended some
-   * other way while one was pending). Anything else, Temporal's own cancel included, goes on up.
+   * Runs a turn (or a wait) an interrupt may cancel: undefined when the interrupt did, or came
+   * before it began, or while it ended some other way. Anything else, Temporal's own cancel
+   * included, goes on up.
    */
   async interruptible<T>(turn: () => Promise<T>): Promise<T | undefined> {
+    if (this.interruptRequest !== undefined) return undefined;
     const scope = new CancellationScope();
     this.turnScope = scope;
     try {

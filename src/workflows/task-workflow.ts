@@ -1,9 +1,11 @@
-import { ApplicationFailure, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { CodexTurnResult, WorktreeAllocation } from '../activities';
 import { ErrorCode } from '../contracts/errors';
 import { SessionEventBatchSchema } from '../contracts/events';
+import { toTaskFailure, turnOutageOf } from '../contracts/failures';
 import { taskWorkflowId } from '../contracts/ids';
+import { describeSpan, OutageTracker } from '../contracts/model-outage';
 import type { TaskRecord } from '../contracts/records';
 import { TaskWorkflowInputSchema, approvalTimeoutProblem, type TaskWorkflowInput, type ValidTaskWorkflowInput } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
@@ -15,7 +17,7 @@ import { eventsQuery, graphBlockSignal, graphReleaseSignal, sessionEventsSignal,
 import { OperatorControl } from './operator-control';
 import { step, StepFailure } from './step-failure';
 import { TaskJournal } from './task-journal';
-import { CONTINUE_INSTRUCTION, commitMessage, turnPrompt } from './turn-prompt';
+import { CONTINUE_INSTRUCTION, commitMessage, outageInstruction, turnPrompt } from './turn-prompt';
 
 /** What the steps of one task share. */
 interface TaskRun {
@@ -141,38 +143,82 @@ async function prepareWorktree({ input, journal }: TaskRun, base: WorktreeBase):
 
 /**
  * Runs a Codex turn with `prompt` until one completes: an interrupt parks the task, and its
- * resume runs the next turn on the same thread with the operator's message (or a "continue").
+ * resume runs the next turn on the same thread with the operator's message (or a "continue");
+ * a model outage is waited out (see {@link waitOutOutage}).
  */
-async function runTurn({ input, journal, control, graph }: TaskRun, worktree: WorktreeAllocation, prompt: string): Promise<CodexTurnResult> {
+async function runTurn(run: TaskRun, worktree: WorktreeAllocation, prompt: string): Promise<CodexTurnResult> {
+  const { input, journal, control } = run;
   const { record } = journal;
+  const outages = new OutageTracker();
   for (;;) {
     const resumption = await control.pauseIfInterrupted();
+    if (resumption.resumed) outages.ended();
     if (resumption.resumed && record.threadId !== undefined) prompt = resumption.message ?? CONTINUE_INSTRUCTION;
     else if (resumption.message) prompt = `${turnPrompt(input)}\n\n${resumption.message}`;
     journal.setState('running');
     if (!journal.events.some((event) => event.type === 'task.started')) {
       journal.emit('task.started', { worktreePath: worktree.worktreePath, branchName: worktree.branchName });
     }
-    const turn = await control.interruptible(() =>
-      step(ErrorCode.codexTurnFailed, () =>
-        runCodexTurn({
-          taskId: input.taskId,
-          worktreePath: worktree.worktreePath,
-          prompt,
-          // Where the runner left the worktree: spares the session a `git rev-parse HEAD`.
-          worktreeHead: record.commitSha ?? worktree.baseSha,
-          ...(record.threadId ? { threadId: record.threadId } : {}),
-          ...(input.codex ? { codex: input.codex } : {}),
-          ...(graph?.reportsSessions ? { parentTaskId: input.parentTaskId } : {}),
-        }),
-      ),
-    );
+    const turn = await control.interruptible(() => codexTurn(run, worktree, prompt));
     if (turn === undefined) continue;
+    if ('outage' in turn) {
+      prompt = await waitOutOutage(run, outages, turn.outage, prompt);
+      continue;
+    }
+    outages.ended();
     // A completed turn hands its last session events over in its result (older ones were signalled).
     if (turn.sessionEvents) journal.appendSessionEvents(turn.sessionEvents);
     journal.update({ threadId: turn.threadId, finalMessage: turn.finalMessage, ...(turn.usage ? { usage: turn.usage } : {}) });
     return turn;
   }
+}
+
+type TurnOutage = NonNullable<ReturnType<typeof turnOutageOf>>;
+
+/** One Codex turn, or the outage it met; any other failure ends the task. */
+async function codexTurn({ input, journal, graph }: TaskRun, worktree: WorktreeAllocation, prompt: string): Promise<CodexTurnResult | { outage: TurnOutage }> {
+  const { record } = journal;
+  try {
+    return await runCodexTurn({
+      taskId: input.taskId,
+      worktreePath: worktree.worktreePath,
+      prompt,
+      // Where the runner left the worktree: spares the session a `git rev-parse HEAD`.
+      worktreeHead: record.commitSha ?? worktree.baseSha,
+      ...(record.threadId ? { threadId: record.threadId } : {}),
+      ...(input.codex ? { codex: input.codex } : {}),
+      ...(graph?.reportsSessions ? { parentTaskId: input.parentTaskId } : {}),
+    });
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    const outage = turnOutageOf(error);
+    if (outage) return { outage };
+    throw new StepFailure(toTaskFailure(error, ErrorCode.codexTurnFailed));
+  }
+}
+
+/**
+ * A model outage (429, 5xx, a dropped stream, a turn that reported nothing) is waited out: the
+ * turn is retried on the same thread after a growing wait, for the outage window the session's
+ * host or task sets, and then fails with the last reason. The wait is recorded as
+ * `session.retrying` and can be interrupted. Returns the next turn's instruction.
+ *
+ * Only the session activity's outage codes lead here, which no earlier worker sent: histories
+ * recorded before this rule have none, so their commands are unchanged.
+ */
+async function waitOutOutage({ journal, control }: TaskRun, outages: OutageTracker, { failure, windowMs }: TurnOutage, prompt: string): Promise<string> {
+  const verdict = outages.failed(Date.now(), windowMs);
+  if (verdict.kind === 'give-up') {
+    const tried = verdict.retries === 0 ? 'not retried' : `retried ${verdict.retries} time(s) over ${describeSpan(verdict.elapsedMs)}`;
+    throw new StepFailure({ code: failure.code, message: `${failure.message} (${tried}; outage window ${describeSpan(windowMs)})` });
+  }
+  journal.emit('session.retrying', {
+    errorCode: failure.code,
+    message: `${failure.message}. Retry ${verdict.retry} on the same thread in ${describeSpan(verdict.delayMs)}, waiting out the outage for up to ${describeSpan(windowMs)}`,
+    threadId: journal.record.threadId,
+  });
+  await control.interruptible(() => sleep(verdict.delayMs));
+  return journal.record.threadId === undefined ? prompt : outageInstruction(failure.message);
 }
 
 /**

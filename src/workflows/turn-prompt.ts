@@ -4,6 +4,11 @@ import type { ValidTaskWorkflowInput } from '../contracts/task';
 /** The instruction of a turn that resumes a thread without an operator's message. */
 export const CONTINUE_INSTRUCTION = 'Continue the task where you left off.';
 
+/** The instruction of a turn retried on its thread after a model outage cut the last one off. */
+export function outageInstruction(reason: string): string {
+  return `Your previous turn was cut off (${reason}). Check the state of the working directory and continue the task where you left off.`;
+}
+
 /** The first turn's instruction: the prompt with its context; a graph child also learns the overall goal and that it works on one part of it. */
 export function turnPrompt(input: ValidTaskWorkflowInput): string {
   const context = input.contextPackage ? contextInstructions(input.contextPackage) : '';

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { RunnerConfig } from '../../src/contracts/config';
@@ -84,7 +85,8 @@ it('fails a task on a host without any credential with CODEX_VERIFY_FAILED and t
   const { task } = await runTaskWith({}, 'no-credential');
   expect(task.failure?.code).toBe('CODEX_VERIFY_FAILED');
   expect(task.failure?.message).toBe(
-    'Codex has no credential: no OpenAI API key or ChatGPT login is configured. Run `codex-runner config set-openai-key --api-key-env OPENAI_API_KEY` (or --api-key-stdin), or `codex-runner config auth-chatgpt` (add --device-code on a host without a browser).',
+    `Codex has no credential on worker host ${hostname()}: no OpenAI API key or ChatGPT login is configured. ` +
+      'Run `codex-runner config set-openai-key --api-key-env OPENAI_API_KEY` (or --api-key-stdin), or `codex-runner config auth-chatgpt` (add --device-code on a host without a browser).',
   );
 });
 

@@ -30,4 +30,20 @@ describe('runCodexTurn', () => {
     await new Promise((resolve) => setTimeout(resolve, 3 * HEARTBEAT_INTERVAL_MS));
     expect(heartbeats.filter((at) => at > failedAt)).toEqual([]);
   });
+
+  it('checks the credential where it runs, before codex starts', async () => {
+    const codexHome = await makeTestRepo('empty-codex-home-', {});
+    const runCodexTurn = createRunCodexTurn({
+      loadConfig: () => Promise.resolve({}),
+      loadApiKey: () => Promise.resolve(undefined),
+      codexEnv: { CODEX_HOME: codexHome, CODEX_API_KEY: '' },
+    });
+    const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR'), client: new Client() });
+    const failure = env.run(runCodexTurn, { taskId: 't', worktreePath: repo, prompt: 'p' });
+    await expect(failure).rejects.toMatchObject({
+      type: 'CODEX_VERIFY_FAILED',
+      message: expect.stringMatching(/^Codex has no credential on worker host .+: no OpenAI API key/),
+    });
+    await rm(codexHome, { recursive: true, force: true });
+  });
 });
