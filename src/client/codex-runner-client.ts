@@ -27,6 +27,7 @@ import {
   type TaskWorkflowInput,
 } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
+import { STATUS_MEMO_KEY, statusMemo, SUMMARY_MAX_BYTES, taskDetails, truncateUtf8 } from '../contracts/web-ui';
 import { aggregateGraphState } from '../workflows/graph-scheduler';
 import type { taskGraphWorkflow } from '../workflows/task-graph-workflow';
 import type { taskWorkflow } from '../workflows/task-workflow';
@@ -135,7 +136,6 @@ function isUnansweredQuery(error: unknown): boolean {
   return /timed out before a worker could process it|no poller seen|deadline exceeded/i.test(text);
 }
 
-const SUMMARY_MAX_BYTES = 200;
 /** How often a wait for a graph child checks that the child can still run. */
 const ORPHAN_CHECK_MS = 2_000;
 
@@ -164,13 +164,6 @@ function workflowStatusName(status: temporal.api.enums.v1.WorkflowExecutionStatu
 function timestampToIso(timestamp: google.protobuf.ITimestamp | null | undefined): string | undefined {
   if (!timestamp) return undefined;
   return new Date(Number(timestamp.seconds ?? 0) * 1000 + Math.floor((timestamp.nanos ?? 0) / 1e6)).toISOString();
-}
-
-function truncateUtf8(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text) <= maxBytes) return text;
-  let cut = text;
-  while (Buffer.byteLength(`${cut}…`) > maxBytes) cut = cut.slice(0, -1);
-  return `${cut}…`;
 }
 
 /**
@@ -247,7 +240,7 @@ export class CodexRunnerClient {
       repoPath,
       priority,
       summary: `${taskId} · ${repoPath.split('/').at(-1)} · ${prompt.replace(/\s+/g, ' ')}`,
-      details: [`**Task:** ${taskId}`, `**Repository:** \`${repoPath}\``, `**Priority:** ${priority}`, `**Prompt:**`, '', truncateUtf8(prompt, 8_000)],
+      details: taskDetails({ taskId, repoPath, priority, prompt }),
     });
     const now = new Date().toISOString();
     return { taskId, repoPath, prompt, priority, state: 'queued', ...(baseRef ? { baseRef } : {}), createdAt: now, updatedAt: now };
@@ -298,7 +291,7 @@ export class CodexRunnerClient {
         `**Goal:**`,
         '',
         truncateUtf8(parent.prompt, 8_000),
-      ],
+      ].join('\n'),
     });
     // Without a worker the children cannot appear: no point waiting for them.
     if ((await this.findWorkers()).polling.length > 0) {
@@ -547,7 +540,7 @@ export class CodexRunnerClient {
   private async startWorkflow<W extends typeof taskWorkflow | typeof taskGraphWorkflow>(
     type: 'taskWorkflow' | 'taskGraphWorkflow',
     input: Parameters<W>[0],
-    task: { taskId: string; repoPath: string; priority: number; summary: string; details: string[] },
+    task: { taskId: string; repoPath: string; priority: number; summary: string; details: string },
   ): Promise<void> {
     try {
       await this.temporal.workflow.start(type, {
@@ -559,7 +552,8 @@ export class CodexRunnerClient {
         priority: temporalPriority(task.priority),
         typedSearchAttributes: initialSearchAttributes(task),
         staticSummary: truncateUtf8(task.summary, SUMMARY_MAX_BYTES),
-        staticDetails: task.details.join('\n'),
+        staticDetails: task.details,
+        memo: { [STATUS_MEMO_KEY]: statusMemo('queued', undefined) },
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) throw new TaskAlreadyExistsError(task.taskId);

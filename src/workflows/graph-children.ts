@@ -2,6 +2,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
+  patched,
   startChild,
   type ChildWorkflowHandle,
   type SignalDefinition,
@@ -12,6 +13,7 @@ import type { ValidGraphChild, ValidTaskGraphWorkflowInput } from '../contracts/
 import { taskWorkflowId } from '../contracts/ids';
 import { initialSearchAttributes } from '../contracts/search-attributes';
 import type { GraphRelease, TaskWorkflowInput } from '../contracts/task';
+import { STATUS_MEMO_KEY, statusMemo, taskDetails } from '../contracts/web-ui';
 import type { ChildOutcome } from './graph-outcome';
 import { truncate } from './graph-outcome';
 import type { ChildBlock, ChildRelease } from './graph-scheduler';
@@ -19,6 +21,9 @@ import { graphBlockSignal, graphReleaseSignal } from './messages';
 import type { taskWorkflow } from './task-workflow';
 
 type ChildHandle = ChildWorkflowHandle<typeof taskWorkflow>;
+
+/** Children start with Web UI details (id, graph, prerequisites, prompt) and a status memo, as tasks the client starts do. */
+const CHILD_DETAILS_PATCH = 'child-details';
 
 /**
  * A graph's children as child workflows: starting them, telling them what the scheduler decided,
@@ -112,6 +117,12 @@ export class GraphChildren {
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: initialSearchAttributes({ repoPath: parent.repoPath, priority: child.priority, parentTaskId: parent.taskId }),
       staticSummary: truncate(`${child.taskId} · part of ${parent.taskId} · ${child.prompt.replace(/\s+/g, ' ')}`, 190),
+      ...(patched(CHILD_DETAILS_PATCH)
+        ? {
+            staticDetails: taskDetails({ ...child, repoPath: parent.repoPath, parentTaskId: parent.taskId }),
+            memo: { [STATUS_MEMO_KEY]: statusMemo('queued', undefined) },
+          }
+        : {}),
     });
     void started
       .then((handle) => handle.result())

@@ -1,9 +1,13 @@
-import { setCurrentDetails, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, setCurrentDetails, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { describeEvent } from '../contracts/describe-event';
 import { EVENTS_MEMO_KEY, type SessionEventBatch, type TaskEvent, type TaskEventInput, type TaskEventType } from '../contracts/events';
 import type { TaskRecord } from '../contracts/records';
 import { CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
 import type { TaskState } from '../contracts/task';
+import { STATUS_MEMO_KEY, statusMemo } from '../contracts/web-ui';
+
+/** Each events memo upsert also carries the task's state and last event (see web-ui.ts). */
+const STATUS_MEMO_PATCH = 'status-memo';
 
 /** What a journal is made from: a task's input, or a graph's parent. */
 export interface JournalledTask {
@@ -28,7 +32,9 @@ export interface JournalledTask {
  * settles later).
  *
  * The task's state is also its `CodexTaskState` search attribute, and the record is summed up
- * in the Web UI's current details.
+ * in the Web UI's current details. Current details are a query, which needs a worker; the state
+ * and the last event also go into the memo with each batch of events, so the Web UI shows them
+ * when no worker runs.
  */
 export class TaskJournal {
   readonly record: TaskRecord;
@@ -108,7 +114,8 @@ export class TaskJournal {
   }
 
   private writeUnwritten(): void {
-    upsertMemo({ [EVENTS_MEMO_KEY]: this.unwritten });
+    const status = patched(STATUS_MEMO_PATCH) ? { [STATUS_MEMO_KEY]: statusMemo(this.record.state, this.events.at(-1)) } : {};
+    upsertMemo({ [EVENTS_MEMO_KEY]: this.unwritten, ...status });
     this.unwritten = [];
   }
 

@@ -47,6 +47,7 @@ it('ends a turn whose model never answers, and retries it on the same thread', a
   expect(retried?.userText).toContain('Write ok.txt (silent-once)');
   expect(retried?.userMessages.at(-1)).toMatch(/^Your previous turn was cut off \(Codex reported nothing for 2 s/);
   expect(await findCodexProcessesIn(task.worktreePath!)).toEqual([]);
+  await harness.recordHistory('task-outage-waited-out', 'silent-once');
 });
 
 it('waits out a rate limit on the same thread', async () => {
@@ -77,6 +78,7 @@ it('fails with the reason once the outage window has passed', async () => {
   const types = (await eventsOf('always-silent')).map((event) => event.type);
   expect(types.filter((type) => type === 'session.retrying')).toHaveLength(2);
   expect(types.at(-1)).toBe('task.failed');
+  await harness.recordHistory('task-outage-gave-up', 'always-silent');
 });
 
 it('lets an operator interrupt a task that waits out an outage, and resume it', async () => {
