@@ -2,7 +2,8 @@
 # `npm run test:package`: packs codex-runner as a user would get it, installs the tarball into a
 # fresh TypeScript project in a temp folder, and proves that an ES module and a CommonJS module
 # both import the client library and the orchestration contracts with types (tsc --noEmit with
-# `module: nodenext`), run, and get the typed errors; and that the `codex-runner` bin runs.
+# `module: nodenext`), run, and get the typed errors; that the `codex-runner` bin runs; and that,
+# installed globally, it runs from any directory.
 # Slow-ish (the tarball brings @openai/codex, ~400 MB, from the npm cache), hence its own script.
 set -euo pipefail
 cd "$(dirname -- "${BASH_SOURCE[0]}")/.."
@@ -100,4 +101,11 @@ echo "bin: codex-runner --help lists mcp"
 [ "$(CODEX_RUNNER_CODEX_BINARY=/bin/echo CODEX_RUNNER_SESSION_NICE=5 node_modules/codex-runner/scripts/codex-niced.sh started)" = started ] ||
   fail "node_modules/codex-runner/scripts/codex-niced.sh does not run the binary it is given"
 echo "scripts/codex-niced.sh: installed executable, runs the binary it is given"
+# Installed globally, the bin runs from any directory (outside a project that has it, npx would
+# look the name up in the registry instead).
+npm install -g --prefix "$SCRATCH/global" --prefer-offline --no-audit --no-fund --loglevel=error "$SCRATCH/$TARBALL"
+(cd / && "$SCRATCH/global/bin/codex-runner" --help) | grep -q '^  worker ' || fail "the globally installed codex-runner does not run from /"
+(cd "$SCRATCH/global" && "$SCRATCH/global/bin/codex-runner" start --help) | grep -q "\"$SCRATCH/global\")" ||
+  fail "the globally installed codex-runner start does not default --repo-path to the directory it runs in"
+echo "global install: codex-runner runs from any directory"
 echo "package test passed in $((SECONDS - started)) s"
