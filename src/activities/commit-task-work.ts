@@ -11,6 +11,8 @@ export interface CommitTaskWorkInput {
   worktreePath: string;
   baseSha: string;
   message: string;
+  /** Untracked files copied into the worktree (`copy`), never committed. */
+  leaveOut?: string[];
 }
 
 export interface TaskCommit {
@@ -63,6 +65,7 @@ async function commit(input: CommitTaskWorkInput): Promise<TaskCommit> {
 
   // Both print what they did (see host/git.ts on silent commands).
   await git(worktree, ['add', '--all', '--verbose']);
+  if (input.leaveOut?.length) await git(worktree, ['rm', '-r', '--cached', '--ignore-unmatch', '--quiet', '--', ...input.leaveOut]);
   const committed = await runGit(worktree, ['commit', '--no-verify', '-m', input.message]);
   // `git commit` also fails when there is nothing to commit: an agent that changed nothing.
   if (committed.code !== 0 && (await runGit(worktree, ['diff', '--cached', '--quiet'])).code !== 0) {

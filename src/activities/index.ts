@@ -4,6 +4,8 @@ import { findTakenTaskIds } from './find-taken-task-ids';
 import { mergeGraphBranch, resolveGraphBase } from './graph-branch';
 import type { HostSettings } from './host-settings';
 import { provisionWorktree } from './provision-worktree';
+import { copyIntoWorktree, readRepoConfig } from './repo-setup';
+import { runChecks } from './run-checks';
 import { createRunCodexTurn } from './run-codex-turn';
 import { writeContextArtifacts } from './write-context-artifacts';
 
@@ -12,6 +14,7 @@ export type { TaskCommit } from './commit-task-work';
 export type { GraphBranch } from './graph-branch';
 export type { WorktreeAllocation } from './provision-worktree';
 export type { CodexTurnResult } from './run-codex-turn';
+export type { ChecksRun } from './run-checks';
 
 /** Every activity this project registers, bound to the worker host's settings. */
 export function createActivities(settings: HostSettings) {
@@ -24,6 +27,9 @@ export function createActivities(settings: HostSettings) {
     mergeGraphBranch,
     writeContextArtifacts,
     findTakenTaskIds,
+    readRepoConfig,
+    copyIntoWorktree,
+    runChecks,
   };
 }
 

@@ -4,6 +4,7 @@ import { printJson } from './output';
 import { CodexRunnerClient } from '../client/codex-runner-client';
 import { connectTemporalClient, loadTemporalTarget, type TemporalTarget } from '../client/connection';
 import { DEFAULT_TASK_QUEUE, startWorkerHint, TASK_QUEUE_PATTERN, TASK_QUEUE_RULE } from '../contracts/ids';
+import type { TaskChecks } from '../contracts/repo-config';
 import { REASONING_EFFORTS, SANDBOX_MODES, type CodexTaskOptions, type TaskRecord } from '../contracts/task';
 
 /** A commander argument parser for integers that names the field in its error. */
@@ -56,9 +57,39 @@ export function addCodexOptions(command: Command): Command {
     .option('--outage-window <duration>', 'retry a turn on its thread for this long while the model is unavailable (default 30m)');
 }
 
-/** The Codex, approval and task queue flags shared by `start` and `graph start`; `what` names what they start. */
+/** The Codex, approval, checks and task queue flags shared by `start` and `graph start`; `what` names what they start. */
 export function addTaskOptions(command: Command, what: string): Command {
-  return addApprovalOptions(addCodexOptions(command), what).addOption(taskQueueOption('task queue to start on: only workers polling it run the work'));
+  return addCheckOptions(addApprovalOptions(addCodexOptions(command), what)).addOption(
+    taskQueueOption('task queue to start on: only workers polling it run the work'),
+  );
+}
+
+export interface CheckFlags {
+  /** Commands given with `--verify`, or `false` for `--no-verify`. */
+  verify?: string[] | false;
+  setup?: string[];
+  maxVerifyTurns?: number;
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/** `--setup`, `--verify`, `--no-verify` and `--max-verify-turns`: over the repository's .codex-runner.yaml. */
+function addCheckOptions(command: Command): Command {
+  return command
+    .option('--setup <command>', "run in the new worktree before the first turn, instead of .codex-runner.yaml's setup (repeatable)", collect)
+    .option('--verify <command>', "check the work after each turn, instead of .codex-runner.yaml's verify (repeatable)", collect)
+    .option('--no-verify', 'run no verify commands, whatever .codex-runner.yaml says')
+    .addOption(new Option('--max-verify-turns <n>', 'turns the agent gets to fix a failed check (default 2)').argParser(integer('max verify turns', 0, 10)));
+}
+
+/** The task's `checks` from the flags; `undefined` when none was given. */
+export function checkOptions(flags: CheckFlags): TaskChecks | undefined {
+  const checks: TaskChecks = {
+    ...(flags.setup ? { setup: flags.setup } : {}),
+    ...(flags.verify === false ? { verify: [] } : flags.verify ? { verify: flags.verify } : {}),
+    ...(flags.maxVerifyTurns === undefined ? {} : { maxVerifyTurns: flags.maxVerifyTurns }),
+  };
+  return Object.keys(checks).length > 0 ? checks : undefined;
 }
 
 export interface ApprovalFlags {
@@ -74,7 +105,7 @@ export function addApprovalOptions(command: Command, what: string): Command {
 }
 
 /** The flags {@link addTaskOptions} adds. */
-export type TaskOptionFlags = CodexFlags & ApprovalFlags & { taskQueue?: string };
+export type TaskOptionFlags = CodexFlags & ApprovalFlags & CheckFlags & { taskQueue?: string };
 
 export function approvalOptions(flags: ApprovalFlags): ApprovalFlags {
   return {

@@ -1,6 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { connectTemporalClient, type TemporalTarget } from '../client/connection';
 import { CodexRunnerClient } from '../client/codex-runner-client';
+import { checkRepository } from '../client/repository-check';
+import { REPO_CONFIG_FILE, resolveChecks } from '../contracts/repo-config';
+import { runGit } from '../host/git';
+import { readRepoConfigAt } from '../host/repo-config-file';
 import { DEFAULT_TASK_QUEUE, startWorkerCommand } from '../contracts/ids';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../contracts/search-attributes';
 import { MIN_CODEX_VERSION, resolveCodexBinary, verifyCodexBinary } from '../host/codex-binary';
@@ -24,6 +29,8 @@ export interface DoctorOptions {
   taskQueue?: string;
   configPath?: string;
   secretsPath?: string;
+  /** A repository whose committed `.codex-runner.yaml` to check. */
+  repoPath?: string;
 }
 
 async function checkTemporal(target: TemporalTarget, taskQueue: string): Promise<DoctorCheck[]> {
@@ -131,6 +138,37 @@ async function checkCodex(options: DoctorOptions): Promise<DoctorCheck[]> {
 
 /** Everything a host needs before tasks can run, each with the fix when it is missing. */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> {
-  const [temporal, codex] = await Promise.all([checkTemporal(options.target, options.taskQueue ?? DEFAULT_TASK_QUEUE), checkCodex(options)]);
-  return [...temporal, ...codex];
+  const [temporal, codex, repo] = await Promise.all([
+    checkTemporal(options.target, options.taskQueue ?? DEFAULT_TASK_QUEUE),
+    checkCodex(options),
+    options.repoPath === undefined ? undefined : checkRepoConfig(options.repoPath),
+  ]);
+  return [...temporal, ...codex, ...(repo ? [repo] : [])];
+}
+
+/** The repository's `.codex-runner.yaml` as tasks will read it: committed at HEAD. */
+async function checkRepoConfig(repoPath: string): Promise<DoctorCheck> {
+  const name = 'repository config';
+  let repo: string;
+  try {
+    repo = await checkRepository(repoPath);
+  } catch (error) {
+    return { name, ok: false, detail: (error as Error).message, fix: `Fix ${REPO_CONFIG_FILE}, commit it, and check again` };
+  }
+  const config = await readRepoConfigAt(repo, 'HEAD');
+  if (config === undefined) return { name, ok: true, detail: `${repo} has no ${REPO_CONFIG_FILE} at HEAD: no setup, copy or verify commands` };
+  const checks = resolveChecks(config, undefined);
+  const parts = [
+    `setup ${checks.setup.length ? checks.setup.map((command) => `\`${command}\``).join(', ') : 'none'}`,
+    `copy ${checks.copy.length ? checks.copy.join(', ') : 'none'}`,
+    `verify ${checks.verify.length ? checks.verify.map((command) => `\`${command}\``).join(', ') : 'none'}`,
+    `maxVerifyTurns ${checks.maxVerifyTurns}`,
+    `commandTimeout ${checks.commandTimeout}`,
+  ];
+  const uncommitted = existsSync(path.join(repo, REPO_CONFIG_FILE)) && (await runGit(repo, ['diff', '--quiet', 'HEAD', '--', REPO_CONFIG_FILE])).code !== 0;
+  return {
+    name,
+    ok: true,
+    detail: `${REPO_CONFIG_FILE} at HEAD: ${parts.join('; ')}${uncommitted ? ` (the file in the checkout differs: tasks read the committed one)` : ''}`,
+  };
 }

@@ -7,7 +7,18 @@ import { isTerminalState } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
 import { readRegularFile } from '../host/files';
 import { ChildSpecError, parseChildSpec } from './child-spec';
-import { addReadCommand, addTaskOptions, approvalOptions, codexOptions, integer, printStarted, waitVisibly, withClient, type TaskOptionFlags } from './common';
+import {
+  addReadCommand,
+  addTaskOptions,
+  approvalOptions,
+  checkOptions,
+  codexOptions,
+  integer,
+  printStarted,
+  waitVisibly,
+  withClient,
+  type TaskOptionFlags,
+} from './common';
 import { printJson, type CliIO } from './output';
 
 interface GraphStartFlags extends TaskOptionFlags {
@@ -71,6 +82,7 @@ async function graphInput(flags: GraphStartFlags): Promise<CreateTaskGraphInput>
     throw error;
   }
   const codex = codexOptions(flags);
+  const checks = checkOptions(flags);
   const parent = {
     ...fromFile.parent,
     ...(flags.prompt !== undefined ? { prompt: flags.prompt } : {}),
@@ -78,6 +90,7 @@ async function graphInput(flags: GraphStartFlags): Promise<CreateTaskGraphInput>
     ...(flags.priority !== undefined ? { priority: flags.priority } : {}),
     ...(flags.baseRef !== undefined ? { baseRef: flags.baseRef } : {}),
     ...(codex ? { codex: { ...fromFile.parent?.codex, ...codex } } : {}),
+    ...(checks ? { checks: { ...fromFile.parent?.checks, ...checks } } : {}),
     repoPath: flags.repoPath ?? fromFile.parent?.repoPath ?? process.cwd(),
   };
   if (parent.prompt === undefined) throw new ValidationError('graph start requires --prompt (or parent.prompt in --file)');
@@ -121,7 +134,7 @@ export function formatGraph(graph: TaskGraphSnapshot): string {
 export function formatGraphResults(results: TaskGraphResults): string {
   const lines = results.results.map(
     (result) =>
-      `${result.taskId}: ${result.classification}${result.commitSha ? ` ${result.commitSha.slice(0, 12)}` : ''}${result.filesChanged.length ? ` [${result.filesChanged.join(', ')}]` : ''}\n    ${result.summary.replace(/\n/g, '\n    ')}`,
+      `${result.taskId}: ${result.classification}${result.verification ? ` (verification ${result.verification})` : ''}${result.commitSha ? ` ${result.commitSha.slice(0, 12)}` : ''}${result.filesChanged.length ? ` [${result.filesChanged.join(', ')}]` : ''}\n    ${result.summary.replace(/\n/g, '\n    ')}`,
   );
   if (lines.length === 0) lines.push('No results yet.');
   if (results.synthesis) lines.push('', `synthesis: ${results.synthesis.classification}`, results.synthesis.summary);

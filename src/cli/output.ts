@@ -46,6 +46,7 @@ export function formatTask(task: TaskRecord): string {
     ['thread', task.threadId],
     ['commit', commitLabel(task)],
     ['files', task.filesChanged?.join(', ')],
+    ['verification', task.verification ? `${task.verification.message} (run ${task.verification.runs})` : undefined],
     ['failure', task.failure ? `${task.failure.code}: ${task.failure.message}` : undefined],
     ['final message', task.finalMessage],
     ['tokens', task.usage ? `${task.usage.inputTokens} in / ${task.usage.outputTokens} out` : undefined],

@@ -110,14 +110,16 @@ function registerWorkerCommand(program: Command, io: CliIO): void {
 function registerDoctorCommand(program: Command, io: CliIO): void {
   program
     .command('doctor')
-    .description('Check that this host can run tasks: Temporal, search attributes, a worker, codex, credentials')
+    .description("Check that this host can run tasks: Temporal, search attributes, a worker, codex, credentials (and a repository's config)")
     .option('--config-path <file>', 'runner config (default $PLATO_HOME/config.json)')
     .option('--secrets-path <file>', 'secrets file (default $PLATO_HOME/secrets.json)')
     .addOption(taskQueueOption('task queue whose workers to look for'))
+    .option('--repo <path>', "also check a repository's committed .codex-runner.yaml")
     .option('--json', 'print JSON')
-    .action(async (flags: { configPath?: string; secretsPath?: string; taskQueue?: string; json?: boolean }) => {
+    .action(async (flags: { configPath?: string; secretsPath?: string; taskQueue?: string; repo?: string; json?: boolean }) => {
       const checks = await runDoctor({
         target: loadTemporalTarget(),
+        ...(flags.repo ? { repoPath: flags.repo } : {}),
         ...(flags.configPath ? { configPath: flags.configPath } : {}),
         ...(flags.secretsPath ? { secretsPath: flags.secretsPath } : {}),
         ...(flags.taskQueue ? { taskQueue: flags.taskQueue } : {}),

@@ -1,6 +1,17 @@
 import { Option, type Command } from 'commander';
 import { TASK_STATES, type TaskState } from '../contracts/task';
-import { addReadCommand, addTaskOptions, approvalOptions, codexOptions, integer, printStarted, waitVisibly, withClient, type TaskOptionFlags } from './common';
+import {
+  addReadCommand,
+  addTaskOptions,
+  approvalOptions,
+  checkOptions,
+  codexOptions,
+  integer,
+  printStarted,
+  waitVisibly,
+  withClient,
+  type TaskOptionFlags,
+} from './common';
 import { followEvents } from './control-commands';
 import { formatEvent, formatTask, formatTaskTable, printJson, type CliIO } from './output';
 
@@ -36,6 +47,7 @@ function registerStartCommand(program: Command, io: CliIO): void {
       ) => {
         await withClient(async (client, target) => {
           const codex = codexOptions(flags);
+          const checks = checkOptions(flags);
           const task = await client.startTask({
             prompt: flags.prompt,
             repoPath: flags.repoPath,
@@ -43,6 +55,7 @@ function registerStartCommand(program: Command, io: CliIO): void {
             ...(flags.taskId ? { taskId: flags.taskId } : {}),
             ...(flags.baseRef ? { baseRef: flags.baseRef } : {}),
             ...(codex ? { codex } : {}),
+            ...(checks ? { checks } : {}),
             ...approvalOptions(flags),
           });
           if (!flags.json) {

@@ -222,7 +222,7 @@ export class CodexRunnerClient {
     if (!parsed.success) throw new ValidationError(describeIssues(parsed.error));
     const approvalProblem = approvalTimeoutProblem(parsed.data);
     if (approvalProblem) throw new ValidationError(approvalProblem);
-    const { taskId = randomUUID(), prompt, priority, baseRef, codex, requireApproval, approvalTimeout, contextPackage } = parsed.data;
+    const { taskId = randomUUID(), prompt, priority, baseRef, codex, requireApproval, approvalTimeout, contextPackage, checks } = parsed.data;
     const repoPath = await checkRepository(parsed.data.repoPath, baseRef);
     const workflowInput: TaskWorkflowInput = {
       taskId,
@@ -234,6 +234,7 @@ export class CodexRunnerClient {
       ...(requireApproval ? { requireApproval } : {}),
       ...(approvalTimeout ? { approvalTimeout } : {}),
       ...(contextPackage ? { contextPackage } : {}),
+      ...(checks ? { checks } : {}),
     };
     await this.startWorkflow('taskWorkflow', workflowInput, {
       taskId,

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isDirectory } from '../host/files';
 import { commitOf, isRepositoryRoot, runGit } from '../host/git';
+import { RepoConfigError } from '../contracts/repo-config';
+import { readRepoConfigAt } from '../host/repo-config-file';
 import { ValidationError } from './errors';
 
 /**
@@ -21,8 +23,9 @@ async function notARoot(dir: string): Promise<string> {
 
 /**
  * Refuses a repository the task could not work in, before anything is created: the path must be
- * the root of a git repository with at least one commit, and `baseRef` (when given) must name a
- * commit. Returns the absolute repository path.
+ * the root of a git repository with at least one commit, `baseRef` (when given) must name a
+ * commit, and the `.codex-runner.yaml` committed there (if any) must be valid. Returns the
+ * absolute repository path.
  */
 export async function checkRepository(repoPath: string, baseRef?: string): Promise<string> {
   const absolute = path.resolve(repoPath);
@@ -35,6 +38,12 @@ export async function checkRepository(repoPath: string, baseRef?: string): Promi
   }
   if (baseRef === undefined && !(await resolves('HEAD'))) {
     throw new ValidationError(`repoPath: ${absolute} has no commits yet; commit something first or pass --base-ref`);
+  }
+  try {
+    await readRepoConfigAt(absolute, baseRef ?? 'HEAD');
+  } catch (error) {
+    if (error instanceof RepoConfigError) throw new ValidationError(`${error.message}; fix the file and commit it`);
+    throw error;
   }
   return absolute;
 }

@@ -23,6 +23,10 @@ export function describeEvent(event: TaskEvent): string {
     }
   }
   if (event.errorCode) return `${event.errorCode}: ${event.message ?? ''}`;
+  if (event.checks?.length)
+    return event.checks
+      .map((check) => `\`${check.command}\` ${check.outcome} (exit ${check.exitCode ?? '-'}, ${(check.durationMs / 1000).toFixed(1)} s)`)
+      .join('; ');
   if (event.commitSha) return `commit ${event.commitSha.slice(0, 12)}`;
   if (event.usage) return `${event.usage.inputTokens} in / ${event.usage.outputTokens} out tokens`;
   return event.message ?? '';

@@ -24,6 +24,12 @@ export const ErrorCode = {
   codexTurnStalled: 'CODEX_TURN_STALLED',
   commitFailed: 'TASK_COMMIT_FAILED',
   configInvalid: 'CONFIG_INVALID',
+  /** A `setup` command of the repository config or the task failed or could not run. */
+  worktreeSetupFailed: 'WORKTREE_SETUP_FAILED',
+  /** A `verify` command still failed after the agent's turns to fix it (the reference's verifier code). */
+  testsFailed: 'TESTS_FAILED',
+  /** A `verify` command could not run at all: not found, not executable, timed out. */
+  verificationErrored: 'TASK_VERIFICATION_ERRORED',
   graphDependencyFailed: 'TASK_GRAPH_DEPENDENCY_FAILED',
   graphChildFailed: 'TASK_GRAPH_CHILD_FAILED',
   graphMergeConflict: 'TASK_GRAPH_MERGE_CONFLICT',

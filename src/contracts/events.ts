@@ -4,7 +4,8 @@ import type { TaskEvent } from './records';
 /**
  * Event names. The reference system's names are kept so Plato-side consumers recognise them;
  * `session.item`, `session.usage`, `session.recovered`, `session.retrying` (a turn that met a model
- * outage, retried on its thread after a wait), `task.cancelled`,
+ * outage, retried on its thread after a wait), `worktree.files.copied` and `worktree.setup.*`
+ * (the repository config's `copy` and `setup`), `task.cancelled`,
  * `task.changes_requested`, `task.approval.timed_out` and `task.signal.ignored` (a signal whose
  * payload or sender did not fit, dropped) are new.
  */
@@ -24,6 +25,13 @@ export const TASK_EVENT_TYPES = [
   'session.usage',
   'session.exited',
   'session.retrying',
+  'worktree.files.copied',
+  'worktree.setup.started',
+  'worktree.setup.completed',
+  'worktree.setup.failed',
+  'verification.started',
+  'verification.completed',
+  'verification.failed',
   'task.committed',
   'task.completed',
   'task.failed',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TaskChecksSchema } from './repo-config';
 import { ContextPackageSchema } from './context-package';
 import type { GraphSynthesis, TaskRecord, WorkerResult } from './records';
 import {
@@ -29,6 +30,8 @@ export const GraphChildInputSchema = z
     codex: CodexTaskOptionsSchema.optional(),
     requireApproval: z.boolean().optional(),
     contextPackage: ContextPackageSchema.optional(),
+    /** Over the parent's `checks`, field by field. */
+    checks: TaskChecksSchema.optional(),
   })
   .strict();
 export type GraphChildInput = z.input<typeof GraphChildInputSchema>;

@@ -1,3 +1,4 @@
+import { VerificationRecordSchema } from './checks';
 import { z } from 'zod';
 import { ERROR_CODES } from './errors';
 import { RESULT_CLASSIFICATIONS, SessionItemSchema, TASK_EVENT_TYPES, TokenUsageSchema } from './events';
@@ -53,6 +54,8 @@ export const WorkerResultSchema = z.object({
   commitSha: z.string().optional(),
   usage: TokenUsageSchema.optional(),
   errorCode: ErrorCodeSchema.optional(),
+  /** The child's last verification verdict, when it has `verify` commands. */
+  verification: VerificationRecordSchema.shape.status.optional(),
 });
 export type WorkerResult = z.infer<typeof WorkerResultSchema>;
 
@@ -109,6 +112,8 @@ export const TaskRecordSchema = z.object({
   failure: TaskFailureSchema.optional(),
   /** Set while the task awaits approval, and kept with the decision afterwards. */
   approval: ApprovalRecordSchema.optional(),
+  /** The last verification run's verdict, when the task has `verify` commands. */
+  verification: VerificationRecordSchema.optional(),
   /** Set on a graph's parent task. */
   graph: GraphRecordSchema.optional(),
   createdAt: z.string(),
@@ -151,5 +156,11 @@ export const TaskEventSchema = z.object({
   actor: z.string().optional(),
   diffStat: z.string().optional(),
   codexPath: z.string().optional(),
+  /** `verification.*`: the run's id (`<taskId>:verify:<n>`), its verdict and each check with its exit code and duration. */
+  verificationId: z.string().optional(),
+  verificationStatus: z.enum(['passed', 'failed', 'errored']).optional(),
+  checks: VerificationRecordSchema.shape.checks.optional(),
+  /** `worktree.files.copied`: the files copied from the main checkout. */
+  files: z.array(z.string()).optional(),
 });
 export type TaskEvent = z.infer<typeof TaskEventSchema>;

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ContextPackageSchema } from './context-package';
 import { FULL_COMMIT_ID, TASK_ID_PATTERN, TASK_ID_RULE } from './ids';
+import { DurationSchema } from './duration';
+import { TaskChecksSchema } from './repo-config';
 
 export type { ApprovalRecord, TaskRecord, TokenUsage } from './records';
 
@@ -17,17 +19,7 @@ export function isTerminalState(state: TaskState): boolean {
 
 export const TaskIdSchema = z.string().regex(TASK_ID_PATTERN, { message: `task id ${TASK_ID_RULE}` });
 
-/** A duration as Temporal takes it: a number and a unit, e.g. `90s`, `30m`, `2h`, `1d`. */
-export const DurationSchema = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration must be a number and a unit: ms, s, m, h or d (e.g. 30m, 2h, 1d)');
-
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** Milliseconds of a duration {@link DurationSchema} accepts. */
-export function durationMs(duration: string): number {
-  const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(duration) ?? [];
-  if (amount === undefined || unit === undefined) throw new RangeError(`not a duration: ${duration}`);
-  return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
-}
+export { DurationSchema, durationMs } from './duration';
 
 export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
 export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high', 'xhigh'] as const;
@@ -74,6 +66,7 @@ export const StartTaskInputSchema = z
     requireApproval: z.boolean().optional(),
     approvalTimeout: DurationSchema.optional(),
     contextPackage: ContextPackageSchema.optional(),
+    checks: TaskChecksSchema.optional(),
   })
   .strict();
 export type StartTaskInput = z.input<typeof StartTaskInputSchema>;
@@ -99,6 +92,8 @@ export const GraphReleaseSchema = z
     satisfied: z.array(z.object({ taskId: TaskIdSchema, commitSha: CommitIdSchema }).strict()),
     /** The child's turns tell the parent when they have a session slot and when they give it up (see GraphScheduler). */
     reportsSessions: z.literal(true).optional(),
+    /** Where the child reads `.codex-runner.yaml`: its graph's base, which no child's agent can change. */
+    configSha: CommitIdSchema.optional(),
   })
   .strict();
 export type GraphRelease = z.infer<typeof GraphReleaseSchema>;
@@ -128,6 +123,8 @@ export const TaskWorkflowInputSchema = z
     approvalTimeout: DurationSchema.optional(),
     /** What the agent should know first: given in the first turn's instructions and as files. */
     contextPackage: ContextPackageSchema.optional(),
+    /** Setup and verify commands over the repository's `.codex-runner.yaml`. */
+    checks: TaskChecksSchema.optional(),
   })
   .strict();
 export type TaskWorkflowInput = z.input<typeof TaskWorkflowInputSchema>;

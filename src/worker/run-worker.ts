@@ -151,7 +151,7 @@ async function runWorkers(
   } catch (error) {
     throw new TemporalUnavailableError(target.address, error);
   }
-  const { runCodexTurn, ...bookkeeping } = createActivities(settings);
+  const { runCodexTurn, runChecks, ...bookkeeping } = createActivities(settings);
   const slots = options.maxConcurrentTasks ?? DEFAULT_MAX_CONCURRENT_TASKS;
   try {
     const main = await Worker.create({
@@ -167,7 +167,7 @@ async function runWorkers(
       connection,
       namespace: target.namespace,
       taskQueue: sessionTaskQueue(taskQueue),
-      activities: { runCodexTurn },
+      activities: { runCodexTurn, runChecks },
       maxConcurrentActivityTaskExecutions: slots,
       shutdownGraceTime: SHUTDOWN_GRACE_TIME,
       // Cancellation (an operator's interrupt or cancel) reaches an activity only in a heartbeat

@@ -22,6 +22,9 @@ import type { taskWorkflow } from './task-workflow';
 
 type ChildHandle = ChildWorkflowHandle<typeof taskWorkflow>;
 
+/** Children read `.codex-runner.yaml` at the graph's base, not at a prerequisite's commit (whose agent could have edited it). */
+const CONFIG_AT_GRAPH_BASE_PATCH = 'config-at-graph-base';
+
 /** Children start with Web UI details (id, graph, prerequisites, prompt) and a status memo, as tasks the client starts do. */
 const CHILD_DETAILS_PATCH = 'child-details';
 
@@ -138,6 +141,7 @@ export class GraphChildren {
     const codex = parent.codex || child.codex ? { ...parent.codex, ...child.codex } : undefined;
     const requireApproval = child.requireApproval ?? graphApproval;
     const contextPackage = child.contextPackage ?? parent.contextPackage;
+    const checks = parent.checks || child.checks ? { ...parent.checks, ...child.checks } : undefined;
     return {
       taskId: child.taskId,
       repoPath: parent.repoPath,
@@ -149,6 +153,7 @@ export class GraphChildren {
       ...(codex ? { codex } : {}),
       ...(requireApproval ? { requireApproval } : {}),
       ...(contextPackage ? { contextPackage } : {}),
+      ...(checks ? { checks } : {}),
       ...(requireApproval && approvalTimeout ? { approvalTimeout } : {}),
       ...(release ? { release } : {}),
     };
@@ -162,6 +167,7 @@ export class GraphChildren {
       mergeShas: rest.map((prerequisite) => prerequisite.commitSha),
       satisfied: prerequisites,
       ...(reportsSessions ? { reportsSessions: true as const } : {}),
+      ...(patched(CONFIG_AT_GRAPH_BASE_PATCH) ? { configSha: this.baseSha } : {}),
     };
   }
 

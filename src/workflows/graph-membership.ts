@@ -68,6 +68,11 @@ export class GraphMembership {
    * returns where its branch starts: its first prerequisite's commit, with the others merged in.
    * @throws StepFailure `TASK_GRAPH_DEPENDENCY_FAILED` when the parent blocked it.
    */
+  /** The commit to read the repository's `.codex-runner.yaml` at, when the graph names one. */
+  get configSha(): string | undefined {
+    return this.gate !== undefined && 'baseSha' in this.gate ? this.gate.configSha : undefined;
+  }
+
   async waitForRelease(control: OperatorControl): Promise<WorktreeBase> {
     await control.waitUntil(() => this.gate !== undefined);
     const gate = this.gate!;

@@ -45,6 +45,7 @@ export function workerResult(parentTaskId: string, outcome: ChildOutcome): Worke
     ...(record?.commitSha && completed ? { commitSha: record.commitSha } : {}),
     ...(record?.usage ? { usage: record.usage } : {}),
     ...(failure ? { errorCode: failure.code } : {}),
+    ...(record?.verification ? { verification: record.verification.status } : {}),
   };
 }
 

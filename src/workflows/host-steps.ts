@@ -14,7 +14,7 @@ import { sessionTaskQueue } from '../contracts/ids';
  */
 
 // Git bookkeeping: retry transient failures (a lock, a busy disk) a few times.
-export const { provisionWorktree, writeContextArtifacts, commitTaskWork } = proxyLocalActivities<Activities>({
+export const { provisionWorktree, writeContextArtifacts, commitTaskWork, readRepoConfig, copyIntoWorktree } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });
@@ -45,4 +45,20 @@ const SESSION_ACTIVITY_OPTIONS: ActivityOptions = {
 export function runCodexTurn(...args: Parameters<Activities['runCodexTurn']>): ReturnType<Activities['runCodexTurn']> {
   const taskQueue = sessionTaskQueue(workflowInfo().taskQueue);
   return proxyActivities<Activities>({ ...SESSION_ACTIVITY_OPTIONS, taskQueue }).runCodexTurn(...args);
+}
+
+/**
+ * A task's setup and verify commands: on the session queue, whose slots bound the heavy work on
+ * a host (a test suite weighs as much as a turn), heartbeating every 5 s. A retry after a dead
+ * worker first kills what its commands left running, then runs them again.
+ */
+export function runChecks(...args: Parameters<Activities['runChecks']>): ReturnType<Activities['runChecks']> {
+  const taskQueue = sessionTaskQueue(workflowInfo().taskQueue);
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '12 hours',
+    heartbeatTimeout: '20 seconds',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
+    taskQueue,
+  }).runChecks(...args);
 }

@@ -1,4 +1,4 @@
-import { ApplicationFailure, isCancellation, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { CodexTurnResult, WorktreeAllocation } from '../activities';
 import { ErrorCode } from '../contracts/errors';
@@ -16,8 +16,12 @@ import { ignoreSignal, onSignal } from './guarded-handlers';
 import { eventsQuery, graphBlockSignal, graphReleaseSignal, sessionEventsSignal, taskQuery } from './messages';
 import { OperatorControl } from './operator-control';
 import { step, StepFailure } from './step-failure';
+import { TaskChecks } from './task-checks';
 import { TaskJournal } from './task-journal';
 import { CONTINUE_INSTRUCTION, commitMessage, outageInstruction, turnPrompt } from './turn-prompt';
+
+/** Tasks read their repository's `.codex-runner.yaml`, copy and set up their worktree, and verify each turn (task-checks.ts). */
+const REPO_CHECKS_PATCH = 'repo-checks';
 
 /** What the steps of one task share. */
 interface TaskRun {
@@ -52,21 +56,32 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
   try {
     const base: WorktreeBase = graph ? await graph.waitForRelease(control) : input.baseRef ? { baseRef: input.baseRef } : {};
     const worktree = await prepareWorktree(run, base);
+    const checks = patched(REPO_CHECKS_PATCH) ? await TaskChecks.setUp(input, journal, control, worktree, graph?.configSha ?? worktree.baseSha) : undefined;
     let prompt = turnPrompt(input);
     for (;;) {
       const turn = await runTurn(run, worktree, prompt);
+      if (checks?.verifies) {
+        const verdict = await checks.verify();
+        if (verdict.kind === 'next-turn') {
+          prompt = verdict.prompt;
+          continue;
+        }
+      }
       const commit = await step(ErrorCode.commitFailed, () =>
         commitTaskWork({
           taskId: input.taskId,
           worktreePath: worktree.worktreePath,
           baseSha: worktree.baseSha,
           message: commitMessage(input.taskId, input.prompt),
+          ...(checks?.copied.length ? { leaveOut: checks.copied } : {}),
         }),
       );
       journal.update({ commitSha: commit.commitSha, filesChanged: commit.filesChanged });
       if (!input.requireApproval) break;
-      const decision = await approval.request(commit, turn.finalMessage, input.approvalTimeout);
+      const verified = journal.record.verification ? `\n\nVerification ${journal.record.verification.message}.` : '';
+      const decision = await approval.request(commit, `${turn.finalMessage}${verified}`, input.approvalTimeout);
       if (decision.kind === 'approved') break;
+      checks?.changesRequested();
       prompt = decision.message ?? CONTINUE_INSTRUCTION;
     }
     const { record } = journal;

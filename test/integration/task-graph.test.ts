@@ -464,8 +464,8 @@ describe('a graph wider than its first wave', () => {
     expect(signalNames(await historyOfTask('wide-1'))).not.toContain('graphRelease');
     expect(signalNames(await historyOfTask('wide-18'))).toContain('graphRelease');
     expect(signalNames(await historyOfTask('wide-after'))).toContain('graphRelease');
-    // The patches since the baseline: the children's ids checked before any is started, the status memo, the children's details.
-    expect(patchIds(await historyOfTask('wide'))).toEqual(['child-ids-checked', 'status-memo', 'child-details']);
+    // The patches since the baseline: the children's ids checked before any is started, the status memo, the config read at the graph's base, the children's details.
+    expect(patchIds(await historyOfTask('wide'))).toEqual(['child-ids-checked', 'status-memo', 'config-at-graph-base', 'child-details']);
   });
 });
 
@@ -538,7 +538,7 @@ describe('the plain temporal CLI', () => {
     expect(started.code).toBe(0);
     expect((await harness().client.waitForTask('plain-graph')).state).toBe('completed');
     expect(await simpleGit(repo).show(['plato/graph-plain-graph:two.txt'])).toBe('one\n');
-    expect(patchIds(await historyOfTask('plain-graph'))).toEqual(['child-ids-checked', 'status-memo', 'child-details']);
+    expect(patchIds(await historyOfTask('plain-graph'))).toEqual(['child-ids-checked', 'status-memo', 'config-at-graph-base', 'child-details']);
     await harness().recordHistory('graph-child-ids-checked', 'plain-graph');
   });
 

@@ -76,7 +76,7 @@ describe('a task whose agent writes a file', () => {
     const history = await historyOf(harness().client, taskId);
     const scheduled = (history.events ?? []).flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
     expect(scheduled).toEqual(['runCodexTurn']);
-    expect(localActivityTypes(history)).toEqual(['checkCodexRuntime', 'provisionWorktree', 'commitTaskWork']);
+    expect(localActivityTypes(history)).toEqual(['checkCodexRuntime', 'provisionWorktree', 'readRepoConfig', 'commitTaskWork']);
 
     // The turn's last events (session.exited among them) come back in its result, not by signal.
     const signalled = signalledSessionEvents(history);
