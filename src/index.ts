@@ -20,6 +20,9 @@ export {
   WrongStateError,
 } from './client/errors';
 export { eventsFromHistory } from './client/history-events';
+export { LandRefusedError, type DiffFile, type Landing, type Push, type TaskDiff, type Removal, type GcOptions, type GcReport } from './client/task-work';
+export * from './contracts/checks';
+export * from './contracts/repo-config';
 export * from './contracts/config';
 export * from './contracts/errors';
 export * from './contracts/events';

@@ -12,6 +12,7 @@ import { DEFAULT_MAX_CONCURRENT_TASKS, DEFAULT_SESSION_NICE, runWorker } from '.
 import { runDoctor } from './doctor';
 import { printJson, type CliIO } from './output';
 import { registerTaskCommands } from './task-commands';
+import { registerWorkCommands } from './work-commands';
 
 /**
  * The `codex-runner` command line: parses arguments, calls the client library, prints. Every
@@ -35,6 +36,7 @@ export function buildProgram(io: CliIO): Command {
   registerDoctorCommand(program, io);
   registerGraphCommands(program, io);
   registerControlCommands(program, io);
+  registerWorkCommands(program, io);
   registerConfigCommands(program, io);
   registerRuntimeCommands(program, io);
   registerMcpCommand(program, io);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Client, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { CancelledFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -27,6 +28,21 @@ import {
   type TaskWorkflowInput,
 } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
+import {
+  checkedOutBranch,
+  collectGarbage,
+  diffOf,
+  land,
+  push,
+  removeWorktree,
+  workOf,
+  type GcOptions,
+  type GcReport,
+  type Landing,
+  type Push,
+  type Removal,
+  type TaskDiff,
+} from './task-work';
 import { STATUS_MEMO_KEY, statusMemo, SUMMARY_MAX_BYTES, taskDetails, truncateUtf8 } from '../contracts/web-ui';
 import { aggregateGraphState } from '../workflows/graph-scheduler';
 import type { taskGraphWorkflow } from '../workflows/task-graph-workflow';
@@ -628,6 +644,74 @@ export class CodexRunnerClient {
   async cancel(taskId: string): Promise<void> {
     await this.requireState(taskId, 'cancelled');
     await this.handle(taskId).cancel();
+  }
+
+  /**
+   * The work of a task or graph: `git diff <base> <commit>` of its branch, with a count per file.
+   * @throws WrongStateError when it has no commit yet.
+   * @throws TaskNotFoundError when no task has this id.
+   */
+  async getTaskDiff(taskId: string): Promise<TaskDiff> {
+    return diffOf(workOf(await this.getTask(taskId)));
+  }
+
+  /**
+   * Lands a task's or graph's work on `into` (default: the branch checked out in its repository):
+   * a fast-forward when possible, else a merge commit; a conflict, or the target checked out with
+   * uncommitted changes, is refused and changes nothing. A task awaiting approval is approved
+   * once its work has landed (`by` records who landed it).
+   * @throws LandRefusedError (`TASK_LAND_REFUSED`, or `TASK_LAND_CONFLICT` with the files).
+   * @throws WrongStateError when the task is neither completed nor awaiting approval.
+   * @throws WorkerUnavailableError when a task awaiting approval has no worker to approve it; nothing was landed.
+   */
+  async landTask(taskId: string, options: { into?: string; by?: string } = {}): Promise<Landing & { approved: boolean }> {
+    const record = await this.getTask(taskId);
+    if (record.state !== 'completed' && record.state !== 'awaiting_approval') {
+      throw new WrongStateError(`Task ${taskId} is ${record.state}: only completed work, or work awaiting approval, can be landed`);
+    }
+    const work = workOf(record);
+    const into = options.into ?? (await checkedOutBranch(record.repoPath));
+    if (into === undefined) throw new ValidationError(`into: ${record.repoPath} has no branch checked out (detached HEAD); name the branch to land into`);
+    const awaiting = record.state === 'awaiting_approval';
+    if (awaiting) await this.requireWorker(taskId, await this.describeTask(taskId), 'to approve it once landed; nothing was landed');
+    const landing = await land(work, into);
+    if (awaiting) await this.approve(taskId, { ...(options.by ? { by: options.by } : {}), comment: `Landed into ${into} (${landing.kind})` });
+    return { ...landing, approved: awaiting };
+  }
+
+  /**
+   * Pushes a task's or graph's work to `remote` (default `origin`) as `branch` (default its own
+   * branch name); for a GitHub remote the result has the URL that opens a pull request.
+   * @throws CodexRunnerError `TASK_PUSH_FAILED` with git's reason.
+   */
+  async pushTask(taskId: string, options: { remote?: string; branch?: string } = {}): Promise<Push> {
+    return push(workOf(await this.getTask(taskId)), options.remote ?? 'origin', options.branch);
+  }
+
+  /**
+   * Removes the worktree of a task that has ended; its branch keeps its committed work. A
+   * worktree holding changes that are in no commit is kept unless `force`.
+   * @throws WrongStateError when the task has not ended, or its worktree holds uncommitted work.
+   */
+  async cleanTask(taskId: string, options: { force?: boolean } = {}): Promise<Removal> {
+    const record = await this.getTask(taskId);
+    if (!isTerminalState(record.state)) throw new WrongStateError(`Task ${taskId} is ${record.state}: only an ended task's worktree is removed`);
+    return removeWorktree(record, options);
+  }
+
+  /**
+   * Cleans up ended tasks (in `repoPath` when given): see {@link GcOptions}. A task that is
+   * queued, running, interrupted or awaiting approval is never touched.
+   */
+  async collectGarbage(options: GcOptions & { repoPath?: string } = {}): Promise<GcReport> {
+    const { repoPath, ...gc } = options;
+    const summaries = await this.listTasks({ ...(repoPath ? { repoPath: path.resolve(repoPath) } : {}), limit: 10_000 });
+    const ended = summaries.filter((summary) => summary.state !== undefined && isTerminalState(summary.state) && summary.workflowStatus !== 'RUNNING');
+    const records = await Promise.all(ended.map((summary) => this.getTask(summary.taskId)));
+    return collectGarbage(
+      records.filter((record) => existsSync(record.repoPath)),
+      gc,
+    );
   }
 
   /**

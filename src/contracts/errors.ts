@@ -35,6 +35,12 @@ export const ErrorCode = {
   graphMergeConflict: 'TASK_GRAPH_MERGE_CONFLICT',
   graphMergeFailed: 'TASK_GRAPH_MERGE_FAILED',
   approvalRejected: 'TASK_APPROVAL_REJECTED',
+  /** `land` refused: the target is checked out with changes, or elsewhere, or is no branch. Nothing changed. */
+  landRefused: 'TASK_LAND_REFUSED',
+  /** `land` found conflicts between the work and the target (named with the error). Nothing changed. */
+  landConflict: 'TASK_LAND_CONFLICT',
+  /** `push` could not push the work (no such remote, rejected). */
+  pushFailed: 'TASK_PUSH_FAILED',
   approvalTimedOut: 'TASK_APPROVAL_TIMED_OUT',
   cancelled: 'TASK_CANCELLED',
   /** The orchestration service: a selector names a runtime it does not have. */

@@ -9,7 +9,8 @@ import type { TaskOrchestrationService } from '../orchestration/task-orchestrati
 import { TaskNotFoundError } from '../client/errors';
 
 /**
- * The reference's eleven `plato.*` operations as MCP tools (seed §10.3, §5.4): names,
+ * The reference's eleven `plato.*` operations as MCP tools (seed §10.3, §5.4), and
+ * `plato.get_task_diff` so an agent can review a subtask's work without a shell: names,
  * descriptions and read-only flags as the reference has them, zod input schemas, and the
  * reference MCP server's results (the task, graph or list itself; interrupt answers
  * `{ taskId, interrupted: true }`).
@@ -105,6 +106,14 @@ export const PLATO_TOOLS: readonly PlatoTool[] = [
     readOnly: true,
     inputSchema: TaskLookupSchema.extend({ afterSeq: z.number().int().min(0).optional().describe('Only events after this sequence number') }),
     run: (service, { taskId, runtimeId, afterSeq }) => service.listEvents(taskId, afterSeq === undefined ? {} : { afterSeq }, selectorForRuntime(runtimeId)),
+  }),
+  tool({
+    name: 'plato.get_task_diff',
+    description:
+      "Show what a task (or a graph, its merged branch) changed: each file with its lines added and deleted, and the patch from the task's base to its commit.",
+    readOnly: true,
+    inputSchema: TaskLookupSchema,
+    run: (service, { taskId, runtimeId }) => service.getTaskDiff(taskId, selectorForRuntime(runtimeId)),
   }),
   tool({
     name: 'plato.interrupt_task',

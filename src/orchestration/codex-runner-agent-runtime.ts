@@ -17,6 +17,7 @@ import {
   type OrchestrationTaskGraphResultSnapshot,
   type OrchestrationTaskGraphSnapshot,
   type OrchestrationTaskListFilter,
+  type OrchestrationTaskDiff,
   type OrchestrationTaskRecord,
   type OrchestrationTaskResultRecord,
   type OrchestrationSynthesisRecord,
@@ -37,6 +38,7 @@ export type CodexRunnerAgentRuntimeClient = Pick<
   | 'resume'
   | 'approve'
   | 'reject'
+  | 'getTaskDiff'
 >;
 
 export interface CodexRunnerAgentRuntimeOptions {
@@ -133,6 +135,12 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
   /** @throws WrongStateError when the task is not awaiting approval; TaskNotFoundError. */
   async approveTaskAction(taskId: string, options: OrchestrationApprovalOptions = {}): Promise<OrchestrationTaskRecord> {
     return toOrchestrationTask(await this.client.approve(taskId, options), this.runtimeId);
+  }
+
+  /** @throws WrongStateError when the task has no commit yet; TaskNotFoundError. */
+  async getTaskDiff(taskId: string): Promise<OrchestrationTaskDiff> {
+    const { base, commit, branchName, files, patch } = await this.client.getTaskDiff(taskId);
+    return { taskId, base, commit, branchName, files, patch };
   }
 
   /** @throws WrongStateError when the task is not awaiting approval; ValidationError without a reason; TaskNotFoundError. */

@@ -263,4 +263,16 @@ export interface AgentRuntime {
   resumeTask(taskId: string, options?: { message?: string }): Promise<OrchestrationTaskRecord>;
   approveTaskAction?(taskId: string, options?: OrchestrationApprovalOptions): Promise<OrchestrationTaskRecord>;
   rejectTaskAction?(taskId: string, reason: string, options?: Pick<OrchestrationApprovalOptions, 'by'>): Promise<OrchestrationTaskRecord>;
+  /** The task's or graph's work as a diff from its base to its commit; optional. */
+  getTaskDiff?(taskId: string): Promise<OrchestrationTaskDiff>;
+}
+
+/** What a task changed: each file with its lines added and deleted, and the patch (`git diff base commit`). */
+export interface OrchestrationTaskDiff {
+  taskId: string;
+  base: string;
+  commit: string;
+  branchName: string;
+  files: { path: string; added?: number; deleted?: number; binary: boolean }[];
+  patch: string;
 }

@@ -7,6 +7,7 @@ import type {
   OrchestrationTaskGraphResultSnapshot,
   OrchestrationTaskGraphSnapshot,
   OrchestrationTaskListFilter,
+  OrchestrationTaskDiff,
   OrchestrationTaskRecord,
   StartOrchestrationTaskInput,
 } from './contracts';
@@ -98,6 +99,13 @@ export class TaskOrchestrationService {
     const runtime = await this.owner(taskId, selector);
     if (!runtime.approveTaskAction) throw new AgentRuntimeUnsupportedError(runtime.runtimeId, 'approval');
     return this.remember(await runtime.approveTaskAction(taskId, options));
+  }
+
+  /** @throws AgentRuntimeUnsupportedError when the owning runtime cannot show a task's diff. */
+  async getTaskDiff(taskId: string, selector?: AgentRuntimeSelector): Promise<OrchestrationTaskDiff> {
+    const runtime = await this.owner(taskId, selector);
+    if (!runtime.getTaskDiff) throw new AgentRuntimeUnsupportedError(runtime.runtimeId, 'diff');
+    return runtime.getTaskDiff(taskId);
   }
 
   /** @throws AgentRuntimeUnsupportedError when the owning runtime has no approval rejection. */

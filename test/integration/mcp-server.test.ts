@@ -43,7 +43,7 @@ async function readJson<T>(uri: string): Promise<T> {
 }
 
 describe('codex-runner mcp, driven by an MCP client over stdio', () => {
-  it('lists the eleven plato.* tools with input schemas and read-only hints', async () => {
+  it('lists the twelve plato.* tools with input schemas and read-only hints', async () => {
     const { tools } = await mcp.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(
       [
@@ -52,6 +52,7 @@ describe('codex-runner mcp, driven by an MCP client over stdio', () => {
         'plato.get_task',
         'plato.get_task_graph',
         'plato.get_task_graph_results',
+        'plato.get_task_diff',
         'plato.interrupt_task',
         'plato.list_task_events',
         'plato.list_tasks',
@@ -128,6 +129,10 @@ describe('codex-runner mcp, driven by an MCP client over stdio', () => {
       new Set([JSON.stringify({ runtimeId: 'codex', backend: 'codex', backendTaskId: 'mcp-review' })]),
     );
     expect(await readJson<OrchestrationTaskRecord>('plato://tasks/mcp-build')).toMatchObject({ state: 'completed', finalMessage: 'build done' });
+    // An agent reviews a subtask's work without a shell.
+    const diff = await ok<{ files: unknown[]; patch: string }>('plato.get_task_diff', { taskId: 'mcp-review' });
+    expect(diff.files).toEqual([{ path: 'reviewed.txt', added: 1, deleted: 0, binary: false }]);
+    expect(diff.patch).toContain('+reviewed');
     expect(await readJson<OrchestrationTaskRecord[]>('plato://approvals')).not.toContainEqual(expect.objectContaining({ taskId: 'mcp-review' }));
   });
 
