@@ -42,6 +42,7 @@ export function formatTask(task: TaskRecord): string {
     ['priority', String(task.priority)],
     ['parent', task.parentTaskId],
     ['branch', task.branchName],
+    ['base', task.graph?.baseSha ?? task.baseSha],
     ['worktree', task.worktreePath],
     ['thread', task.threadId],
     ['commit', commitLabel(task)],

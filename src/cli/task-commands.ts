@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import type { CodexRunnerClient } from '../client/codex-runner-client';
 import { TASK_STATES, type TaskState } from '../contracts/task';
 import {
   addReadCommand,
@@ -18,6 +19,7 @@ import { formatEvent, formatTask, formatTaskTable, printJson, type CliIO } from 
 /** start, status, events, list. */
 export function registerTaskCommands(program: Command, io: CliIO): void {
   registerStartCommand(program, io);
+  registerRetryCommand(program, io);
   registerReadCommands(program, io);
 }
 
@@ -69,13 +71,39 @@ function registerStartCommand(program: Command, io: CliIO): void {
             if (flags.json) printJson(io, { task });
             return;
           }
-          const finished = await waitVisibly(io, client, task.taskId);
-          if (flags.json) printJson(io, { task: finished });
-          else io.stdout(`${formatTask(finished)}\n`);
-          if (finished.state !== 'completed') process.exitCode = 1;
+          await printWhenFinished(io, client, task.taskId, flags.json);
         }, flags.taskQueue);
       },
     );
+}
+
+/** `--wait`: waits, prints the finished task, and exits 1 unless it completed. */
+async function printWhenFinished(io: CliIO, client: CodexRunnerClient, taskId: string, json: boolean | undefined): Promise<void> {
+  const finished = await waitVisibly(io, client, taskId);
+  if (json) printJson(io, { task: finished });
+  else io.stdout(`${formatTask(finished)}\n`);
+  if (finished.state !== 'completed') process.exitCode = 1;
+}
+
+function registerRetryCommand(program: Command, io: CliIO): void {
+  program
+    .command('retry')
+    .description('Run a failed or cancelled task again: in its worktree, on its branch and Codex thread (a graph child: use graph retry)')
+    .argument('<taskId>')
+    .option('--message <text>', 'the new instruction (default: finish the task)')
+    .option('--wait', 'wait until the task finishes; exit 1 if it failed')
+    .option('--json', 'print JSON')
+    .action(async (taskId: string, flags: { message?: string; wait?: boolean; json?: boolean }) => {
+      await withClient(async (client) => {
+        const task = await client.retryTask(taskId, flags.message !== undefined ? { message: flags.message } : {});
+        if (!flags.json) io.stdout(`Retrying ${taskId} as a new run after run ${task.retryOfRunId}\n  follow: codex-runner events ${taskId}\n`);
+        if (!flags.wait) {
+          if (flags.json) printJson(io, { task });
+          return;
+        }
+        await printWhenFinished(io, client, taskId, flags.json);
+      });
+    });
 }
 
 /** status, events, list: what a task is and was. */

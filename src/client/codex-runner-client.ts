@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Client, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { CancelledFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { CancelledFailure, defaultPayloadConverter, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 // Not re-exported from the package root; the same decoder the client's own `workflow.list` uses.
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { google, temporal } from '@temporalio/proto';
@@ -18,10 +18,13 @@ import {
 import { DEFAULT_TASK_QUEUE, ID_TAKING_STATUSES, startWorkerHint, taskIdFromWorkflowId, taskQueueProblem, taskWorkflowId } from '../contracts/ids';
 import { CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
 import {
+  RetryOfSchema,
   StartTaskInputSchema,
   TaskIdSchema,
+  TaskWorkflowInputSchema,
   approvalTimeoutProblem,
   isTerminalState,
+  type RetryOf,
   type StartTaskInput,
   type TaskRecord,
   type TaskState,
@@ -557,11 +560,11 @@ export class CodexRunnerClient {
   private async startWorkflow<W extends typeof taskWorkflow | typeof taskGraphWorkflow>(
     type: 'taskWorkflow' | 'taskGraphWorkflow',
     input: Parameters<W>[0],
-    task: { taskId: string; repoPath: string; priority: number; summary: string; details: string },
+    task: { taskId: string; repoPath: string; priority: number; summary: string; details: string; taskQueue?: string },
   ): Promise<void> {
     try {
       await this.temporal.workflow.start(type, {
-        taskQueue: this.taskQueue,
+        taskQueue: task.taskQueue ?? this.taskQueue,
         workflowId: taskWorkflowId(task.taskId),
         args: [input],
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
@@ -712,6 +715,63 @@ export class CodexRunnerClient {
       records.filter((record) => existsSync(record.repoPath)),
       gc,
     );
+  }
+
+  /**
+   * Runs a failed or cancelled task again, as a new run of its workflow (Temporal reuses an id
+   * whose last run did not complete) on the same task queue: in the same worktree, on the same
+   * branch and Codex thread, with `message` as the agent's instruction (default: finish the
+   * task). The new run records the run it retries. A graph's child is retried with its graph.
+   * @returns the new run's record (`queued`).
+   * @throws WrongStateError when the task did not fail and was not cancelled, or is part of a graph.
+   */
+  async retryTask(taskId: string, options: { message?: string } = {}): Promise<TaskRecord> {
+    const record = await this.getTask(taskId);
+    if (record.state !== 'failed' && record.state !== 'cancelled')
+      throw new WrongStateError(`Task ${taskId} is ${record.state}: only a failed or cancelled task is retried`);
+    if (record.parentTaskId !== undefined || record.graph !== undefined) {
+      throw new WrongStateError(
+        `Task ${taskId} is part of the graph ${record.parentTaskId ?? taskId}: retry the graph (codex-runner graph retry ${record.parentTaskId ?? taskId})`,
+      );
+    }
+    const handle = this.handle(taskId);
+    const [description, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    const earlier = started ? TaskWorkflowInputSchema.safeParse(defaultPayloadConverter.fromPayload(started)) : undefined;
+    if (!earlier?.success)
+      throw new CodexRunnerError(ErrorCode.taskFailed, `Task ${taskId}'s earlier input cannot be read from its history, so it cannot be retried`);
+    const retryOf: RetryOf = {
+      runId: description.runId,
+      ...(record.threadId ? { threadId: record.threadId } : {}),
+      ...(record.failure ? { reason: `${record.failure.code}: ${record.failure.message}` } : { reason: record.state }),
+      ...(options.message !== undefined ? { message: options.message } : {}),
+    };
+    const checked = RetryOfSchema.safeParse(retryOf);
+    if (!checked.success) throw new ValidationError(describeIssues(checked.error));
+    const input = earlier.data;
+    await this.startWorkflow(
+      'taskWorkflow',
+      { ...input, retryOf: checked.data },
+      {
+        taskId,
+        repoPath: input.repoPath,
+        priority: input.priority,
+        summary: `${taskId} · retry · ${input.prompt.replace(/\s+/g, ' ')}`,
+        details: taskDetails(input),
+        taskQueue: description.taskQueue,
+      },
+    );
+    const now = new Date().toISOString();
+    return {
+      taskId,
+      repoPath: input.repoPath,
+      prompt: input.prompt,
+      priority: input.priority,
+      state: 'queued',
+      retryOfRunId: description.runId,
+      createdAt: now,
+      updatedAt: now,
+    };
   }
 
   /**

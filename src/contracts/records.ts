@@ -112,6 +112,8 @@ export const TaskRecordSchema = z.object({
   failure: TaskFailureSchema.optional(),
   /** Set while the task awaits approval, and kept with the decision afterwards. */
   approval: ApprovalRecordSchema.optional(),
+  /** Set on a run that retries an earlier one: that run's id. */
+  retryOfRunId: z.string().optional(),
   /** The last verification run's verdict, when the task has `verify` commands. */
   verification: VerificationRecordSchema.optional(),
   /** Set on a graph's parent task. */

@@ -98,6 +98,21 @@ export const GraphReleaseSchema = z
   .strict();
 export type GraphRelease = z.infer<typeof GraphReleaseSchema>;
 
+/** What a retried run knows of the run before it. */
+export const RetryOfSchema = z
+  .object({
+    /** The earlier run of the same workflow id. */
+    runId: z.string().min(1),
+    /** Its Codex thread, which the retry's first turn continues. */
+    threadId: z.string().min(1).optional(),
+    /** How it ended, for the agent's instruction. */
+    reason: z.string().optional(),
+    /** The retry's instruction (default: finish the task). */
+    message: z.string().trim().min(1, 'message must not be empty (omit it to have the agent finish the task)').max(PROMPT_MAX_CHARS).optional(),
+  })
+  .strict();
+export type RetryOf = z.infer<typeof RetryOfSchema>;
+
 /**
  * The task workflow's input, as found in its history (`WorkflowExecutionStarted`) and as typed by
  * someone starting a task with the plain `temporal workflow start`. `repoPath` is absolute.
@@ -125,6 +140,8 @@ export const TaskWorkflowInputSchema = z
     contextPackage: ContextPackageSchema.optional(),
     /** Setup and verify commands over the repository's `.codex-runner.yaml`. */
     checks: TaskChecksSchema.optional(),
+    /** This run retries an earlier one that failed or was cancelled (`retry`): in its worktree, on its thread. */
+    retryOf: RetryOfSchema.optional(),
   })
   .strict();
 export type TaskWorkflowInput = z.input<typeof TaskWorkflowInputSchema>;

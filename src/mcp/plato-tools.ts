@@ -10,7 +10,8 @@ import { TaskNotFoundError } from '../client/errors';
 
 /**
  * The reference's eleven `plato.*` operations as MCP tools (seed §10.3, §5.4), and
- * `plato.get_task_diff` so an agent can review a subtask's work without a shell: names,
+ * `plato.get_task_diff` (an agent reviews a subtask's work without a shell) and
+ * `plato.retry_task`: names,
  * descriptions and read-only flags as the reference has them, zod input schemas, and the
  * reference MCP server's results (the task, graph or list itself; interrupt answers
  * `{ taskId, interrupted: true }`).
@@ -106,6 +107,13 @@ export const PLATO_TOOLS: readonly PlatoTool[] = [
     readOnly: true,
     inputSchema: TaskLookupSchema.extend({ afterSeq: z.number().int().min(0).optional().describe('Only events after this sequence number') }),
     run: (service, { taskId, runtimeId, afterSeq }) => service.listEvents(taskId, afterSeq === undefined ? {} : { afterSeq }, selectorForRuntime(runtimeId)),
+  }),
+  tool({
+    name: 'plato.retry_task',
+    description: 'Run a failed or cancelled task again, in its worktree and on its Codex thread, optionally with a new instruction.',
+    readOnly: false,
+    inputSchema: TaskLookupSchema.extend({ message: z.string().optional().describe('Instruction for the retried run (default: finish the task)') }),
+    run: (service, { taskId, runtimeId, message }) => service.retryTask(taskId, message ? { message } : {}, selectorForRuntime(runtimeId)),
   }),
   tool({
     name: 'plato.get_task_diff',

@@ -39,6 +39,7 @@ export type CodexRunnerAgentRuntimeClient = Pick<
   | 'approve'
   | 'reject'
   | 'getTaskDiff'
+  | 'retryTask'
 >;
 
 export interface CodexRunnerAgentRuntimeOptions {
@@ -135,6 +136,11 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
   /** @throws WrongStateError when the task is not awaiting approval; TaskNotFoundError. */
   async approveTaskAction(taskId: string, options: OrchestrationApprovalOptions = {}): Promise<OrchestrationTaskRecord> {
     return toOrchestrationTask(await this.client.approve(taskId, options), this.runtimeId);
+  }
+
+  /** @throws WrongStateError when the task did not fail and was not cancelled, or is a graph's; TaskNotFoundError. */
+  async retryTask(taskId: string, options: { message?: string } = {}): Promise<OrchestrationTaskRecord> {
+    return toOrchestrationTask(await this.client.retryTask(taskId, options.message ? { message: options.message } : {}), this.runtimeId);
   }
 
   /** @throws WrongStateError when the task has no commit yet; TaskNotFoundError. */

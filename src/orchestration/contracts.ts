@@ -263,6 +263,8 @@ export interface AgentRuntime {
   resumeTask(taskId: string, options?: { message?: string }): Promise<OrchestrationTaskRecord>;
   approveTaskAction?(taskId: string, options?: OrchestrationApprovalOptions): Promise<OrchestrationTaskRecord>;
   rejectTaskAction?(taskId: string, reason: string, options?: Pick<OrchestrationApprovalOptions, 'by'>): Promise<OrchestrationTaskRecord>;
+  /** Runs a failed or cancelled task again, on its thread, with `message` as the instruction; optional. */
+  retryTask?(taskId: string, options?: { message?: string }): Promise<OrchestrationTaskRecord>;
   /** The task's or graph's work as a diff from its base to its commit; optional. */
   getTaskDiff?(taskId: string): Promise<OrchestrationTaskDiff>;
 }

@@ -101,6 +101,13 @@ export class TaskOrchestrationService {
     return this.remember(await runtime.approveTaskAction(taskId, options));
   }
 
+  /** @throws AgentRuntimeUnsupportedError when the owning runtime cannot retry a task. */
+  async retryTask(taskId: string, options: { message?: string } = {}, selector?: AgentRuntimeSelector): Promise<OrchestrationTaskRecord> {
+    const runtime = await this.owner(taskId, selector);
+    if (!runtime.retryTask) throw new AgentRuntimeUnsupportedError(runtime.runtimeId, 'retry');
+    return this.remember(await runtime.retryTask(taskId, options));
+  }
+
   /** @throws AgentRuntimeUnsupportedError when the owning runtime cannot show a task's diff. */
   async getTaskDiff(taskId: string, selector?: AgentRuntimeSelector): Promise<OrchestrationTaskDiff> {
     const runtime = await this.owner(taskId, selector);

@@ -18,7 +18,7 @@ import { OperatorControl } from './operator-control';
 import { step, StepFailure } from './step-failure';
 import { TaskChecks } from './task-checks';
 import { TaskJournal } from './task-journal';
-import { CONTINUE_INSTRUCTION, commitMessage, outageInstruction, turnPrompt } from './turn-prompt';
+import { CONTINUE_INSTRUCTION, commitMessage, outageInstruction, retryInstruction, turnPrompt } from './turn-prompt';
 
 /** Tasks read their repository's `.codex-runner.yaml`, copy and set up their worktree, and verify each turn (task-checks.ts). */
 const REPO_CHECKS_PATCH = 'repo-checks';
@@ -52,12 +52,20 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
   const graph = input.parentTaskId === undefined ? refuseGraphSignals(journal) : new GraphMembership(input, input.parentTaskId, journal);
   const run: TaskRun = { input, journal, control, graph };
 
-  journal.emit('task.queued', { message: input.parentTaskId ? `Child of ${input.parentTaskId}` : undefined });
+  const { retryOf } = input;
+  if (retryOf) journal.update({ retryOfRunId: retryOf.runId, ...(retryOf.threadId ? { threadId: retryOf.threadId } : {}) });
+  journal.emit('task.queued', {
+    message: retryOf
+      ? `Retry of run ${retryOf.runId}${retryOf.threadId ? `, on thread ${retryOf.threadId}` : ''}`
+      : input.parentTaskId
+        ? `Child of ${input.parentTaskId}`
+        : undefined,
+  });
   try {
     const base: WorktreeBase = graph ? await graph.waitForRelease(control) : input.baseRef ? { baseRef: input.baseRef } : {};
     const worktree = await prepareWorktree(run, base);
     const checks = patched(REPO_CHECKS_PATCH) ? await TaskChecks.setUp(input, journal, control, worktree, graph?.configSha ?? worktree.baseSha) : undefined;
-    let prompt = turnPrompt(input);
+    let prompt = retryOf?.threadId ? retryInstruction(retryOf.reason, retryOf.message) : withRetryMessage(turnPrompt(input), retryOf);
     for (;;) {
       const turn = await runTurn(run, worktree, prompt);
       if (checks?.verifies) {
@@ -96,6 +104,11 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
   } catch (error) {
     throw endedBy(journal, error);
   }
+}
+
+/** A retry without a thread to continue starts over with the prompt, and the operator's message after it. */
+function withRetryMessage(prompt: string, retryOf: ValidTaskWorkflowInput['retryOf']): string {
+  return retryOf?.message ? `${prompt}\n\n${retryOf.message}` : prompt;
 }
 
 /**

@@ -4,6 +4,12 @@ import type { ValidTaskWorkflowInput } from '../contracts/task';
 /** The instruction of a turn that resumes a thread without an operator's message. */
 export const CONTINUE_INSTRUCTION = 'Continue the task where you left off.';
 
+/** The first turn of a retried run, on the earlier run's thread: the operator's message, or the ask to finish. */
+export function retryInstruction(reason: string | undefined, message: string | undefined): string {
+  if (message) return message;
+  return `Your previous run of this task ended${reason ? ` (${reason})` : ''}. Check the state of the working directory and finish the task.`;
+}
+
 /** The instruction of a turn retried on its thread after a model outage cut the last one off. */
 export function outageInstruction(reason: string): string {
   return `Your previous turn was cut off (${reason}). Check the state of the working directory and continue the task where you left off.`;

@@ -43,7 +43,7 @@ async function readJson<T>(uri: string): Promise<T> {
 }
 
 describe('codex-runner mcp, driven by an MCP client over stdio', () => {
-  it('lists the twelve plato.* tools with input schemas and read-only hints', async () => {
+  it('lists the thirteen plato.* tools with input schemas and read-only hints', async () => {
     const { tools } = await mcp.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(
       [
@@ -58,6 +58,7 @@ describe('codex-runner mcp, driven by an MCP client over stdio', () => {
         'plato.list_tasks',
         'plato.reject_task_action',
         'plato.resume_task',
+        'plato.retry_task',
         'plato.start_task',
       ].sort(),
     );

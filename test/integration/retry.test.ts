@@ -1,0 +1,44 @@
+import { simpleGit } from 'simple-git';
+import { exec, httpError, say } from '../../src/scripted-model/scripted-model-server';
+import { useRunnerHarness } from '../support/runner-harness';
+
+// `retry`: a failed or cancelled task runs again as a new run of its workflow, in the same
+// worktree, on the same branch and Codex thread, with the operator's message as the instruction.
+const harness = useRunnerHarness();
+
+it('retries a task the model failed, with a message, on the same thread and in the same worktree', async () => {
+  const repo = await harness().makeRepo();
+  const script = harness().model.script({
+    when: 'retry-marker',
+    steps: [exec('echo first > first.txt'), httpError(400, 'scripted model failure'), exec('echo second > second.txt'), say('done on retry')],
+  });
+  await harness().client.startTask({ taskId: 'retry-me', repoPath: repo, prompt: 'Write two files (retry-marker)' });
+  const failed = await harness().client.waitForTask('retry-me');
+  expect(failed).toMatchObject({ state: 'failed', failure: { code: 'CODEX_TURN_FAILED' } });
+
+  const retried = await harness().cli(['retry', 'retry-me', '--message', 'The model failed; write second.txt now', '--wait', '--json']);
+  expect(retried.code).toBe(0);
+  const task = (JSON.parse(retried.stdout) as { task: { state: string; threadId: string; worktreePath: string; filesChanged: string[]; retryOfRunId: string } })
+    .task;
+  expect(task).toMatchObject({ state: 'completed', threadId: failed.threadId, worktreePath: failed.worktreePath, filesChanged: ['first.txt', 'second.txt'] });
+  expect(task.retryOfRunId).toEqual(expect.any(String));
+
+  // The retry continued the thread: its request holds the earlier conversation, then the message.
+  const retryRequest = script.requests[2]!;
+  expect(retryRequest.userText).toContain('Write two files (retry-marker)');
+  expect(retryRequest.userMessages.at(-1)).toBe('The model failed; write second.txt now');
+  expect(await simpleGit(repo).show(['plato/task-retry-me:second.txt'])).toBe('second\n');
+  const [queued] = await harness().client.listEvents('retry-me');
+  expect(queued).toMatchObject({ type: 'task.queued', message: `Retry of run ${task.retryOfRunId}, on thread ${failed.threadId}` });
+  await harness().recordHistory('task-retried', 'retry-me');
+});
+
+it('refuses to retry a task that completed, in one line', async () => {
+  const repo = await harness().makeRepo();
+  harness().model.script({ when: 'no-retry-marker', steps: [say('done')] });
+  await harness().client.startTask({ taskId: 'done-already', repoPath: repo, prompt: 'Nothing (no-retry-marker)' });
+  await harness().client.waitForTask('done-already');
+  const refused = await harness().cli(['retry', 'done-already']);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toBe('Error: Task done-already is completed: only a failed or cancelled task is retried\n');
+});
