@@ -184,6 +184,31 @@ export function registerGraphCommands(program: Command, io: CliIO): void {
       }, flags.taskQueue);
     });
 
+  graph
+    .command('retry')
+    .description('Run a failed or cancelled graph again: completed children carry over; failed and blocked ones run again, on their threads')
+    .argument('<parentTaskId>')
+    .option('--wait', 'wait until every child is finished; exit 1 if the graph failed')
+    .option('--json', 'print JSON')
+    .action(async (parentTaskId: string, flags: { wait?: boolean; json?: boolean }) => {
+      await withClient(async (client) => {
+        const retry = await client.retryGraph(parentTaskId);
+        if (!flags.json) {
+          const carried = retry.carriedTaskIds.length ? `; carried over: ${retry.carriedTaskIds.join(', ')}` : '';
+          io.stdout(`Retrying graph ${parentTaskId} after run ${retry.retryOfRunId}: running again ${retry.retriedTaskIds.join(', ')}${carried}\n`);
+        }
+        if (!flags.wait) {
+          if (flags.json) printJson(io, { retry });
+          return;
+        }
+        await waitVisibly(io, client, parentTaskId);
+        const snapshot = await client.getTaskGraph(parentTaskId);
+        if (snapshot.state !== 'completed') process.exitCode = 1;
+        if (flags.json) printJson(io, { retry, graph: snapshot });
+        else io.stdout(`${formatGraph(snapshot)}\n`);
+      });
+    });
+
   addReadCommand(graph, io, {
     name: 'status',
     description: 'A graph by its parent id or any child id: parent, children, dependencies, aggregate state',

@@ -13,6 +13,7 @@ import {
   type CreateTaskGraphInput,
   type TaskGraphResults,
   type TaskGraphSnapshot,
+  TaskGraphWorkflowInputSchema,
   type TaskGraphWorkflowInput,
 } from '../contracts/graph';
 import { DEFAULT_TASK_QUEUE, ID_TAKING_STATUSES, startWorkerHint, taskIdFromWorkflowId, taskQueueProblem, taskWorkflowId } from '../contracts/ids';
@@ -81,6 +82,14 @@ export interface TaskSummary {
   workflowStatus: string;
   startedAt: string;
   closedAt: string | undefined;
+}
+
+/** A graph retried by {@link CodexRunnerClient.retryGraph}: the run it retries, the children carried over and those run again. */
+export interface GraphRetry {
+  parentTaskId: string;
+  retryOfRunId: string;
+  carriedTaskIds: string[];
+  retriedTaskIds: string[];
 }
 
 /** Filters of {@link CodexRunnerClient.listTasks} and {@link CodexRunnerClient.listTasksPage}; every given one must match. */
@@ -771,6 +780,69 @@ export class CodexRunnerClient {
       retryOfRunId: description.runId,
       createdAt: now,
       updatedAt: now,
+    };
+  }
+
+  /**
+   * Runs a failed or cancelled graph again, as a new run of its parent's workflow: completed
+   * children are not run again (their results and commits carry over, and the graph branch goes
+   * on from where the earlier run left it); failed, cancelled and blocked children run again in
+   * dependency order, each in its worktree and on its Codex thread when it had one.
+   * @returns which children carry over and which run again.
+   * @throws WrongStateError when the task is not a graph's parent, or the graph did not fail and was not cancelled.
+   */
+  async retryGraph(parentTaskId: string): Promise<GraphRetry> {
+    const record = await this.getTask(parentTaskId);
+    if (record.graph === undefined)
+      throw new WrongStateError(
+        `Task ${parentTaskId} is not a graph's parent${record.parentTaskId ? `: retry its graph, ${record.parentTaskId}` : ': retry it with codex-runner retry'}`,
+      );
+    if (record.state !== 'failed' && record.state !== 'cancelled')
+      throw new WrongStateError(`Graph ${parentTaskId} is ${record.state}: only a failed or cancelled graph is retried`);
+    const handle = this.handle(parentTaskId);
+    const [description, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    const earlier = started ? TaskGraphWorkflowInputSchema.safeParse(defaultPayloadConverter.fromPayload(started)) : undefined;
+    if (!earlier?.success || record.graph.baseSha === undefined) {
+      throw new CodexRunnerError(ErrorCode.taskFailed, `Graph ${parentTaskId}'s earlier input cannot be read from its history, so it cannot be retried`);
+    }
+    const carried = record.graph.results.flatMap((result) =>
+      result.classification === 'completed' && result.commitSha !== undefined
+        ? [{ ...result, classification: 'completed' as const, commitSha: result.commitSha }]
+        : [],
+    );
+    const carriedIds = new Set(carried.map((result) => result.taskId));
+    const again = earlier.data.children.filter((child) => !carriedIds.has(child.taskId));
+    const children = Object.fromEntries(await Promise.all(again.map(async (child) => [child.taskId, await this.retryOfChild(child.taskId)] as const)));
+    const input: TaskGraphWorkflowInput = {
+      ...earlier.data,
+      retryOf: {
+        runId: description.runId,
+        baseSha: record.graph.baseSha,
+        ...(record.branchName && record.commitSha ? { branch: { branchName: record.branchName, commitSha: record.commitSha } } : {}),
+        carried,
+        children,
+      },
+    };
+    const { parent } = earlier.data;
+    await this.startWorkflow('taskGraphWorkflow', input, {
+      taskId: parentTaskId,
+      repoPath: parent.repoPath,
+      priority: parent.priority,
+      summary: `${parentTaskId} · graph retry · ${again.length} of ${earlier.data.children.length} children again`,
+      details: taskDetails({ ...parent, taskId: parentTaskId }),
+      taskQueue: description.taskQueue,
+    });
+    return { parentTaskId, retryOfRunId: description.runId, carriedTaskIds: [...carriedIds], retriedTaskIds: again.map((child) => child.taskId) };
+  }
+
+  /** What a graph child that runs again knows of its earlier run: its run id, thread and how it ended. */
+  private async retryOfChild(taskId: string): Promise<RetryOf> {
+    const [record, description] = await Promise.all([this.getTask(taskId), this.handle(taskId).describe()]);
+    return {
+      runId: description.runId,
+      ...(record.threadId ? { threadId: record.threadId } : {}),
+      reason: record.failure ? `${record.failure.code}: ${record.failure.message}` : record.state,
     };
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FULL_COMMIT_ID } from './ids';
 import { TaskChecksSchema } from './repo-config';
 import { ContextPackageSchema } from './context-package';
 import type { GraphSynthesis, TaskRecord, WorkerResult } from './records';
@@ -8,6 +9,7 @@ import {
   DurationSchema,
   PrioritySchema,
   PromptSchema,
+  RetryOfSchema,
   StartTaskInputSchema,
   TaskIdSchema,
   approvalTimeoutProblem,
@@ -63,6 +65,36 @@ export const TaskGraphWorkflowInputSchema = CreateTaskGraphInputSchema.extend({
     taskId: TaskIdSchema,
     repoPath: AbsoluteRepoPathSchema,
   }),
+  /** This run retries an earlier one that failed or was cancelled (`graph retry`). */
+  retryOf: z
+    .object({
+      runId: z.string().min(1),
+      /** The earlier run's base: the children start from it again. */
+      baseSha: z.string().regex(FULL_COMMIT_ID, 'must be a full commit id'),
+      /** The graph branch the earlier run left, with its completed children merged. */
+      branch: z
+        .object({ branchName: z.string(), commitSha: z.string().regex(FULL_COMMIT_ID, 'must be a full commit id') })
+        .strict()
+        .optional(),
+      /**
+       * The completed children: not run again, their results and commits carried over. Checked for
+       * what the graph reads of them; the rest of each worker result is kept as it came (the
+       * records' schemas stay out of workflow code, which builds a copy of every schema it imports).
+       */
+      carried: z.array(
+        z
+          .object({
+            taskId: TaskIdSchema,
+            classification: z.literal('completed'),
+            commitSha: z.string().regex(FULL_COMMIT_ID, 'must be a full commit id'),
+          })
+          .passthrough(),
+      ),
+      /** Each child that runs again, and what it knows of its earlier run. */
+      children: z.record(z.string(), RetryOfSchema),
+    })
+    .strict()
+    .optional(),
 });
 export type TaskGraphWorkflowInput = z.input<typeof TaskGraphWorkflowInputSchema>;
 export type ValidTaskGraphWorkflowInput = z.output<typeof TaskGraphWorkflowInputSchema>;

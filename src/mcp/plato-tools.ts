@@ -110,7 +110,8 @@ export const PLATO_TOOLS: readonly PlatoTool[] = [
   }),
   tool({
     name: 'plato.retry_task',
-    description: 'Run a failed or cancelled task again, in its worktree and on its Codex thread, optionally with a new instruction.',
+    description:
+      "Run a failed or cancelled task again, in its worktree and on its Codex thread, optionally with a new instruction. A graph's parent runs its graph again: completed children carry over.",
     readOnly: false,
     inputSchema: TaskLookupSchema.extend({ message: z.string().optional().describe('Instruction for the retried run (default: finish the task)') }),
     run: (service, { taskId, runtimeId, message }) => service.retryTask(taskId, message ? { message } : {}, selectorForRuntime(runtimeId)),

@@ -40,6 +40,7 @@ export type CodexRunnerAgentRuntimeClient = Pick<
   | 'reject'
   | 'getTaskDiff'
   | 'retryTask'
+  | 'retryGraph'
 >;
 
 export interface CodexRunnerAgentRuntimeOptions {
@@ -140,6 +141,11 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
 
   /** @throws WrongStateError when the task did not fail and was not cancelled, or is a graph's; TaskNotFoundError. */
   async retryTask(taskId: string, options: { message?: string } = {}): Promise<OrchestrationTaskRecord> {
+    // A graph's parent is retried as a graph: its completed children carry over.
+    if ((await this.client.getTask(taskId)).graph !== undefined) {
+      await this.client.retryGraph(taskId);
+      return toOrchestrationTask(await this.client.getTask(taskId), this.runtimeId);
+    }
     return toOrchestrationTask(await this.client.retryTask(taskId, options.message ? { message: options.message } : {}), this.runtimeId);
   }
 

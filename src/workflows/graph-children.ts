@@ -43,7 +43,11 @@ export class GraphChildren {
   /** The commit a child without prerequisites starts from: set when the children are started. */
   private baseSha = '';
 
-  constructor(private readonly input: ValidTaskGraphWorkflowInput) {}
+  /** @param toRun the children this run starts (a retried graph's completed ones are not run again). */
+  constructor(
+    private readonly input: ValidTaskGraphWorkflowInput,
+    private readonly toRun: readonly ValidGraphChild[],
+  ) {}
 
   /** Whether outcomes have arrived that {@link takeOutcomes} has not returned yet. */
   get hasOutcomes(): boolean {
@@ -108,7 +112,7 @@ export class GraphChildren {
 
   /** Ends the children whose start was never asked for with `error` (the graph's cancellation): they never will be. */
   endUnstarted(error: unknown): void {
-    for (const { taskId } of this.input.children) if (!this.starts.has(taskId)) this.outcomes.push(outcomeOf(taskId, error));
+    for (const { taskId } of this.toRun) if (!this.starts.has(taskId)) this.outcomes.push(outcomeOf(taskId, error));
   }
 
   private start(child: ValidGraphChild, release: GraphRelease | undefined): Promise<ChildHandle> {
@@ -142,6 +146,7 @@ export class GraphChildren {
     const requireApproval = child.requireApproval ?? graphApproval;
     const contextPackage = child.contextPackage ?? parent.contextPackage;
     const checks = parent.checks || child.checks ? { ...parent.checks, ...child.checks } : undefined;
+    const retryOf = this.input.retryOf?.children[child.taskId];
     return {
       taskId: child.taskId,
       repoPath: parent.repoPath,
@@ -154,6 +159,7 @@ export class GraphChildren {
       ...(requireApproval ? { requireApproval } : {}),
       ...(contextPackage ? { contextPackage } : {}),
       ...(checks ? { checks } : {}),
+      ...(retryOf ? { retryOf } : {}),
       ...(requireApproval && approvalTimeout ? { approvalTimeout } : {}),
       ...(release ? { release } : {}),
     };

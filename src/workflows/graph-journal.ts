@@ -1,6 +1,6 @@
 import { ErrorCode, type TaskFailure } from '../contracts/errors';
 import type { ValidTaskGraphWorkflowInput } from '../contracts/graph';
-import type { GraphRecord, GraphSynthesis } from '../contracts/records';
+import type { GraphRecord, GraphSynthesis, WorkerResult } from '../contracts/records';
 import { describeChildren } from './graph-details';
 import { describeMerge, truncate, workerResult, type ChildOutcome, type MergedBranch } from './graph-outcome';
 import type { GraphScheduler } from './graph-scheduler';
@@ -48,6 +48,20 @@ export class GraphJournal extends TaskJournal {
       message: truncate(result.summary, 500),
     });
     this.emit(outcome.state === 'completed' ? 'task.graph.child.completed' : 'task.graph.child.failed', { ...ids, graphState: scheduler.state });
+  }
+
+  /** A retried graph's completed children, carried over from its earlier run. */
+  carriedOver(runId: string, results: WorkerResult[], scheduler: GraphScheduler): void {
+    this.graph.results.push(...results);
+    for (const result of results) {
+      this.emit('task.graph.child.completed', {
+        parentTaskId: this.parentTaskId,
+        childTaskId: result.taskId,
+        commitSha: result.commitSha,
+        graphState: scheduler.state,
+        message: `Carried over from run ${runId}: not run again`,
+      });
+    }
   }
 
   /** The Web UI's current details list every child with its state. */

@@ -36,6 +36,14 @@ export class GraphMerge {
     this.branch.commitSha = baseSha;
   }
 
+  /** A retried graph's branch as its earlier run left it, with `taskIds` merged. */
+  continueFrom(branch: { branchName: string; commitSha: string }, taskIds: string[]): void {
+    this.branch.branchName = branch.branchName;
+    this.branch.commitSha = branch.commitSha;
+    this.branch.mergedTaskIds.push(...taskIds);
+    this.added += taskIds.length;
+  }
+
   /** How many completed children were queued. */
   get size(): number {
     return this.added;

@@ -11,10 +11,16 @@ import {
 import type { Activities } from '../activities';
 import { ErrorCode, type TaskFailure } from '../contracts/errors';
 import { failureCause } from '../contracts/failures';
-import { TaskGraphWorkflowInputSchema, findGraphProblem, type TaskGraphWorkflowInput, type ValidTaskGraphWorkflowInput } from '../contracts/graph';
+import {
+  TaskGraphWorkflowInputSchema,
+  findGraphProblem,
+  type TaskGraphWorkflowInput,
+  type ValidGraphChild,
+  type ValidTaskGraphWorkflowInput,
+} from '../contracts/graph';
 import { graphBranchName, taskWorkflowId } from '../contracts/ids';
 import { ChildStateChangeSchema, GraphSessionChangeSchema, InterruptRequestSchema, ResumeRequestSchema } from '../contracts/messages';
-import type { TaskRecord } from '../contracts/records';
+import type { TaskRecord, WorkerResult } from '../contracts/records';
 import { isTerminalState } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
 import { GraphChildren } from './graph-children';
@@ -52,7 +58,9 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   const { parent } = input;
   const journal = new GraphJournal(input);
   const scheduler = new GraphScheduler(input.children, { maxConcurrentTasks: input.maxConcurrentTasks });
-  const children = new GraphChildren(input);
+  const carried = new Set(input.retryOf?.carried.map((result) => result.taskId));
+  const toRun = input.children.filter((child) => !carried.has(child.taskId));
+  const children = new GraphChildren(input, toRun);
   const merge = new GraphMerge(parent.taskId, parent.repoPath);
   const messages = handleGraphMessages(journal, scheduler, children);
 
@@ -66,13 +74,14 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     journal.showChildren(scheduler);
   };
   try {
-    if (patched(CHILD_IDS_CHECKED)) await refuseTakenChildIds(input, journal);
-    const baseSha = await resolveGraphBase({ repoPath: parent.repoPath, ...(parent.baseRef ? { baseRef: parent.baseRef } : {}) });
+    if (patched(CHILD_IDS_CHECKED)) await refuseTakenChildIds(toRun, journal);
+    const baseSha = input.retryOf?.baseSha ?? (await resolveGraphBase({ repoPath: parent.repoPath, ...(parent.baseRef ? { baseRef: parent.baseRef } : {}) }));
     journal.graph.baseSha = baseSha;
     merge.startFrom(baseSha);
+    if (input.retryOf) carryOver(input.retryOf, { journal, scheduler, merge });
     const ready = scheduler.readyChildren();
     const released = scheduler.release();
-    children.startAll(baseSha, startWaves(input.children, ready), released);
+    children.startAll(baseSha, startWaves(toRun, ready), released);
     journal.childrenReleased(released.length);
     journal.showChildren(scheduler);
     while (!scheduler.finished) {
@@ -133,14 +142,34 @@ function validGraphInput(rawInput: TaskGraphWorkflowInput): ValidTaskGraphWorkfl
   return parsed.data;
 }
 
-/** Fails the graph, before it starts any child, when a running or completed task has a child's id. */
-async function refuseTakenChildIds(input: ValidTaskGraphWorkflowInput, journal: GraphJournal): Promise<void> {
-  const taken = await findTakenTaskIds(input.children.map((child) => child.taskId));
+/** Fails the graph, before it starts any child, when a running or completed task has the id of a child it starts. */
+async function refuseTakenChildIds(toRun: readonly ValidGraphChild[], journal: GraphJournal): Promise<void> {
+  const taken = await findTakenTaskIds(toRun.map((child) => child.taskId));
   if (taken.length === 0) return;
   const which = taken.length === 1 ? `child ${taken[0]} already exists` : `children ${taken.join(', ')} already exist`;
   const failure = { code: ErrorCode.taskAlreadyExists, message: `Task graph ${which}: give ${taken.length === 1 ? 'it another id' : 'them other ids'}` };
   journal.failed(failure);
   throw ApplicationFailure.create({ type: failure.code, message: failure.message, nonRetryable: true, details: [journal.record] });
+}
+
+/**
+ * A retried graph's completed children are not run again: the scheduler counts them completed
+ * (their dependents start from their commits), their results carry over, and the graph branch
+ * continues from where the earlier run left it.
+ */
+function carryOver(
+  retryOf: NonNullable<ValidTaskGraphWorkflowInput['retryOf']>,
+  graph: { journal: GraphJournal; scheduler: GraphScheduler; merge: GraphMerge },
+): void {
+  for (const result of retryOf.carried) {
+    graph.scheduler.childCompleted(result.taskId, result.commitSha);
+  }
+  graph.journal.carriedOver(retryOf.runId, retryOf.carried as WorkerResult[], graph.scheduler);
+  if (retryOf.branch)
+    graph.merge.continueFrom(
+      retryOf.branch,
+      retryOf.carried.map((result) => result.taskId),
+    );
 }
 
 /**

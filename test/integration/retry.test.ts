@@ -42,3 +42,46 @@ it('refuses to retry a task that completed, in one line', async () => {
   expect(refused.code).toBe(1);
   expect(refused.stderr).toBe('Error: Task done-already is completed: only a failed or cancelled task is retried\n');
 });
+
+it('retries a graph with a failed middle child: completed children carry over, the failed and blocked ones run again', async () => {
+  const repo = await harness().makeRepo();
+  const first = harness().model.script({ when: 'alpha-step', steps: [exec('echo first > first.txt'), say('first done')] });
+  const middle = harness().model.script({
+    when: 'beta-step',
+    steps: [httpError(400, 'scripted model failure'), exec('echo middle > middle.txt'), say('middle done')],
+  });
+  harness().model.script({ when: 'gamma-step', steps: [exec('echo last > last.txt'), say('last done')] });
+  const sibling = harness().model.script({ when: 'delta-step', steps: [exec('echo sibling > sibling.txt'), say('sibling done')] });
+  await harness().client.createTaskGraph({
+    parent: { taskId: 'gr', repoPath: repo, prompt: 'A chain and a sibling' },
+    children: [
+      { taskId: 'gr-first', prompt: 'First (alpha-step)' },
+      { taskId: 'gr-middle', prompt: 'Middle (beta-step)', dependencyTaskIds: ['gr-first'] },
+      { taskId: 'gr-last', prompt: 'Last (gamma-step)', dependencyTaskIds: ['gr-middle'] },
+      { taskId: 'gr-sibling', prompt: 'Sibling (delta-step)' },
+    ],
+  });
+  expect((await harness().client.waitForTask('gr')).state).toBe('failed');
+  expect((await harness().client.getTask('gr-last')).failure?.code).toBe('TASK_GRAPH_DEPENDENCY_FAILED');
+  const middleThread = (await harness().client.getTask('gr-middle')).threadId;
+  const [firstAsked, siblingAsked] = [first.requests.length, sibling.requests.length];
+
+  const retried = await harness().cli(['graph', 'retry', 'gr', '--wait']);
+  expect(retried.code).toBe(0);
+  expect(retried.stdout).toMatch(/^Retrying graph gr after run \S+: running again gr-middle, gr-last; carried over: gr-first, gr-sibling\n/);
+  const graph = await harness().client.getTaskGraph('gr');
+  expect(graph.state).toBe('completed');
+  expect([first.requests.length, sibling.requests.length]).toEqual([firstAsked, siblingAsked]);
+  expect((await harness().client.getTask('gr-middle')).threadId).toBe(middleThread);
+  expect(middle.requests.at(-2)?.userText).toContain('Middle (beta-step)');
+  const files = await simpleGit(repo).raw(['ls-tree', '--name-only', 'plato/graph-gr']);
+  expect(files.trim().split('\n').sort()).toEqual(['README.md', 'first.txt', 'last.txt', 'middle.txt', 'sibling.txt']);
+  const results = await harness().client.getTaskGraphResults('gr');
+  expect(results.results.map((result) => [result.taskId, result.classification]).sort()).toEqual([
+    ['gr-first', 'completed'],
+    ['gr-last', 'completed'],
+    ['gr-middle', 'completed'],
+    ['gr-sibling', 'completed'],
+  ]);
+  await harness().recordHistory('graph-retried', 'gr');
+});
