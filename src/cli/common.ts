@@ -5,7 +5,7 @@ import { CodexRunnerClient } from '../client/codex-runner-client';
 import { connectTemporalClient, loadTemporalTarget, type TemporalTarget } from '../client/connection';
 import { DEFAULT_TASK_QUEUE, startWorkerHint, TASK_QUEUE_PATTERN, TASK_QUEUE_RULE } from '../contracts/ids';
 import type { TaskChecks } from '../contracts/repo-config';
-import { REASONING_EFFORTS, SANDBOX_MODES, type CodexTaskOptions, type TaskRecord } from '../contracts/task';
+import { REASONING_EFFORTS, SANDBOX_MODES, type CodexTaskOptions } from '../contracts/task';
 
 /** A commander argument parser for integers that names the field in its error. */
 export function integer(field: string, min?: number, max?: number) {
@@ -133,16 +133,12 @@ export async function withClient<T>(run: (client: CodexRunnerClient, target: Tem
   }
 }
 
-/**
- * `--wait`: waits for the task to finish, and first says on stderr when no worker polls the queue
- * it was started on, so the wait is not silent.
- */
-export async function waitVisibly(io: CliIO, client: CodexRunnerClient, taskId: string): Promise<TaskRecord> {
+/** Says on stderr, before a wait, when no worker polls the client's task queue (the wait then lasts until one runs). */
+export async function warnWithoutWorker(io: CliIO, client: CodexRunnerClient): Promise<void> {
   const workers = await client.findWorkers();
   if (workers.polling.length === 0) {
     io.stderr(`No worker is polling task queue ${workers.taskQueue}: this waits until one runs (${startWorkerHint(workers.taskQueue)}).\n`);
   }
-  return client.waitForTask(taskId);
 }
 
 /** The lines `start` and `graph start` print once a task or graph is started: what, how to follow it, and its Web UI page. */

@@ -6,7 +6,9 @@ import type { CreateTaskGraphInput, GraphChildInput, TaskGraphResults, TaskGraph
 import { isTerminalState } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
 import { readRegularFile } from '../host/files';
+import type { CodexRunnerClient } from '../client/codex-runner-client';
 import { ChildSpecError, parseChildSpec } from './child-spec';
+import { redrawable, watchGraph } from './graph-watch';
 import {
   addReadCommand,
   addTaskOptions,
@@ -15,7 +17,7 @@ import {
   codexOptions,
   integer,
   printStarted,
-  waitVisibly,
+  warnWithoutWorker,
   withClient,
   type TaskOptionFlags,
 } from './common';
@@ -47,6 +49,16 @@ const GraphFileSchema = z
     approvalTimeout: z.unknown().optional(),
   })
   .strict();
+
+/** `--wait` of `graph start` and `graph retry`: watches the graph (silently with `--json`, whose output is one document). */
+async function waitForGraph(io: CliIO, client: CodexRunnerClient, parentTaskId: string, json: boolean | undefined): Promise<TaskGraphSnapshot> {
+  await warnWithoutWorker(io, client);
+  if (json) {
+    await client.waitForTask(parentTaskId);
+    return client.getTaskGraph(parentTaskId);
+  }
+  return watchGraph(io, client, parentTaskId, redrawable());
+}
 
 /** Reads `--file graph.json|graph.yaml`: the same `{ parent, children }` shape as the client input. */
 async function readGraphFile(file: string): Promise<Partial<CreateTaskGraphInput>> {
@@ -175,8 +187,7 @@ export function registerGraphCommands(program: Command, io: CliIO): void {
           printStarted(io, target, { headline, follow: `codex-runner graph status ${parentId}`, taskId: parentId });
         }
         if (flags.wait) {
-          await waitVisibly(io, client, parentId);
-          snapshot = await client.getTaskGraph(parentId);
+          snapshot = await waitForGraph(io, client, parentId, flags.json);
           if (snapshot.state !== 'completed') process.exitCode = 1;
           if (!flags.json) io.stdout(`${formatGraph(snapshot)}\n`);
         }
@@ -201,11 +212,24 @@ export function registerGraphCommands(program: Command, io: CliIO): void {
           if (flags.json) printJson(io, { retry });
           return;
         }
-        await waitVisibly(io, client, parentTaskId);
-        const snapshot = await client.getTaskGraph(parentTaskId);
+        const snapshot = await waitForGraph(io, client, parentTaskId, flags.json);
         if (snapshot.state !== 'completed') process.exitCode = 1;
         if (flags.json) printJson(io, { retry, graph: snapshot });
         else io.stdout(`${formatGraph(snapshot)}\n`);
+      });
+    });
+
+  graph
+    .command('watch')
+    .description(
+      'Follow a graph until it ends: on a terminal one redrawn table of the children (state, prerequisites, elapsed time, tokens, last event), else a line per state change',
+    )
+    .argument('<taskId>', "the graph's parent or any child")
+    .action(async (taskId: string) => {
+      await withClient(async (client) => {
+        const snapshot = await watchGraph(io, client, (await client.getTaskGraph(taskId)).parent.taskId, redrawable());
+        io.stdout(`${formatGraph(snapshot)}\n`);
+        if (snapshot.state !== 'completed') process.exitCode = 1;
       });
     });
 

@@ -9,11 +9,12 @@ import {
   codexOptions,
   integer,
   printStarted,
-  waitVisibly,
+  warnWithoutWorker,
   withClient,
   type TaskOptionFlags,
 } from './common';
 import { followEvents } from './control-commands';
+import { approvalHint } from './graph-watch';
 import { formatEvent, formatTask, formatTaskTable, printJson, type CliIO } from './output';
 
 /** start, status, events, list. */
@@ -77,9 +78,20 @@ function registerStartCommand(program: Command, io: CliIO): void {
     );
 }
 
-/** `--wait`: waits, prints the finished task, and exits 1 unless it completed. */
+/**
+ * `--wait`: streams the task's events as `events --follow` does (not with `--json`, whose output
+ * is one document), says which command decides once it awaits approval, then prints the finished
+ * task and exits 1 unless it completed.
+ */
 async function printWhenFinished(io: CliIO, client: CodexRunnerClient, taskId: string, json: boolean | undefined): Promise<void> {
-  const finished = await waitVisibly(io, client, taskId);
+  await warnWithoutWorker(io, client);
+  if (!json) {
+    for await (const event of client.watchEvents(taskId)) {
+      io.stdout(`${formatEvent(event)}\n`);
+      if (event.type === 'task.awaiting_approval') io.stdout(`${approvalHint(taskId)}\n`);
+    }
+  }
+  const finished = await client.waitForTask(taskId);
   if (json) printJson(io, { task: finished });
   else io.stdout(`${formatTask(finished)}\n`);
   if (finished.state !== 'completed') process.exitCode = 1;
