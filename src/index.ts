@@ -32,5 +32,7 @@ export * from './contracts/records';
 export * from './contracts/search-attributes';
 export * from './contracts/task';
 export * from './orchestration';
+export { createPlatoMcpServer } from './mcp/plato-mcp-server';
+export { VERSION } from './version';
 export { runWorker, type RunWorkerOptions } from './worker/run-worker';
 export { aggregateGraphState } from './workflows/graph-scheduler';

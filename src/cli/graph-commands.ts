@@ -32,9 +32,23 @@ interface GraphStartFlags extends TaskOptionFlags {
   child: string[];
   file?: string;
   maxConcurrentTasks?: number;
+  open?: boolean;
   wait?: boolean;
   json?: boolean;
 }
+
+/** `--child` specs as children; a bad spec is a ValidationError naming the fix. */
+function childrenOf(specs: string[]): GraphChildInput[] {
+  try {
+    return specs.map(parseChildSpec);
+  } catch (error) {
+    if (error instanceof ChildSpecError) throw new ValidationError(error.message);
+    throw error;
+  }
+}
+
+const CHILD_SPEC_HELP = 'a child task: JSON ({"taskId","prompt","priority","dependencyTaskIds"}) or taskId:prompt[:priority]; repeatable';
+const collectSpecs = (spec: string, all: string[]) => [...all, spec];
 
 /**
  * The shape of `--file` before it is merged with the flags: the client input's top level, each
@@ -86,13 +100,7 @@ async function readGraphFile(file: string): Promise<Partial<CreateTaskGraphInput
 /** Merges `--file` with the flags: flags set the parent's fields and add children. */
 async function graphInput(flags: GraphStartFlags): Promise<CreateTaskGraphInput> {
   const fromFile = flags.file ? await readGraphFile(flags.file) : {};
-  let children: GraphChildInput[];
-  try {
-    children = [...(fromFile.children ?? []), ...flags.child.map(parseChildSpec)];
-  } catch (error) {
-    if (error instanceof ChildSpecError) throw new ValidationError(error.message);
-    throw error;
-  }
+  const children: GraphChildInput[] = [...(fromFile.children ?? []), ...childrenOf(flags.child)];
   const codex = codexOptions(flags);
   const checks = checkOptions(flags);
   const parent = {
@@ -112,6 +120,7 @@ async function graphInput(flags: GraphStartFlags): Promise<CreateTaskGraphInput>
     parent: { ...parent, prompt: parent.prompt },
     children,
     ...(maxConcurrentTasks ? { maxConcurrentTasks } : {}),
+    ...(flags.open ? { open: true } : {}),
     ...approvalOptions(flags),
   };
 }
@@ -166,14 +175,10 @@ export function registerGraphCommands(program: Command, io: CliIO): void {
     .option('--repo-path <path>', 'git repository the whole graph works in (default: the current directory)')
     .option('--base-ref <ref>', 'branch, tag or commit the graph starts from (default HEAD)')
     .option('--priority <n>', "the parent's priority", integer('priority'))
-    .option(
-      '--child <spec>',
-      'a child task: JSON ({"taskId","prompt","priority","dependencyTaskIds"}) or taskId:prompt[:priority]; repeatable',
-      (spec: string, all: string[]) => [...all, spec],
-      [] as string[],
-    )
+    .option('--child <spec>', CHILD_SPEC_HELP, collectSpecs, [] as string[])
     .option('--file <graph.json|graph.yaml>', 'the graph as { parent, children, maxConcurrentTasks }, as the client library takes it')
-    .option('--max-concurrent-tasks <n>', "how many of this graph's tasks run at once (default: no limit)", integer('max concurrent tasks', 1));
+    .option('--max-concurrent-tasks <n>', "how many of this graph's tasks run at once (default: no limit)", integer('max concurrent tasks', 1))
+    .option('--open', 'the graph takes subtasks (graph add) and ends only once it is closed (graph close) and every child has ended');
   addTaskOptions(start, 'every child')
     .option('--wait', 'wait until every child is finished; exit 1 if the graph failed')
     .option('--json', 'print JSON')
@@ -217,6 +222,31 @@ export function registerGraphCommands(program: Command, io: CliIO): void {
         if (flags.json) printJson(io, { retry, graph: snapshot });
         else io.stdout(`${formatGraph(snapshot)}\n`);
       });
+    });
+
+  graph
+    .command('add')
+    .description('Add children to a running graph: scheduled like the others, starting from their prerequisites (completed ones too)')
+    .argument('<parentTaskId>')
+    .option('--child <spec>', CHILD_SPEC_HELP, collectSpecs, [] as string[])
+    .option('--json', 'print JSON')
+    .action(async (parentTaskId: string, flags: { child: string[]; json?: boolean }) => {
+      if (flags.child.length === 0) throw new ValidationError('graph add needs at least one --child');
+      const children = childrenOf(flags.child);
+      const snapshot = await withClient((client) => client.addSubtasks(parentTaskId, children));
+      if (flags.json) return printJson(io, snapshot);
+      io.stdout(`Added ${children.map((child) => child.taskId).join(', ')} to graph ${parentTaskId}\n`);
+    });
+
+  graph
+    .command('close')
+    .description('Close an open graph: it ends once every child has ended')
+    .argument('<parentTaskId>')
+    .option('--json', 'print JSON')
+    .action(async (parentTaskId: string, flags: { json?: boolean }) => {
+      const task = await withClient((client) => client.closeGraph(parentTaskId));
+      if (flags.json) return printJson(io, { task });
+      io.stdout(`Closed graph ${parentTaskId}: it ends once every child has ended\n`);
     });
 
   graph

@@ -13,6 +13,7 @@ import { runDoctor } from './doctor';
 import { printJson, type CliIO } from './output';
 import { registerTaskCommands } from './task-commands';
 import { registerWorkCommands } from './work-commands';
+import { VERSION } from '../version';
 
 /**
  * The `codex-runner` command line: parses arguments, calls the client library, prints. Every
@@ -22,6 +23,7 @@ import { registerWorkCommands } from './work-commands';
 export function buildProgram(io: CliIO): Command {
   const program = new Command('codex-runner')
     .description('Run OpenAI Codex agent tasks durably on Temporal')
+    .version(VERSION, '-V, --version', "print codex-runner's version")
     .configureOutput({
       writeOut: io.stdout,
       writeErr: io.stderr,

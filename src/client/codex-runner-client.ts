@@ -8,8 +8,10 @@ import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/pa
 import { google, temporal } from '@temporalio/proto';
 import type { TaskEvent } from '../contracts/events';
 import {
+  AddSubtasksRequestSchema,
   CreateTaskGraphInputSchema,
   findGraphProblem,
+  type GraphChildInput,
   type CreateTaskGraphInput,
   type TaskGraphResults,
   type TaskGraphSnapshot,
@@ -52,7 +54,9 @@ import { aggregateGraphState } from '../workflows/graph-scheduler';
 import type { taskGraphWorkflow } from '../workflows/task-graph-workflow';
 import type { taskWorkflow } from '../workflows/task-workflow';
 import {
+  addSubtasksUpdate,
   approveUpdate,
+  closeGraphUpdate,
   eventsQuery,
   interruptSignal,
   rejectUpdate,
@@ -289,7 +293,7 @@ export class CodexRunnerClient {
   async createTaskGraph(input: CreateTaskGraphInput): Promise<TaskGraphSnapshot> {
     const parsed = CreateTaskGraphInputSchema.safeParse(input);
     if (!parsed.success) throw new ValidationError(describeIssues(parsed.error));
-    const { parent, children, maxConcurrentTasks, requireApproval, approvalTimeout } = parsed.data;
+    const { parent, children, maxConcurrentTasks, requireApproval, approvalTimeout, open } = parsed.data;
     const parentTaskId = parent.taskId ?? randomUUID();
     const problem = findGraphProblem(
       { taskId: parentTaskId, repoPath: path.resolve(parent.repoPath) },
@@ -307,6 +311,7 @@ export class CodexRunnerClient {
       ...(maxConcurrentTasks ? { maxConcurrentTasks } : {}),
       ...(requireApproval ? { requireApproval } : {}),
       ...(approvalTimeout ? { approvalTimeout } : {}),
+      ...(open ? { open } : {}),
     };
     await this.startWorkflow('taskGraphWorkflow', workflowInput, {
       taskId: parentTaskId,
@@ -847,6 +852,41 @@ export class CodexRunnerClient {
   }
 
   /**
+   * Adds children to a running graph (subtasks): under the graph's rules (new ids, prerequisites in
+   * the graph, no cycle), scheduled like the others, starting from their prerequisites' commits
+   * (completed ones too), and merged like the others. A prerequisite that already failed blocks
+   * the subtask at once.
+   * @returns the graph with its new children.
+   * @throws ValidationError for a bad child, an unknown prerequisite or a cycle; TaskAlreadyExistsError for a taken id.
+   * @throws WrongStateError when the graph has ended; nothing is added.
+   */
+  async addSubtasks(parentTaskId: string, children: GraphChildInput[]): Promise<TaskGraphSnapshot> {
+    const parsed = AddSubtasksRequestSchema.safeParse({ children });
+    if (!parsed.success) throw new ValidationError(describeIssues(parsed.error));
+    const taken = await this.existingTaskIds(parsed.data.children.map((child) => child.taskId));
+    if (taken.length > 0) throw new TaskAlreadyExistsError(taken[0]!);
+    await this.decide(
+      parentTaskId,
+      () => this.handle(parentTaskId).executeUpdate(addSubtasksUpdate, { args: [{ children: parsed.data.children }] }),
+      'to take the subtasks',
+    );
+    return this.getTaskGraph(parentTaskId);
+  }
+
+  /**
+   * Closes an open graph: it ends once every child has ended.
+   * @throws WrongStateError when the graph is not open, or has ended.
+   */
+  async closeGraph(parentTaskId: string): Promise<TaskRecord> {
+    return this.decide(parentTaskId, () => this.handle(parentTaskId).executeUpdate(closeGraphUpdate, { args: [] }), 'to close it');
+  }
+
+  /** A graph's children, the subtasks added while it ran among them, by its parent's id. */
+  async listSubtasks(parentTaskId: string): Promise<TaskRecord[]> {
+    return (await this.getTaskGraph(parentTaskId)).children;
+  }
+
+  /**
    * The task's events as they happen, from `afterSeq` on; the iteration ends once the task has
    * ended (`completed`, `failed` or `cancelled`) and every event has been yielded. It polls every
    * `pollIntervalMs` (default 500); a live task's events are queried, so a worker must be running.
@@ -878,11 +918,20 @@ export class CodexRunnerClient {
     throw new WrongStateError(`Task ${taskId} was not ${verb}: it is ${state}`);
   }
 
-  private async decide(taskId: string, send: () => Promise<TaskRecord>): Promise<TaskRecord> {
-    // An update to a closed workflow fails as "workflow not found"; say what the caller can act on.
+  /**
+   * Sends an update (`send`) to a live task, refusing first what cannot take it: an ended task
+   * (an update to a closed workflow fails as "workflow not found") or one no worker polls for.
+   * `purpose` says what the update is for (default: an approval decision).
+   */
+  private async decide(taskId: string, send: () => Promise<TaskRecord>, purpose = 'to take the decision'): Promise<TaskRecord> {
     const task = await this.describeTask(taskId);
-    if (task.status !== 'RUNNING') throw new WrongStateError(`Task ${taskId} is not awaiting approval: it is ${task.state ?? task.status.toLowerCase()}`);
-    await this.requireWorker(taskId, task, 'to take the decision; nothing was sent');
+    if (task.status !== 'RUNNING') {
+      const state = task.state ?? task.status.toLowerCase();
+      throw new WrongStateError(
+        purpose === 'to take the decision' ? `Task ${taskId} is not awaiting approval: it is ${state}` : `Task ${taskId} has ended (${state})`,
+      );
+    }
+    await this.requireWorker(taskId, task, `${purpose}; nothing was sent`);
     try {
       return await send();
     } catch (error) {

@@ -44,6 +44,8 @@ export const TASK_EVENT_TYPES = [
   'task.approval.timed_out',
   'task.changes_requested',
   'task.graph.created',
+  'task.graph.subtasks.added',
+  'task.graph.closed',
   'task.graph.worker.started',
   'task.graph.dependency.satisfied',
   'task.graph.dependency.blocked',

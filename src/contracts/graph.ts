@@ -52,6 +52,8 @@ export const CreateTaskGraphInputSchema = z
     /** Every child waits for approval after its turn. */
     requireApproval: z.boolean().optional(),
     approvalTimeout: DurationSchema.optional(),
+    /** The graph takes subtasks while it runs and ends only once it is closed (`graph close`) and every child has ended. */
+    open: z.boolean().optional(),
   })
   .strict();
 export type CreateTaskGraphInput = z.input<typeof CreateTaskGraphInputSchema>;
@@ -98,6 +100,28 @@ export const TaskGraphWorkflowInputSchema = CreateTaskGraphInputSchema.extend({
 });
 export type TaskGraphWorkflowInput = z.input<typeof TaskGraphWorkflowInputSchema>;
 export type ValidTaskGraphWorkflowInput = z.output<typeof TaskGraphWorkflowInputSchema>;
+
+/** What `addSubtasks` sends a running graph: children added to it, under the same rules as the first ones. */
+export const AddSubtasksRequestSchema = z
+  .object({ children: z.array(GraphChildInputSchema).min(1, 'add at least one child').max(100, 'add at most 100 children at once') })
+  .strict();
+export type AddSubtasksRequest = z.input<typeof AddSubtasksRequestSchema>;
+
+/**
+ * Why `added` cannot join a graph that has `existing` children, in one line; `undefined` when
+ * they can. The combined graph must keep every rule of {@link findGraphProblem}: new ids, known
+ * prerequisites (existing children or added ones, completed or not), no cycle.
+ */
+export function findSubtaskProblem(
+  parent: { taskId: string; repoPath: string },
+  existing: readonly Pick<ValidGraphChild, 'taskId' | 'prompt' | 'priority' | 'dependencyTaskIds'>[],
+  added: readonly ValidGraphChild[],
+): string | undefined {
+  const known = new Set(existing.map((child) => child.taskId));
+  const again = added.find((child) => known.has(child.taskId) || child.taskId === parent.taskId);
+  if (again) return `Task graph ${parent.taskId} already has a task ${again.taskId}: give the subtask another id`;
+  return findGraphProblem(parent, [...existing, ...added]);
+}
 
 /**
  * The graph rules that zod cannot express, checked in the reference system's order. Returns the

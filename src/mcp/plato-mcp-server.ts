@@ -7,6 +7,7 @@ import { ErrorCode } from '../contracts/errors';
 import { describeIssues } from '../contracts/validation';
 import type { TaskOrchestrationService } from '../orchestration/task-orchestration-service';
 import { PLATO_TOOLS, found, type PlatoTool } from './plato-tools';
+import { VERSION } from '../version';
 
 /** What an agent should do next, per error code; the message itself names the problem. */
 const NEXT_STEP: Partial<Record<ErrorCode, string>> = {
@@ -77,13 +78,13 @@ function variable(value: string | string[] | undefined): string {
 }
 
 /**
- * The MCP server of codex-runner: the reference's eleven `plato.*` tools (and `plato.get_task_diff`, `plato.retry_task`), its six `plato://`
+ * The MCP server of codex-runner: the reference's eleven `plato.*` tools (and `plato.get_task_diff`, `plato.retry_task`, `plato.add_subtasks`), its six `plato://`
  * resources over a {@link TaskOrchestrationService}. A tool that fails answers with `isError` and
  * one line naming the error code and what to do; a resource that fails is a protocol error with
  * the same line. Connect it to a transport wrapped by {@link guardToolCalls}.
  */
 export function createPlatoMcpServer(service: TaskOrchestrationService, info: { name?: string; version?: string } = {}): McpServer {
-  const server = new McpServer({ name: info.name ?? 'plato', version: info.version ?? '0.1.0' });
+  const server = new McpServer({ name: info.name ?? 'plato', version: info.version ?? VERSION });
 
   serveTools(server.server, service);
 

@@ -11,7 +11,7 @@ import { TaskNotFoundError } from '../client/errors';
 /**
  * The reference's eleven `plato.*` operations as MCP tools (seed §10.3, §5.4), and
  * `plato.get_task_diff` (an agent reviews a subtask's work without a shell) and
- * `plato.retry_task`: names,
+ * `plato.retry_task` and `plato.add_subtasks`: names,
  * descriptions and read-only flags as the reference has them, zod input schemas, and the
  * reference MCP server's results (the task, graph or list itself; interrupt answers
  * `{ taskId, interrupted: true }`).
@@ -107,6 +107,20 @@ export const PLATO_TOOLS: readonly PlatoTool[] = [
     readOnly: true,
     inputSchema: TaskLookupSchema.extend({ afterSeq: z.number().int().min(0).optional().describe('Only events after this sequence number') }),
     run: (service, { taskId, runtimeId, afterSeq }) => service.listEvents(taskId, afterSeq === undefined ? {} : { afterSeq }, selectorForRuntime(runtimeId)),
+  }),
+  tool({
+    name: 'plato.add_subtasks',
+    description:
+      "Add child tasks to a running task graph: they are scheduled like its other children and may depend on children that already completed (they start from those children's work).",
+    readOnly: false,
+    inputSchema: z
+      .object({
+        parentTaskId: z.string().min(1),
+        children: z.array(CreateOrchestrationGraphChildInputSchema).min(1, 'add at least one child'),
+        runtimeId: RuntimeIdField,
+      })
+      .strict(),
+    run: (service, { parentTaskId, children, runtimeId }) => service.addSubtasks(parentTaskId, children, selectorForRuntime(runtimeId)),
   }),
   tool({
     name: 'plato.retry_task',

@@ -1,15 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import type { z } from 'zod';
 import type { CodexRunnerClient } from '../client/codex-runner-client';
 import { TaskNotFoundError, ValidationError } from '../client/errors';
 import type { TaskEvent } from '../contracts/events';
-import type { CreateTaskGraphInput, GraphSynthesis, TaskGraphResults, TaskGraphSnapshot, WorkerResult } from '../contracts/graph';
+import type { CreateTaskGraphInput, GraphChildInput, GraphSynthesis, TaskGraphResults, TaskGraphSnapshot, WorkerResult } from '../contracts/graph';
 import type { StartTaskInput, TaskRecord } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
 import {
+  CreateOrchestrationGraphChildInputSchema,
   CreateOrchestrationGraphInputSchema,
   OrchestrationTaskListFilterSchema,
   StartOrchestrationTaskInputSchema,
   type AgentRuntime,
+  type CreateOrchestrationGraphChildInput,
   type CreateOrchestrationGraphInput,
   type OrchestrationApprovalOptions,
   type OrchestrationEvent,
@@ -41,6 +45,8 @@ export type CodexRunnerAgentRuntimeClient = Pick<
   | 'getTaskDiff'
   | 'retryTask'
   | 'retryGraph'
+  | 'addSubtasks'
+  | 'listSubtasks'
 >;
 
 export interface CodexRunnerAgentRuntimeOptions {
@@ -68,9 +74,43 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
     this.client = options.client;
   }
 
-  /** @throws ValidationError, TaskAlreadyExistsError as the client does. */
+  /**
+   * A task; with `decomposition: { kind: 'subtask', parentTaskId }`, a subtask added to that
+   * running graph (its workspace must be the graph's).
+   * @throws ValidationError, TaskAlreadyExistsError as the client does; WrongStateError for a graph that has ended.
+   */
   async startTask(input: StartOrchestrationTaskInput): Promise<OrchestrationTaskRecord> {
-    return toOrchestrationTask(await inWorkspaceTerms(this.client.startTask(toStartTaskInput(input))), this.runtimeId);
+    const {
+      decomposition,
+      taskId = randomUUID(),
+      workspacePath,
+      prompt,
+      priority,
+      contextPackage,
+      requireApproval,
+    } = parseOrThrow(StartOrchestrationTaskInputSchema.safeParse(input));
+    if (decomposition === undefined) return toOrchestrationTask(await inWorkspaceTerms(this.client.startTask(toStartTaskInput(input))), this.runtimeId);
+    const subtask: CreateOrchestrationGraphChildInput = {
+      taskId,
+      prompt,
+      workspacePath,
+      ...(priority !== undefined ? { priority } : {}),
+      ...(contextPackage ? { contextPackage } : {}),
+      ...(requireApproval ? { requireApproval } : {}),
+      ...(decomposition.dependencyTaskIds ? { dependencyTaskIds: decomposition.dependencyTaskIds } : {}),
+    };
+    await this.addSubtasks(decomposition.parentTaskId, [subtask]);
+    return toOrchestrationTask(await this.client.getTask(taskId), this.runtimeId);
+  }
+
+  /** @throws ValidationError, TaskAlreadyExistsError, WrongStateError as the client does. */
+  async addSubtasks(parentTaskId: string, children: CreateOrchestrationGraphChildInput[]): Promise<OrchestrationTaskGraphSnapshot> {
+    const added = children.map((child) => toGraphChild(parseOrThrow(CreateOrchestrationGraphChildInputSchema.safeParse(child))));
+    return toOrchestrationGraph(await inWorkspaceTerms(this.client.addSubtasks(parentTaskId, added)), this.runtimeId);
+  }
+
+  async listSubtasks(parentTaskId: string): Promise<OrchestrationTaskRecord[]> {
+    return (await this.client.listSubtasks(parentTaskId)).map((task) => toOrchestrationTask(task, this.runtimeId));
   }
 
   /** @throws ValidationError, TaskAlreadyExistsError as the client does. */
@@ -216,18 +256,23 @@ export function toCreateTaskGraphInput(input: CreateOrchestrationGraphInput): Cr
       ...(parent.priority !== undefined ? { priority: parent.priority } : {}),
       ...(parent.contextPackage ? { contextPackage: parent.contextPackage } : {}),
     },
-    children: children.map((child) => ({
-      taskId: child.taskId,
-      prompt: child.prompt,
-      ...(child.workspacePath !== undefined ? { repoPath: path.resolve(child.workspacePath) } : {}),
-      ...(child.priority !== undefined ? { priority: child.priority } : {}),
-      ...(child.dependencyTaskIds ? { dependencyTaskIds: child.dependencyTaskIds } : {}),
-      ...(child.requireApproval ? { requireApproval: child.requireApproval } : {}),
-      ...(child.contextPackage ? { contextPackage: child.contextPackage } : {}),
-    })),
+    children: children.map(toGraphChild),
     ...(maxConcurrentTasks ? { maxConcurrentTasks } : {}),
     ...(parent.requireApproval ? { requireApproval: parent.requireApproval } : {}),
     ...(parent.approvalTimeout ? { approvalTimeout: parent.approvalTimeout } : {}),
+  };
+}
+
+/** A graph child for the runner: its workspace, when it names one, as an absolute repository path. */
+function toGraphChild(child: z.output<typeof CreateOrchestrationGraphChildInputSchema>): GraphChildInput {
+  return {
+    taskId: child.taskId,
+    prompt: child.prompt,
+    ...(child.workspacePath !== undefined ? { repoPath: path.resolve(child.workspacePath) } : {}),
+    ...(child.priority !== undefined ? { priority: child.priority } : {}),
+    ...(child.dependencyTaskIds ? { dependencyTaskIds: child.dependencyTaskIds } : {}),
+    ...(child.requireApproval ? { requireApproval: child.requireApproval } : {}),
+    ...(child.contextPackage ? { contextPackage: child.contextPackage } : {}),
   };
 }
 

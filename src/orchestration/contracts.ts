@@ -57,6 +57,16 @@ export type OrchestrationContextPackageInput = z.input<typeof OrchestrationConte
 
 const WorkspacePathSchema = z.string().trim().min(1, 'workspacePath must not be empty');
 
+/** Marks a task as a graph child: its parent and prerequisites. */
+export const OrchestrationTaskDecompositionSchema = z
+  .object({
+    kind: z.literal('subtask'),
+    parentTaskId: TaskRecordSchema.shape.parentTaskId.unwrap(),
+    dependencyTaskIds: TaskRecordSchema.shape.dependencyTaskIds,
+  })
+  .strict();
+export type OrchestrationTaskDecomposition = z.infer<typeof OrchestrationTaskDecompositionSchema>;
+
 /** Start one task: the runner's input, in a `workspacePath`. `taskId` defaults to a new id chosen by the runtime. */
 export const StartOrchestrationTaskInputSchema = StartTaskInputSchema.pick({
   taskId: true,
@@ -65,7 +75,13 @@ export const StartOrchestrationTaskInputSchema = StartTaskInputSchema.pick({
   requireApproval: true,
   approvalTimeout: true,
 })
-  .extend({ workspacePath: WorkspacePathSchema, priority: PrioritySchema.optional(), agent: AgentRuntimeSelectorSchema.optional() })
+  .extend({
+    workspacePath: WorkspacePathSchema,
+    priority: PrioritySchema.optional(),
+    agent: AgentRuntimeSelectorSchema.optional(),
+    /** A subtask of a running graph: the task is added to the graph `parentTaskId`, after `dependencyTaskIds`. */
+    decomposition: OrchestrationTaskDecompositionSchema.partial({ dependencyTaskIds: true }).optional(),
+  })
   .strict();
 export type StartOrchestrationTaskInput = z.input<typeof StartOrchestrationTaskInputSchema>;
 
@@ -93,16 +109,6 @@ export const CreateOrchestrationGraphInputSchema = z
   })
   .strict();
 export type CreateOrchestrationGraphInput = z.input<typeof CreateOrchestrationGraphInputSchema>;
-
-/** Marks a task as a graph child: its parent and prerequisites. */
-export const OrchestrationTaskDecompositionSchema = z
-  .object({
-    kind: z.literal('subtask'),
-    parentTaskId: TaskRecordSchema.shape.parentTaskId.unwrap(),
-    dependencyTaskIds: TaskRecordSchema.shape.dependencyTaskIds,
-  })
-  .strict();
-export type OrchestrationTaskDecomposition = z.infer<typeof OrchestrationTaskDecompositionSchema>;
 
 /** A pending or decided approval: what the approver sees (the agent's final message as `summary`) and what they decided. */
 export const OrchestrationApprovalSchema = ApprovalRecordSchema.pick({ requestedAt: true, diffStat: true, decision: true })
@@ -263,6 +269,10 @@ export interface AgentRuntime {
   resumeTask(taskId: string, options?: { message?: string }): Promise<OrchestrationTaskRecord>;
   approveTaskAction?(taskId: string, options?: OrchestrationApprovalOptions): Promise<OrchestrationTaskRecord>;
   rejectTaskAction?(taskId: string, reason: string, options?: Pick<OrchestrationApprovalOptions, 'by'>): Promise<OrchestrationTaskRecord>;
+  /** Adds children to a running graph; optional. */
+  addSubtasks?(parentTaskId: string, children: CreateOrchestrationGraphChildInput[]): Promise<OrchestrationTaskGraphSnapshot>;
+  /** A graph's children, those added while it ran among them; optional. */
+  listSubtasks?(parentTaskId: string): Promise<OrchestrationTaskRecord[]>;
   /** Runs a failed or cancelled task again, on its thread, with `message` as the instruction; optional. */
   retryTask?(taskId: string, options?: { message?: string }): Promise<OrchestrationTaskRecord>;
   /** The task's or graph's work as a diff from its base to its commit; optional. */

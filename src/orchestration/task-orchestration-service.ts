@@ -7,6 +7,7 @@ import type {
   OrchestrationTaskGraphResultSnapshot,
   OrchestrationTaskGraphSnapshot,
   OrchestrationTaskListFilter,
+  CreateOrchestrationGraphChildInput,
   OrchestrationTaskDiff,
   OrchestrationTaskRecord,
   StartOrchestrationTaskInput,
@@ -99,6 +100,24 @@ export class TaskOrchestrationService {
     const runtime = await this.owner(taskId, selector);
     if (!runtime.approveTaskAction) throw new AgentRuntimeUnsupportedError(runtime.runtimeId, 'approval');
     return this.remember(await runtime.approveTaskAction(taskId, options));
+  }
+
+  /** Adds children to a running graph, on the runtime that owns it. @throws AgentRuntimeUnsupportedError when it takes no subtasks. */
+  async addSubtasks(
+    parentTaskId: string,
+    children: CreateOrchestrationGraphChildInput[],
+    selector?: AgentRuntimeSelector,
+  ): Promise<OrchestrationTaskGraphSnapshot> {
+    const runtime = await this.owner(parentTaskId, selector);
+    if (!runtime.addSubtasks) throw new AgentRuntimeUnsupportedError(runtime.runtimeId, 'subtasks');
+    return this.rememberGraph(await runtime.addSubtasks(parentTaskId, children));
+  }
+
+  /** A graph's children, the subtasks added while it ran among them. @throws AgentRuntimeUnsupportedError when the runtime has no subtasks. */
+  async listSubtasks(parentTaskId: string, selector?: AgentRuntimeSelector): Promise<OrchestrationTaskRecord[]> {
+    const runtime = await this.owner(parentTaskId, selector);
+    if (!runtime.listSubtasks) throw new AgentRuntimeUnsupportedError(runtime.runtimeId, 'subtasks');
+    return (await runtime.listSubtasks(parentTaskId)).map((task) => this.remember(task));
   }
 
   /** @throws AgentRuntimeUnsupportedError when the owning runtime cannot retry a task. */

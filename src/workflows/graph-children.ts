@@ -43,11 +43,25 @@ export class GraphChildren {
   /** The commit a child without prerequisites starts from: set when the children are started. */
   private baseSha = '';
 
+  private readonly toRun: ValidGraphChild[];
+
   /** @param toRun the children this run starts (a retried graph's completed ones are not run again). */
   constructor(
     private readonly input: ValidTaskGraphWorkflowInput,
-    private readonly toRun: readonly ValidGraphChild[],
-  ) {}
+    toRun: readonly ValidGraphChild[],
+  ) {
+    this.toRun = [...toRun];
+  }
+
+  /** Starts children added while the graph runs (subtasks), queued: the scheduler releases them when they are ready. */
+  add(children: readonly ValidGraphChild[]): void {
+    for (const child of children) {
+      this.toRun.push(child);
+      const start = this.start(child, undefined);
+      start.catch(() => undefined); // its failure is the child's outcome
+      this.starts.set(child.taskId, start);
+    }
+  }
 
   /** Whether outcomes have arrived that {@link takeOutcomes} has not returned yet. */
   get hasOutcomes(): boolean {

@@ -1,5 +1,5 @@
 import { ErrorCode, type TaskFailure } from '../contracts/errors';
-import type { ValidTaskGraphWorkflowInput } from '../contracts/graph';
+import type { ValidGraphChild, ValidTaskGraphWorkflowInput } from '../contracts/graph';
 import type { GraphRecord, GraphSynthesis, WorkerResult } from '../contracts/records';
 import { describeChildren } from './graph-details';
 import { describeMerge, truncate, workerResult, type ChildOutcome, type MergedBranch } from './graph-outcome';
@@ -48,6 +48,16 @@ export class GraphJournal extends TaskJournal {
       message: truncate(result.summary, 500),
     });
     this.emit(outcome.state === 'completed' ? 'task.graph.child.completed' : 'task.graph.child.failed', { ...ids, graphState: scheduler.state });
+  }
+
+  /** Children added while the graph runs. */
+  subtasksAdded(children: readonly ValidGraphChild[]): void {
+    this.graph.children.push(...children.map(({ taskId, prompt, priority, dependencyTaskIds }) => ({ taskId, prompt, priority, dependencyTaskIds })));
+    this.emit('task.graph.subtasks.added', {
+      parentTaskId: this.parentTaskId,
+      message: `Added ${children.map((child) => (child.dependencyTaskIds.length ? `${child.taskId} (after ${child.dependencyTaskIds.join(', ')})` : child.taskId)).join(', ')}`,
+    });
+    this.update({});
   }
 
   /** A retried graph's completed children, carried over from its earlier run. */

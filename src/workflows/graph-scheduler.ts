@@ -93,6 +93,8 @@ export class GraphScheduler<T extends ScheduledChild = ScheduledChild> {
   private readonly states: Map<string, TaskState>;
   private readonly released = new Set<string>();
   private readonly blocked = new Set<string>();
+  /** Why each failed, cancelled or blocked child stopped: the root cause its dependents are blocked with. */
+  private readonly stopped = new Map<string, ChildBlock['rootCause']>();
   private readonly commits = new Map<string, string>();
   private readonly sessions = new Map<string, Session>();
   private readonly limit: number;
@@ -100,10 +102,10 @@ export class GraphScheduler<T extends ScheduledChild = ScheduledChild> {
   private interrupted = false;
 
   /** @param children in input order (their order is the tie-break). */
-  constructor(
-    private readonly children: readonly T[],
-    options: GraphSchedulerOptions = {},
-  ) {
+  private readonly children: T[];
+
+  constructor(children: readonly T[], options: GraphSchedulerOptions = {}) {
+    this.children = [...children];
     this.states = new Map(children.map((child) => [child.taskId, 'queued']));
     this.limit = options.maxConcurrentTasks ?? Infinity;
     this.windowed = options.sessionWindow ?? true;
@@ -127,6 +129,26 @@ export class GraphScheduler<T extends ScheduledChild = ScheduledChild> {
   /** Whether any child has been released. */
   get anyReleased(): boolean {
     return this.released.size > 0;
+  }
+
+  /**
+   * Children added while the graph runs (subtasks): queued, ready once their prerequisites
+   * completed, after the others in input order. Returns those blocked at once: a prerequisite of
+   * theirs has already failed, or is blocked.
+   */
+  add(children: readonly T[]): ChildBlock[] {
+    const blocks: ChildBlock[] = [];
+    for (const child of children) {
+      this.children.push(child);
+      this.states.set(child.taskId, 'queued');
+      const stopped = child.dependencyTaskIds.filter((id) => this.blocked.has(id) || this.stopped.has(id));
+      const rootCause = stopped.map((id) => this.stopped.get(id)).find((cause) => cause !== undefined);
+      if (stopped.length === 0 || rootCause === undefined) continue;
+      this.blocked.add(child.taskId);
+      this.stopped.set(child.taskId, rootCause);
+      blocks.push({ taskId: child.taskId, blockedByTaskIds: stopped, rootCause });
+    }
+    return blocks;
   }
 
   /** Whether `taskId` is one of the graph's children. */
@@ -191,10 +213,12 @@ export class GraphScheduler<T extends ScheduledChild = ScheduledChild> {
   childFailed(taskId: string, state: 'failed' | 'cancelled', cause: { code: ErrorCode; message: string }): ChildBlock[] {
     this.end(taskId, state);
     const rootCause = { taskId, ...cause };
+    this.stopped.set(taskId, rootCause);
     const blocks: ChildBlock[] = [];
     for (const dependent of this.dependentsOf(taskId)) {
       if (this.released.has(dependent.taskId) || this.blocked.has(dependent.taskId)) continue;
       this.blocked.add(dependent.taskId);
+      this.stopped.set(dependent.taskId, rootCause);
       const blockedByTaskIds = dependent.dependencyTaskIds.filter((id) => id === taskId || this.blocked.has(id));
       blocks.push({ taskId: dependent.taskId, blockedByTaskIds, rootCause });
     }

@@ -10,6 +10,7 @@ import type {
   RequestChangesRequest,
   ResumeRequest,
 } from '../contracts/messages';
+import type { AddSubtasksRequest } from '../contracts/graph';
 import type { TaskRecord } from '../contracts/records';
 import type { GraphRelease } from '../contracts/task';
 
@@ -47,6 +48,11 @@ export const resumeSignal = defineSignal<[request?: ResumeRequest]>('resume');
 export const approveUpdate = defineUpdate<TaskRecord, [request: ApproveRequest]>('approve');
 export const rejectUpdate = defineUpdate<TaskRecord, [request: RejectRequest]>('reject');
 export const requestChangesUpdate = defineUpdate<TaskRecord, [request: RequestChangesRequest]>('requestChanges');
+
+/** Adds children to a running graph (validated: a graph that has ended, a taken id, an unknown prerequisite or a cycle is refused). */
+export const addSubtasksUpdate = defineUpdate<TaskRecord, [request: AddSubtasksRequest]>('addSubtasks');
+/** Closes an open graph: it ends once every child has ended. */
+export const closeGraphUpdate = defineUpdate<TaskRecord, []>('closeGraph');
 
 /** A graph child telling its parent that it no longer holds, or again holds, a graph slot. */
 export const childStateSignal = defineSignal<[change: ChildStateChange]>('childState');

@@ -28,6 +28,7 @@ import { GraphJournal } from './graph-journal';
 import { GraphMerge } from './graph-merge';
 import { graphFailure, synthesize, type ChildOutcome, type MergedBranch } from './graph-outcome';
 import { GraphScheduler } from './graph-scheduler';
+import { GraphSubtasks } from './graph-subtasks';
 import { ignoreSignal, onSignal } from './guarded-handlers';
 import { childStateSignal, eventsQuery, graphSessionSignal, interruptSignal, resumeSignal, taskQuery } from './messages';
 import { startWaves } from './start-waves';
@@ -63,6 +64,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   const children = new GraphChildren(input, toRun);
   const merge = new GraphMerge(parent.taskId, parent.repoPath);
   const messages = handleGraphMessages(journal, scheduler, children);
+  const subtasks = new GraphSubtasks(input, { journal, scheduler, children });
 
   const collect = () => {
     for (const outcome of children.takeOutcomes()) childEnded(outcome, { journal, scheduler, children, merge });
@@ -84,13 +86,15 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
     children.startAll(baseSha, startWaves(toRun, ready), released);
     journal.childrenReleased(released.length);
     journal.showChildren(scheduler);
-    while (!scheduler.finished) {
-      const heard = messages.count();
-      await condition(() => children.hasOutcomes || messages.count() !== heard);
+    while (!scheduler.finished || subtasks.waiting) {
+      const heard = messages.count() + subtasks.count();
+      await condition(() => children.hasOutcomes || messages.count() + subtasks.count() !== heard);
       collect();
       releaseReady();
     }
+    subtasks.seal();
   } catch (error) {
+    subtasks.seal();
     if (!isCancellation(error)) throw error;
     // Children outlive the parent (ABANDON): a graph's cancellation cancels each one that has not
     // ended, waits until they have, and ends the parent Canceled. A child not started by then never will be.

@@ -43,10 +43,11 @@ async function readJson<T>(uri: string): Promise<T> {
 }
 
 describe('codex-runner mcp, driven by an MCP client over stdio', () => {
-  it('lists the thirteen plato.* tools with input schemas and read-only hints', async () => {
+  it('lists the fourteen plato.* tools with input schemas and read-only hints', async () => {
     const { tools } = await mcp.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(
       [
+        'plato.add_subtasks',
         'plato.approve_task_action',
         'plato.create_task_graph',
         'plato.get_task',

@@ -112,4 +112,27 @@ describe('the orchestration service over the codex-runner adapter and the real c
     await expect(service.interruptTask('orch-single')).rejects.toMatchObject({ code: 'TASK_WRONG_STATE' });
     await expect(service.approveTaskAction('orch-single')).rejects.toMatchObject({ code: 'TASK_WRONG_STATE' });
   });
+
+  it("adds a subtask to a running graph through the reference's subtask decomposition, and lists it", async () => {
+    const service = orchestration();
+    const workspacePath = await harness().makeRepo();
+    harness().model.script({ when: 'orch-plan-step', steps: [exec('echo plan > plan.txt'), say('planned')] });
+    harness().model.script({ when: 'orch-build-step', steps: [exec('cat plan.txt > build.txt'), say('built')] });
+    await harness().client.createTaskGraph({
+      parent: { taskId: 'orch-open', repoPath: workspacePath, prompt: 'Plan, then build' },
+      children: [{ taskId: 'orch-plan', prompt: 'Plan (orch-plan-step)' }],
+      open: true,
+    });
+    const subtask = await service.startTask({
+      taskId: 'orch-build',
+      workspacePath,
+      prompt: 'Build from the plan (orch-build-step)',
+      decomposition: { kind: 'subtask', parentTaskId: 'orch-open', dependencyTaskIds: ['orch-plan'] },
+    });
+    expect(subtask).toMatchObject({ taskId: 'orch-build', decomposition: { kind: 'subtask', parentTaskId: 'orch-open', dependencyTaskIds: ['orch-plan'] } });
+    expect((await service.listSubtasks('orch-open')).map((task) => task.taskId)).toEqual(['orch-plan', 'orch-build']);
+    await eventually(async () => (await service.getTask('orch-build'))?.state === 'completed', 60_000, 'the subtask');
+    await harness().client.closeGraph('orch-open');
+    expect((await harness().client.waitForTask('orch-open')).state).toBe('completed');
+  });
 });

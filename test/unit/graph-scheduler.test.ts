@@ -223,3 +223,25 @@ describe('aggregateGraphState', () => {
     expect(aggregateGraphState([])).toBe('queued');
   });
 });
+
+describe('subtasks added while the graph runs', () => {
+  it('are queued, and ready once their prerequisites completed, completed ones included', () => {
+    const scheduler = new GraphScheduler([child('a')]);
+    expect(scheduler.release().map((release) => release.taskId)).toEqual(['a']);
+    scheduler.childCompleted('a', 'a'.repeat(40));
+    expect(scheduler.finished).toBe(true);
+    expect(scheduler.add([child('b', ['a'])])).toEqual([]);
+    expect(scheduler.finished).toBe(false);
+    expect(scheduler.release()).toEqual([{ taskId: 'b', prerequisites: [{ taskId: 'a', commitSha: 'a'.repeat(40) }], reportsSessions: true }]);
+  });
+
+  it('are blocked at once when a prerequisite has failed, with its root cause', () => {
+    const scheduler = new GraphScheduler([child('a')]);
+    scheduler.release();
+    scheduler.childFailed('a', 'failed', { code: ErrorCode.codexTurnFailed, message: 'boom' });
+    expect(scheduler.add([child('b', ['a']), child('c')])).toEqual([
+      { taskId: 'b', blockedByTaskIds: ['a'], rootCause: { taskId: 'a', code: ErrorCode.codexTurnFailed, message: 'boom' } },
+    ]);
+    expect(scheduler.release().map((release) => release.taskId)).toEqual(['c']);
+  });
+});
