@@ -78,7 +78,7 @@ function variable(value: string | string[] | undefined): string {
 }
 
 /**
- * The MCP server of codex-runner: the reference's eleven `plato.*` tools (and `plato.get_task_diff`, `plato.retry_task`, `plato.add_subtasks`), its six `plato://`
+ * The MCP server of codex-runner: the reference's eleven `plato.*` tools (and `plato.get_task_diff`, `plato.retry_task`, `plato.add_subtasks`, `plato.cancel_task`, `plato.request_task_changes`), its six `plato://`
  * resources over a {@link TaskOrchestrationService}. A tool that fails answers with `isError` and
  * one line naming the error code and what to do; a resource that fails is a protocol error with
  * the same line. Connect it to a transport wrapped by {@link guardToolCalls}.

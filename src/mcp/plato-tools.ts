@@ -11,7 +11,8 @@ import { TaskNotFoundError } from '../client/errors';
 /**
  * The reference's eleven `plato.*` operations as MCP tools (seed §10.3, §5.4), and
  * `plato.get_task_diff` (an agent reviews a subtask's work without a shell) and
- * `plato.retry_task` and `plato.add_subtasks`: names,
+ * `plato.retry_task`, `plato.add_subtasks`, `plato.cancel_task` and
+ * `plato.request_task_changes`: names,
  * descriptions and read-only flags as the reference has them, zod input schemas, and the
  * reference MCP server's results (the task, graph or list itself; interrupt answers
  * `{ taskId, interrupted: true }`).
@@ -107,6 +108,23 @@ export const PLATO_TOOLS: readonly PlatoTool[] = [
     readOnly: true,
     inputSchema: TaskLookupSchema.extend({ afterSeq: z.number().int().min(0).optional().describe('Only events after this sequence number') }),
     run: (service, { taskId, runtimeId, afterSeq }) => service.listEvents(taskId, afterSeq === undefined ? {} : { afterSeq }, selectorForRuntime(runtimeId)),
+  }),
+  tool({
+    name: 'plato.cancel_task',
+    description: "Cancel a task: its session is aborted, its worktree kept; on a graph's parent, every child that has not ended.",
+    readOnly: false,
+    inputSchema: TaskLookupSchema,
+    run: async (service, { taskId, runtimeId }) => {
+      await service.cancelTask(taskId, selectorForRuntime(runtimeId));
+      return { taskId, cancelRequested: true };
+    },
+  }),
+  tool({
+    name: 'plato.request_task_changes',
+    description: 'Send a task awaiting approval back for another turn on the same thread, with what to change.',
+    readOnly: false,
+    inputSchema: TaskLookupSchema.extend({ message: z.string().trim().min(1, 'message must not be empty'), by: z.string().optional() }),
+    run: (service, { taskId, runtimeId, message, by }) => service.requestTaskChanges(taskId, message, by ? { by } : {}, selectorForRuntime(runtimeId)),
   }),
   tool({
     name: 'plato.add_subtasks',

@@ -47,6 +47,8 @@ export type CodexRunnerAgentRuntimeClient = Pick<
   | 'retryGraph'
   | 'addSubtasks'
   | 'listSubtasks'
+  | 'cancel'
+  | 'requestChanges'
 >;
 
 export interface CodexRunnerAgentRuntimeOptions {
@@ -101,6 +103,16 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
     };
     await this.addSubtasks(decomposition.parentTaskId, [subtask]);
     return toOrchestrationTask(await this.client.getTask(taskId), this.runtimeId);
+  }
+
+  /** @throws WrongStateError when the task has already ended; TaskNotFoundError. */
+  async cancelTask(taskId: string): Promise<void> {
+    await this.client.cancel(taskId);
+  }
+
+  /** @throws WrongStateError when the task is not awaiting approval; ValidationError without a message; TaskNotFoundError. */
+  async requestTaskChanges(taskId: string, message: string, options: Pick<OrchestrationApprovalOptions, 'by'> = {}): Promise<OrchestrationTaskRecord> {
+    return toOrchestrationTask(await this.client.requestChanges(taskId, { message, ...(options.by ? { by: options.by } : {}) }), this.runtimeId);
   }
 
   /** @throws ValidationError, TaskAlreadyExistsError, WrongStateError as the client does. */

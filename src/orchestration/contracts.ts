@@ -269,6 +269,10 @@ export interface AgentRuntime {
   resumeTask(taskId: string, options?: { message?: string }): Promise<OrchestrationTaskRecord>;
   approveTaskAction?(taskId: string, options?: OrchestrationApprovalOptions): Promise<OrchestrationTaskRecord>;
   rejectTaskAction?(taskId: string, reason: string, options?: Pick<OrchestrationApprovalOptions, 'by'>): Promise<OrchestrationTaskRecord>;
+  /** Cancels a task (a graph's parent: every child that has not ended); accepted, not awaited; optional. */
+  cancelTask?(taskId: string): Promise<void>;
+  /** Sends a task awaiting approval back for another turn with `message`; optional. */
+  requestTaskChanges?(taskId: string, message: string, options?: Pick<OrchestrationApprovalOptions, 'by'>): Promise<OrchestrationTaskRecord>;
   /** Adds children to a running graph; optional. */
   addSubtasks?(parentTaskId: string, children: CreateOrchestrationGraphChildInput[]): Promise<OrchestrationTaskGraphSnapshot>;
   /** A graph's children, those added while it ran among them; optional. */

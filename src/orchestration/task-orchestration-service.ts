@@ -102,6 +102,25 @@ export class TaskOrchestrationService {
     return this.remember(await runtime.approveTaskAction(taskId, options));
   }
 
+  /** @throws AgentRuntimeUnsupportedError when the owning runtime cannot cancel. */
+  async cancelTask(taskId: string, selector?: AgentRuntimeSelector): Promise<void> {
+    const runtime = await this.owner(taskId, selector);
+    if (!runtime.cancelTask) throw new AgentRuntimeUnsupportedError(runtime.runtimeId, 'cancel');
+    await runtime.cancelTask(taskId);
+  }
+
+  /** @throws AgentRuntimeUnsupportedError when the owning runtime has no change requests. */
+  async requestTaskChanges(
+    taskId: string,
+    message: string,
+    options: Pick<OrchestrationApprovalOptions, 'by'> = {},
+    selector?: AgentRuntimeSelector,
+  ): Promise<OrchestrationTaskRecord> {
+    const runtime = await this.owner(taskId, selector);
+    if (!runtime.requestTaskChanges) throw new AgentRuntimeUnsupportedError(runtime.runtimeId, 'approval');
+    return this.remember(await runtime.requestTaskChanges(taskId, message, options));
+  }
+
   /** Adds children to a running graph, on the runtime that owns it. @throws AgentRuntimeUnsupportedError when it takes no subtasks. */
   async addSubtasks(
     parentTaskId: string,

@@ -3,7 +3,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { OrchestrationTaskGraphResultSnapshot, OrchestrationTaskGraphSnapshot, OrchestrationTaskRecord } from '../../src/orchestration/contracts';
 import { CLI_ENTRY, eventually, useRunnerHarness } from '../support/runner-harness';
-import { exec, say } from '../../src/scripted-model/scripted-model-server';
+import { exec, hang, say } from '../../src/scripted-model/scripted-model-server';
 
 const harness = useRunnerHarness();
 let mcp: Client;
@@ -43,12 +43,13 @@ async function readJson<T>(uri: string): Promise<T> {
 }
 
 describe('codex-runner mcp, driven by an MCP client over stdio', () => {
-  it('lists the fourteen plato.* tools with input schemas and read-only hints', async () => {
+  it('lists the sixteen plato.* tools with input schemas and read-only hints', async () => {
     const { tools } = await mcp.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(
       [
         'plato.add_subtasks',
         'plato.approve_task_action',
+        'plato.cancel_task',
         'plato.create_task_graph',
         'plato.get_task',
         'plato.get_task_graph',
@@ -58,6 +59,7 @@ describe('codex-runner mcp, driven by an MCP client over stdio', () => {
         'plato.list_task_events',
         'plato.list_tasks',
         'plato.reject_task_action',
+        'plato.request_task_changes',
         'plato.resume_task',
         'plato.retry_task',
         'plato.start_task',
@@ -136,6 +138,21 @@ describe('codex-runner mcp, driven by an MCP client over stdio', () => {
     expect(diff.files).toEqual([{ path: 'reviewed.txt', added: 1, deleted: 0, binary: false }]);
     expect(diff.patch).toContain('+reviewed');
     expect(await readJson<OrchestrationTaskRecord[]>('plato://approvals')).not.toContainEqual(expect.objectContaining({ taskId: 'mcp-review' }));
+  });
+
+  it('requests changes on a task awaiting approval, then cancels it', async () => {
+    const workspacePath = await harness().makeRepo();
+    harness().model.script({ when: 'mcp-change-marker', steps: [exec('echo one > one.txt'), say('first try'), hang()] });
+    await ok('plato.start_task', { taskId: 'mcp-change', workspacePath, prompt: 'Write (mcp-change-marker)', requireApproval: true });
+    await eventually(
+      async () => (await ok<OrchestrationTaskRecord>('plato.get_task', { taskId: 'mcp-change' })).state === 'awaiting_approval',
+      60_000,
+      'approval',
+    );
+    const changed = await ok<OrchestrationTaskRecord>('plato.request_task_changes', { taskId: 'mcp-change', message: 'Also write two.txt', by: 'mcp-agent' });
+    expect(changed.state).toBe('running');
+    expect(await ok('plato.cancel_task', { taskId: 'mcp-change' })).toEqual({ taskId: 'mcp-change', cancelRequested: true });
+    await eventually(async () => (await ok<OrchestrationTaskRecord>('plato.get_task', { taskId: 'mcp-change' })).state === 'cancelled', 60_000, 'cancelled');
   });
 
   it('answers errors an agent can act on: the code, the problem and the next step', async () => {
