@@ -30,6 +30,29 @@ export interface DiffFile {
   added?: number;
   deleted?: number;
   binary: boolean;
+  /** Each hunk's place and size, as its `@@ -oldStart,oldLines +newStart,newLines @@` header says. */
+  hunks: { oldStart: number; oldLines: number; newStart: number; newLines: number }[];
+}
+
+const HUNK_HEADER = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/;
+
+/** The hunks of each file of a `git diff --no-renames` patch, by the file's path. */
+export function hunksOf(patch: string): Map<string, DiffFile['hunks']> {
+  const hunks = new Map<string, DiffFile['hunks']>();
+  let current: DiffFile['hunks'] | undefined;
+  for (const line of patch.split('\n')) {
+    const file = /^diff --git a\/(.*) b\/(.*)$/.exec(line);
+    if (file) {
+      current = [];
+      hunks.set(file[2]!, current);
+      continue;
+    }
+    const header = HUNK_HEADER.exec(line);
+    if (header && current) {
+      current.push({ oldStart: Number(header[1]), oldLines: Number(header[2] ?? 1), newStart: Number(header[3]), newLines: Number(header[4] ?? 1) });
+    }
+  }
+  return hunks;
 }
 
 export interface TaskDiff {
@@ -51,13 +74,15 @@ export async function diffOf(work: TaskWork): Promise<TaskDiff> {
     runGit(work.repoPath, ['diff', '--no-color', '--no-renames', ...range]),
   ]);
   if (patch.code !== 0) throw new Error(`git diff failed: ${patch.stderr.trim()}`);
+  const hunks = hunksOf(patch.stdout);
   const files = numstat
     .split('\0')
     .filter((line) => line !== '')
     .map((line): DiffFile => {
       const [added = '-', deleted = '-', ...rest] = line.split('\t');
       const binary = added === '-';
-      return { path: rest.join('\t'), binary, ...(binary ? {} : { added: Number(added), deleted: Number(deleted) }) };
+      const file = rest.join('\t');
+      return { path: file, binary, ...(binary ? {} : { added: Number(added), deleted: Number(deleted) }), hunks: hunks.get(file) ?? [] };
     });
   return { ...work, files, patch: patch.stdout };
 }

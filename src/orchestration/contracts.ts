@@ -289,6 +289,12 @@ export interface OrchestrationTaskDiff {
   base: string;
   commit: string;
   branchName: string;
-  files: { path: string; added?: number; deleted?: number; binary: boolean }[];
+  files: {
+    path: string;
+    added?: number;
+    deleted?: number;
+    binary: boolean;
+    hunks: { oldStart: number; oldLines: number; newStart: number; newLines: number }[];
+  }[];
   patch: string;
 }

@@ -135,7 +135,9 @@ describe('codex-runner mcp, driven by an MCP client over stdio', () => {
     expect(await readJson<OrchestrationTaskRecord>('plato://tasks/mcp-build')).toMatchObject({ state: 'completed', finalMessage: 'build done' });
     // An agent reviews a subtask's work without a shell.
     const diff = await ok<{ files: unknown[]; patch: string }>('plato.get_task_diff', { taskId: 'mcp-review' });
-    expect(diff.files).toEqual([{ path: 'reviewed.txt', added: 1, deleted: 0, binary: false }]);
+    expect(diff.files).toEqual([
+      { path: 'reviewed.txt', added: 1, deleted: 0, binary: false, hunks: [{ oldStart: 0, oldLines: 0, newStart: 1, newLines: 1 }] },
+    ]);
     expect(diff.patch).toContain('+reviewed');
     expect(await readJson<OrchestrationTaskRecord[]>('plato://approvals')).not.toContainEqual(expect.objectContaining({ taskId: 'mcp-review' }));
   });

@@ -39,9 +39,9 @@ describe('diff', () => {
     const json = JSON.parse((await cli(['diff', 'diff-me', '--json'])).stdout) as { diff: { files: unknown[]; base: string; commit: string } };
     expect(json.diff).toMatchObject({ base: task.baseSha, commit: task.commitSha });
     expect(json.diff.files).toEqual([
-      { path: 'README.md', added: 1, deleted: 0, binary: false },
-      { path: 'new.txt', added: 1, deleted: 0, binary: false },
-      { path: 'old.txt', added: 0, deleted: 1, binary: false },
+      { path: 'README.md', added: 1, deleted: 0, binary: false, hunks: [{ oldStart: 1, oldLines: 1, newStart: 1, newLines: 2 }] },
+      { path: 'new.txt', added: 1, deleted: 0, binary: false, hunks: [{ oldStart: 0, oldLines: 0, newStart: 1, newLines: 1 }] },
+      { path: 'old.txt', added: 0, deleted: 1, binary: false, hunks: [{ oldStart: 1, oldLines: 1, newStart: 0, newLines: 0 }] },
     ]);
   });
 
