@@ -838,7 +838,9 @@ export class CodexRunnerClient {
       details: taskDetails({ ...parent, taskId: parentTaskId }),
       taskQueue: description.taskQueue,
     });
-    return { parentTaskId, retryOfRunId: description.runId, carriedTaskIds: [...carriedIds], retriedTaskIds: again.map((child) => child.taskId) };
+    // In the graph's own order (the results are in the order the children ended).
+    const carriedTaskIds = earlier.data.children.map((child) => child.taskId).filter((taskId) => carriedIds.has(taskId));
+    return { parentTaskId, retryOfRunId: description.runId, carriedTaskIds, retriedTaskIds: again.map((child) => child.taskId) };
   }
 
   /** What a graph child that runs again knows of its earlier run: its run id, thread and how it ended. */
