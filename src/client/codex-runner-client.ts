@@ -818,7 +818,8 @@ export class CodexRunnerClient {
     );
     const carriedIds = new Set(carried.map((result) => result.taskId));
     const again = earlier.data.children.filter((child) => !carriedIds.has(child.taskId));
-    const children = Object.fromEntries(await Promise.all(again.map(async (child) => [child.taskId, await this.retryOfChild(child.taskId)] as const)));
+    const earlierRuns = await Promise.all(again.map(async (child) => [child.taskId, await this.retryOfChild(child.taskId)] as const));
+    const children = Object.fromEntries(earlierRuns.filter((entry): entry is readonly [string, RetryOf] => entry[1] !== undefined));
     const input: TaskGraphWorkflowInput = {
       ...earlier.data,
       retryOf: {
@@ -843,9 +844,13 @@ export class CodexRunnerClient {
     return { parentTaskId, retryOfRunId: description.runId, carriedTaskIds, retriedTaskIds: again.map((child) => child.taskId) };
   }
 
-  /** What a graph child that runs again knows of its earlier run: its run id, thread and how it ended. */
-  private async retryOfChild(taskId: string): Promise<RetryOf> {
+  /**
+   * What a graph child that runs again knows of its earlier run: its run id, thread and how it
+   * ended; `undefined` for one that never ran (blocked before it had a worktree), which starts afresh.
+   */
+  private async retryOfChild(taskId: string): Promise<RetryOf | undefined> {
     const [record, description] = await Promise.all([this.getTask(taskId), this.handle(taskId).describe()]);
+    if (record.worktreePath === undefined) return undefined;
     return {
       runId: description.runId,
       ...(record.threadId ? { threadId: record.threadId } : {}),

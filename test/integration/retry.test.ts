@@ -74,6 +74,11 @@ it('retries a graph with a failed middle child: completed children carry over, t
   expect([first.requests.length, sibling.requests.length]).toEqual([firstAsked, siblingAsked]);
   expect((await harness().client.getTask('gr-middle')).threadId).toBe(middleThread);
   expect(middle.requests.at(-2)?.userText).toContain('Middle (beta-step)');
+  // The failed child retries its run; the blocked one, which never ran, starts afresh.
+  const [middleQueued] = await harness().client.listEvents('gr-middle');
+  expect(middleQueued?.message).toMatch(/^Retry of run \S+, on thread /);
+  const [lastQueued] = await harness().client.listEvents('gr-last');
+  expect(lastQueued?.message).toBe('Child of gr');
   const files = await simpleGit(repo).raw(['ls-tree', '--name-only', 'plato/graph-gr']);
   expect(files.trim().split('\n').sort()).toEqual(['README.md', 'first.txt', 'last.txt', 'middle.txt', 'sibling.txt']);
   const results = await harness().client.getTaskGraphResults('gr');
