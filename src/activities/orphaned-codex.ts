@@ -7,6 +7,19 @@ import { readdir, readFile } from 'node:fs/promises';
  * other platforms nothing is found.
  */
 export async function findCodexProcessesIn(worktreePath: string): Promise<number[]> {
+  return findProcesses('cmdline', (cmdline) => {
+    const argv = cmdline.split('\0');
+    const cdIndex = argv.indexOf('--cd');
+    const isCodex = argv[0] !== undefined && /(^|\/)codex$/.test(argv[0]) && argv.includes('exec');
+    return isCodex && cdIndex >= 0 && argv[cdIndex + 1] === worktreePath;
+  });
+}
+
+/**
+ * The processes (other than this one) whose `/proc/<pid>/<file>` satisfies `matches`; one that
+ * ends meanwhile, or is not ours to read, is left out. Linux only: elsewhere nothing is found.
+ */
+export async function findProcesses(file: 'cmdline' | 'environ', matches: (contents: string) => boolean): Promise<number[]> {
   let entries: string[];
   try {
     entries = await readdir('/proc');
@@ -15,16 +28,9 @@ export async function findCodexProcessesIn(worktreePath: string): Promise<number
   }
   const pids: number[] = [];
   for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let argv: string[];
-    try {
-      argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
-    } catch {
-      continue;
-    }
-    const cdIndex = argv.indexOf('--cd');
-    const isCodex = argv[0] !== undefined && /(^|\/)codex$/.test(argv[0]) && argv.includes('exec');
-    if (isCodex && cdIndex >= 0 && argv[cdIndex + 1] === worktreePath) pids.push(Number(entry));
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const contents = await readFile(`/proc/${entry}/${file}`, 'utf8').catch(() => undefined);
+    if (contents !== undefined && matches(contents)) pids.push(Number(entry));
   }
   return pids;
 }

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
 import type { CheckResult } from '../contracts/checks';
 import { durationMs } from '../contracts/task';
 import { describeSpan } from '../contracts/model-outage';
-import { isAlive } from './orphaned-codex';
+import { findProcesses, isAlive } from './orphaned-codex';
 import { capOutput } from './normalize-codex-item';
 
 export interface RunChecksInput {
@@ -123,24 +122,8 @@ export async function stopChecksIn(worktreePath: string): Promise<number[]> {
   return pids.filter(isAlive);
 }
 
-/** Processes started by a check in `worktreePath` (Linux: /proc; nothing elsewhere). */
-export async function findChecksIn(worktreePath: string): Promise<number[]> {
-  let entries: string[];
-  try {
-    entries = await readdir('/proc');
-  } catch {
-    return [];
-  }
+/** Processes started by a check in `worktreePath`, by the marker in their environment (Linux: /proc; nothing elsewhere). */
+export function findChecksIn(worktreePath: string): Promise<number[]> {
   const marker = `${CHECK_MARKER}=${worktreePath}`;
-  const pids: number[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const environ = (await readFile(`/proc/${entry}/environ`, 'utf8')).split('\0');
-      if (environ.includes(marker)) pids.push(Number(entry));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return pids;
+  return findProcesses('environ', (environ) => environ.split('\0').includes(marker));
 }
