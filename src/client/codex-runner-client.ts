@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Client, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { z } from 'zod';
+import { Client, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { CancelledFailure, defaultPayloadConverter, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 // Not re-exported from the package root; the same decoder the client's own `workflow.list` uses.
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
@@ -87,6 +88,9 @@ export interface TaskSummary {
   startedAt: string;
   closedAt: string | undefined;
 }
+
+/** The refusal of a message to a task that has ended. */
+const hasEnded = (taskId: string) => (state: string) => `Task ${taskId} has ended (${state})`;
 
 /** A graph retried by {@link CodexRunnerClient.retryGraph}: the run it retries, the children carried over and those run again. */
 export interface GraphRetry {
@@ -748,12 +752,7 @@ export class CodexRunnerClient {
         `Task ${taskId} is part of the graph ${record.parentTaskId ?? taskId}: retry the graph (codex-runner graph retry ${record.parentTaskId ?? taskId})`,
       );
     }
-    const handle = this.handle(taskId);
-    const [description, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
-    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-    const earlier = started ? TaskWorkflowInputSchema.safeParse(defaultPayloadConverter.fromPayload(started)) : undefined;
-    if (!earlier?.success)
-      throw new CodexRunnerError(ErrorCode.taskFailed, `Task ${taskId}'s earlier input cannot be read from its history, so it cannot be retried`);
+    const { description, earlier } = await this.earlierRun(taskId, TaskWorkflowInputSchema);
     const retryOf: RetryOf = {
       runId: description.runId,
       ...(record.threadId ? { threadId: record.threadId } : {}),
@@ -762,7 +761,7 @@ export class CodexRunnerClient {
     };
     const checked = RetryOfSchema.safeParse(retryOf);
     if (!checked.success) throw new ValidationError(describeIssues(checked.error));
-    const input = earlier.data;
+    const input = earlier;
     await this.startWorkflow(
       'taskWorkflow',
       { ...input, retryOf: checked.data },
@@ -804,24 +803,20 @@ export class CodexRunnerClient {
       );
     if (record.state !== 'failed' && record.state !== 'cancelled')
       throw new WrongStateError(`Graph ${parentTaskId} is ${record.state}: only a failed or cancelled graph is retried`);
-    const handle = this.handle(parentTaskId);
-    const [description, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
-    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-    const earlier = started ? TaskGraphWorkflowInputSchema.safeParse(defaultPayloadConverter.fromPayload(started)) : undefined;
-    if (!earlier?.success || record.graph.baseSha === undefined) {
-      throw new CodexRunnerError(ErrorCode.taskFailed, `Graph ${parentTaskId}'s earlier input cannot be read from its history, so it cannot be retried`);
-    }
+    const { description, earlier } = await this.earlierRun(parentTaskId, TaskGraphWorkflowInputSchema);
+    if (record.graph.baseSha === undefined)
+      throw new CodexRunnerError(ErrorCode.taskFailed, `Graph ${parentTaskId} recorded no base commit, so it cannot be retried`);
     const carried = record.graph.results.flatMap((result) =>
       result.classification === 'completed' && result.commitSha !== undefined
         ? [{ ...result, classification: 'completed' as const, commitSha: result.commitSha }]
         : [],
     );
     const carriedIds = new Set(carried.map((result) => result.taskId));
-    const again = earlier.data.children.filter((child) => !carriedIds.has(child.taskId));
+    const again = earlier.children.filter((child) => !carriedIds.has(child.taskId));
     const earlierRuns = await Promise.all(again.map(async (child) => [child.taskId, await this.retryOfChild(child.taskId)] as const));
     const children = Object.fromEntries(earlierRuns.filter((entry): entry is readonly [string, RetryOf] => entry[1] !== undefined));
     const input: TaskGraphWorkflowInput = {
-      ...earlier.data,
+      ...earlier,
       retryOf: {
         runId: description.runId,
         baseSha: record.graph.baseSha,
@@ -830,17 +825,17 @@ export class CodexRunnerClient {
         children,
       },
     };
-    const { parent } = earlier.data;
+    const { parent } = earlier;
     await this.startWorkflow('taskGraphWorkflow', input, {
       taskId: parentTaskId,
       repoPath: parent.repoPath,
       priority: parent.priority,
-      summary: `${parentTaskId} · graph retry · ${again.length} of ${earlier.data.children.length} children again`,
+      summary: `${parentTaskId} · graph retry · ${again.length} of ${earlier.children.length} children again`,
       details: taskDetails({ ...parent, taskId: parentTaskId }),
       taskQueue: description.taskQueue,
     });
     // In the graph's own order (the results are in the order the children ended).
-    const carriedTaskIds = earlier.data.children.map((child) => child.taskId).filter((taskId) => carriedIds.has(taskId));
+    const carriedTaskIds = earlier.children.map((child) => child.taskId).filter((taskId) => carriedIds.has(taskId));
     return { parentTaskId, retryOfRunId: description.runId, carriedTaskIds, retriedTaskIds: again.map((child) => child.taskId) };
   }
 
@@ -876,6 +871,7 @@ export class CodexRunnerClient {
       parentTaskId,
       () => this.handle(parentTaskId).executeUpdate(addSubtasksUpdate, { args: [{ children: parsed.data.children }] }),
       'to take the subtasks',
+      hasEnded(parentTaskId),
     );
     return this.getTaskGraph(parentTaskId);
   }
@@ -885,7 +881,7 @@ export class CodexRunnerClient {
    * @throws WrongStateError when the graph is not open, or has ended.
    */
   async closeGraph(parentTaskId: string): Promise<TaskRecord> {
-    return this.decide(parentTaskId, () => this.handle(parentTaskId).executeUpdate(closeGraphUpdate, { args: [] }), 'to close it');
+    return this.decide(parentTaskId, () => this.handle(parentTaskId).executeUpdate(closeGraphUpdate, { args: [] }), 'to close it', hasEnded(parentTaskId));
   }
 
   /** A graph's children, the subtasks added while it ran among them, by its parent's id. */
@@ -925,19 +921,31 @@ export class CodexRunnerClient {
     throw new WrongStateError(`Task ${taskId} was not ${verb}: it is ${state}`);
   }
 
+  /** The latest run of a task's workflow, and the input it was started with (its history's first event), read by `schema`. */
+  private async earlierRun<S extends z.ZodType>(taskId: string, schema: S): Promise<{ description: WorkflowExecutionDescription; earlier: z.output<S> }> {
+    const handle = this.handle(taskId);
+    const [description, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    const parsed = started ? schema.safeParse(defaultPayloadConverter.fromPayload(started)) : undefined;
+    if (!parsed?.success)
+      throw new CodexRunnerError(ErrorCode.taskFailed, `Task ${taskId}'s earlier input cannot be read from its history, so it cannot be retried`);
+    return { description, earlier: parsed.data };
+  }
+
   /**
    * Sends an update (`send`) to a live task, refusing first what cannot take it: an ended task
    * (an update to a closed workflow fails as "workflow not found") or one no worker polls for.
-   * `purpose` says what the update is for (default: an approval decision).
+   * `purpose` says what the update is for, and `ended` how to refuse a task that has ended
+   * (default: an approval decision).
    */
-  private async decide(taskId: string, send: () => Promise<TaskRecord>, purpose = 'to take the decision'): Promise<TaskRecord> {
+  private async decide(
+    taskId: string,
+    send: () => Promise<TaskRecord>,
+    purpose = 'to take the decision',
+    ended = (state: string) => `Task ${taskId} is not awaiting approval: it is ${state}`,
+  ): Promise<TaskRecord> {
     const task = await this.describeTask(taskId);
-    if (task.status !== 'RUNNING') {
-      const state = task.state ?? task.status.toLowerCase();
-      throw new WrongStateError(
-        purpose === 'to take the decision' ? `Task ${taskId} is not awaiting approval: it is ${state}` : `Task ${taskId} has ended (${state})`,
-      );
-    }
+    if (task.status !== 'RUNNING') throw new WrongStateError(ended(task.state ?? task.status.toLowerCase()));
     await this.requireWorker(taskId, task, `${purpose}; nothing was sent`);
     try {
       return await send();
