@@ -97,6 +97,24 @@ node -e "const m = require('codex-runner'); if (typeof m.CodexRunnerClient !== '
 fail() { echo "package test FAILED: $1" >&2; exit 1; }
 npx codex-runner --help | grep -q '^  mcp ' || fail "codex-runner --help does not list mcp"
 echo "bin: codex-runner --help lists mcp"
+# The MCP server as an MCP client starts it in a fresh project (`npx codex-runner mcp`), here with no
+# Temporal to reach: it lists its tools, and a call says TEMPORAL_UNAVAILABLE.
+cat > mcp-client.mjs <<'JS'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+const client = new Client({ name: 'package-test', version: '1.0.0' });
+await client.connect(new StdioClientTransport({ command: 'npx', args: ['codex-runner', 'mcp'], env: { ...process.env }, stderr: 'ignore' }));
+const { tools } = await client.listTools();
+const call = await client.callTool({ name: 'plato.list_tasks', arguments: {} });
+await client.close();
+const answer = call.content[0].text;
+if (!tools.some((tool) => tool.name === 'plato.wait_for_task') || !call.isError || !answer.startsWith('TEMPORAL_UNAVAILABLE: ')) {
+  console.error(JSON.stringify({ tools: tools.map((tool) => tool.name), answer }));
+  process.exit(1);
+}
+console.log(`npx codex-runner mcp: ${tools.length} tools listed with no Temporal; a call answers TEMPORAL_UNAVAILABLE`);
+JS
+node mcp-client.mjs || fail "npx codex-runner mcp does not serve its tools from the installed package"
 # Workers start codex through this script (worker --session-nice): it must arrive executable.
 [ "$(CODEX_RUNNER_CODEX_BINARY=/bin/echo CODEX_RUNNER_SESSION_NICE=5 node_modules/codex-runner/scripts/codex-niced.sh started)" = started ] ||
   fail "node_modules/codex-runner/scripts/codex-niced.sh does not run the binary it is given"

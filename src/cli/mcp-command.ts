@@ -4,15 +4,19 @@ import { CodexRunnerClient } from '../client/codex-runner-client';
 import { connectTemporalClient, loadTemporalTarget } from '../client/connection';
 import { createPlatoMcpServer } from '../mcp/plato-mcp-server';
 import { guardToolCalls } from '../mcp/tool-call-guard';
+import { OnDemand } from '../mcp/on-demand';
 import { CodexRunnerAgentRuntime } from '../orchestration/codex-runner-agent-runtime';
 import { TaskOrchestrationService } from '../orchestration/task-orchestration-service';
 import { taskQueueOption } from './common';
+import { DEFAULT_TASK_QUEUE } from '../contracts/ids';
 import type { CliIO } from './output';
 
 /**
  * `codex-runner mcp`: the `plato.*` tools and `plato://` resources over stdio, backed by the
- * orchestration service with this host's Temporal connection. Stdout belongs to the protocol,
- * so the command prints its one status line to stderr. It serves until stdin closes or a
+ * orchestration service with this host's Temporal connection. The connection is made at the
+ * first call that needs it, and again at the next call after one that failed, so the server
+ * starts, and lists its tools, whether or not Temporal answers. Stdout belongs to the protocol,
+ * so the command prints its status lines to stderr. It serves until stdin closes or a
  * SIGINT/SIGTERM arrives.
  */
 export function registerMcpCommand(program: Command, io: CliIO): void {
@@ -23,9 +27,14 @@ export function registerMcpCommand(program: Command, io: CliIO): void {
     .addOption(taskQueueOption('task queue the tools start tasks and graphs on'))
     .action(async (flags: { runtimeId: string; taskQueue?: string }) => {
       const target = loadTemporalTarget();
-      const client = new CodexRunnerClient(await connectTemporalClient(target), flags.taskQueue ? { taskQueue: flags.taskQueue } : {});
-      const runtime = new CodexRunnerAgentRuntime({ runtimeId: flags.runtimeId, client });
-      const server = createPlatoMcpServer(new TaskOrchestrationService({ defaultRuntimeId: runtime.runtimeId, runtimes: [runtime] }));
+      const taskQueue = flags.taskQueue ?? DEFAULT_TASK_QUEUE;
+      const connection = new OnDemand(async () => {
+        const client = new CodexRunnerClient(await connectTemporalClient(target), { taskQueue });
+        const runtime = new CodexRunnerAgentRuntime({ runtimeId: flags.runtimeId, client });
+        io.stderr(`codex-runner MCP server: connected to Temporal ${target.address}\n`);
+        return { client, service: new TaskOrchestrationService({ defaultRuntimeId: runtime.runtimeId, runtimes: [runtime] }) };
+      });
+      const server = createPlatoMcpServer(async () => (await connection.get()).service);
       const stopped = new Promise<void>((resolve) => {
         process.stdin.once('end', resolve);
         process.stdin.once('close', resolve);
@@ -34,10 +43,10 @@ export function registerMcpCommand(program: Command, io: CliIO): void {
       });
       await server.connect(guardToolCalls(new StdioServerTransport()));
       io.stderr(
-        `codex-runner MCP server on stdio: Temporal ${target.address} namespace ${target.namespace} task queue ${client.taskQueue}, runtime ${runtime.runtimeId}\n`,
+        `codex-runner MCP server on stdio: Temporal ${target.address} namespace ${target.namespace} task queue ${taskQueue}, runtime ${flags.runtimeId}\n`,
       );
       await stopped;
       await server.close();
-      await client.close();
+      await connection.current()?.client.close();
     });
 }

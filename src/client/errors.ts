@@ -39,6 +39,21 @@ export class WrongStateError extends CodexRunnerError {
   }
 }
 
+/** gRPC's UNAVAILABLE status: the server did not answer (it stopped, or the network is down). */
+const GRPC_UNAVAILABLE = 14;
+
+/**
+ * Whether an error of an established Temporal connection (a `ServiceError`, or the gRPC error it
+ * wraps) means the server stopped answering. The connection reconnects by itself once the server
+ * is back, so the same call can simply be made again.
+ */
+export function isTemporalUnreachable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if ((current as { code?: unknown }).code === GRPC_UNAVAILABLE) return true;
+  }
+  return false;
+}
+
 export class TemporalUnavailableError extends CodexRunnerError {
   constructor(address: string, cause: unknown) {
     super(

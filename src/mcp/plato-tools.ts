@@ -7,12 +7,13 @@ import {
 } from '../orchestration/contracts';
 import type { TaskOrchestrationService } from '../orchestration/task-orchestration-service';
 import { TaskNotFoundError } from '../client/errors';
+import { waitForTask, type ToolCallContext } from './wait-for-task';
 
 /**
  * The reference's eleven `plato.*` operations as MCP tools (seed §10.3, §5.4), and
  * `plato.get_task_diff` (an agent reviews a subtask's work without a shell) and
- * `plato.retry_task`, `plato.add_subtasks`, `plato.cancel_task` and
- * `plato.request_task_changes`: names,
+ * `plato.retry_task`, `plato.add_subtasks`, `plato.cancel_task`,
+ * `plato.request_task_changes` and `plato.wait_for_task`: names,
  * descriptions and read-only flags as the reference has them, zod input schemas, and the
  * reference MCP server's results (the task, graph or list itself; interrupt answers
  * `{ taskId, interrupted: true }`).
@@ -22,7 +23,7 @@ export interface PlatoTool<S extends z.ZodObject = z.ZodObject> {
   description: string;
   readOnly: boolean;
   inputSchema: S;
-  run(service: TaskOrchestrationService, input: z.output<S>): Promise<unknown>;
+  run(service: TaskOrchestrationService, input: z.output<S>, context: ToolCallContext): Promise<unknown>;
 }
 
 const RuntimeIdField = z.string().trim().min(1).optional().describe('Agent runtime to use (default: the server default, or the runtime that owns the task)');
@@ -155,6 +156,23 @@ export const PLATO_TOOLS: readonly PlatoTool[] = [
     readOnly: true,
     inputSchema: TaskLookupSchema,
     run: (service, { taskId, runtimeId }) => service.getTaskDiff(taskId, selectorForRuntime(runtimeId)),
+  }),
+  tool({
+    name: 'plato.wait_for_task',
+    description:
+      'Wait until a task needs attention or has ended (awaiting_approval, interrupted, completed, failed, cancelled), with a progress notification for each of its events. Answers with the task and settled: true, or settled: false when timeoutSeconds passed first (call again to keep waiting).',
+    readOnly: true,
+    inputSchema: TaskLookupSchema.extend({
+      timeoutSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(3600)
+        .default(50)
+        .describe('Longest wait in seconds (default 50, under the 60 s tool-call timeout many MCP clients keep)'),
+    }),
+    run: (service, { taskId, runtimeId, timeoutSeconds }, context) =>
+      waitForTask(service, taskId, { timeoutMs: timeoutSeconds * 1000, selector: selectorForRuntime(runtimeId) }, context),
   }),
   tool({
     name: 'plato.interrupt_task',

@@ -64,6 +64,18 @@ export interface ToolCallStep extends StepTiming {
   kind: 'toolCall';
   name: string;
   arguments: Record<string, unknown>;
+  /** The namespace codex offered the tool in (its MCP tools are `mcp__<server>__`). */
+  namespace?: string;
+}
+
+/**
+ * The model searches codex's deferred tools (codex offers an MCP server's tools only through its
+ * `tool_search` tool); codex answers in the next request with the matching tools' definitions.
+ */
+export interface ToolSearchStep extends StepTiming {
+  kind: 'toolSearch';
+  query: string;
+  limit?: number;
 }
 
 /** The server answers with an HTTP error instead of a stream. */
@@ -90,7 +102,7 @@ export interface DisconnectStep extends StepTiming {
 }
 
 /** Steps that produce a normal, completed response. */
-export type ReplyStep = ExecStep | SayStep | ToolCallStep;
+export type ReplyStep = ExecStep | SayStep | ToolCallStep | ToolSearchStep;
 /** One model request's worth of behaviour. */
 export type Step = ReplyStep | HttpErrorStep | HangStep | DisconnectStep;
 
@@ -105,8 +117,12 @@ export function say(text: string, options: StepTiming = {}): SayStep {
 }
 
 /** A call to any function tool by name, for tools other than `exec_command`. */
-export function toolCall(name: string, args: Record<string, unknown>, options: StepTiming = {}): ToolCallStep {
+export function toolCall(name: string, args: Record<string, unknown>, options: StepTiming & { namespace?: string } = {}): ToolCallStep {
   return { kind: 'toolCall', name, arguments: args, ...options };
+}
+
+export function toolSearch(query: string, options: StepTiming & { limit?: number } = {}): ToolSearchStep {
+  return { kind: 'toolSearch', query, ...options };
 }
 
 /**
@@ -789,7 +805,16 @@ function outputItem(step: ReplyStep, seq: number): Record<string, unknown> {
       return functionCall('exec_command', args, seq);
     }
     case 'toolCall':
-      return functionCall(step.name, step.arguments, seq);
+      return { ...functionCall(step.name, step.arguments, seq), ...(step.namespace === undefined ? {} : { namespace: step.namespace }) };
+    case 'toolSearch':
+      return {
+        type: 'tool_search_call',
+        id: `ts_scripted_${seq}`,
+        status: 'completed',
+        call_id: `call_scripted_${seq}`,
+        execution: 'client',
+        arguments: { query: step.query, ...(step.limit === undefined ? {} : { limit: step.limit }) },
+      };
   }
 }
 

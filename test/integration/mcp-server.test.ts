@@ -3,7 +3,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { OrchestrationTaskGraphResultSnapshot, OrchestrationTaskGraphSnapshot, OrchestrationTaskRecord } from '../../src/orchestration/contracts';
 import { CLI_ENTRY, eventually, useRunnerHarness } from '../support/runner-harness';
-import { exec, hang, say } from '../../src/scripted-model/scripted-model-server';
+import { delay, exec, hang, say } from '../../src/scripted-model/scripted-model-server';
 
 const harness = useRunnerHarness();
 let mcp: Client;
@@ -43,7 +43,7 @@ async function readJson<T>(uri: string): Promise<T> {
 }
 
 describe('codex-runner mcp, driven by an MCP client over stdio', () => {
-  it('lists the sixteen plato.* tools with input schemas and read-only hints', async () => {
+  it('lists the seventeen plato.* tools with input schemas and read-only hints', async () => {
     const { tools } = await mcp.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(
       [
@@ -63,6 +63,7 @@ describe('codex-runner mcp, driven by an MCP client over stdio', () => {
         'plato.resume_task',
         'plato.retry_task',
         'plato.start_task',
+        'plato.wait_for_task',
       ].sort(),
     );
     const start = tools.find((tool) => tool.name === 'plato.start_task')!;
@@ -140,6 +141,34 @@ describe('codex-runner mcp, driven by an MCP client over stdio', () => {
     ]);
     expect(diff.patch).toContain('+reviewed');
     expect(await readJson<OrchestrationTaskRecord[]>('plato://approvals')).not.toContainEqual(expect.objectContaining({ taskId: 'mcp-review' }));
+  });
+
+  it('waits for a task with plato.wait_for_task, sending a progress notification per event, and says when the wait ran out first', async () => {
+    const workspacePath = await harness().makeRepo();
+    harness().model.script({ when: 'mcp-wait-marker', steps: [delay(3_000, exec('echo waited > waited.txt')), delay(3_000, say('waited for'))] });
+    await ok('plato.start_task', { taskId: 'mcp-wait', workspacePath, prompt: 'Take a while (mcp-wait-marker)' });
+
+    const early = await ok<{ settled: boolean; task: OrchestrationTaskRecord }>('plato.wait_for_task', { taskId: 'mcp-wait', timeoutSeconds: 1 });
+    expect(early.settled).toBe(false);
+    expect(['queued', 'running']).toContain(early.task.state);
+
+    const progress: { progress: number; message?: string }[] = [];
+    const result = (await mcp.callTool({ name: 'plato.wait_for_task', arguments: { taskId: 'mcp-wait' } }, undefined, {
+      onprogress: (notification) => progress.push(notification),
+      timeout: 120_000,
+    })) as CallToolResult;
+    expect(result.isError ?? false).toBe(false);
+    const waited = JSON.parse((result.content[0] as { text: string }).text) as { settled: boolean; events: number; task: OrchestrationTaskRecord };
+    expect(waited).toMatchObject({ settled: true, task: { state: 'completed', finalMessage: 'waited for' } });
+    // Notifications sent while the task works arrive, numbered from 1. The MCP SDK's client drops
+    // those that reach it in the same read as the answer (modelcontextprotocol/typescript-sdk#2580),
+    // so the burst of events that ends a task may not all arrive: the answer holds them anyway.
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    expect(progress.length).toBeLessThanOrEqual(waited.events);
+    expect(progress.map((entry) => entry.progress)).toEqual(Array.from({ length: progress.length }, (_, i) => i + 1));
+    for (const entry of progress) expect(entry.message).toMatch(/^(session|task)\.[a-z_.]+(: .*)?$/);
+
+    expect(await errorText('plato.wait_for_task', { taskId: 'mcp-no-such-task' })).toMatch(/^TASK_NOT_FOUND: /);
   });
 
   it('requests changes on a task awaiting approval, then cancels it', async () => {
