@@ -40,6 +40,7 @@ readonly SEARCH_ATTRIBUTES=(
   'CodexParentTaskId=Keyword'
   'CodexRepoPath=Keyword'
   'CodexPriority=Int'
+  'CodexHost=Keyword'
 )
 
 log() { printf '%s\n' "$*" >&2; }

@@ -1,4 +1,5 @@
 import type { RunnerConfig } from '../contracts/config';
+import type { HostLoad } from './host-load';
 
 /**
  * What activities read from the worker host. Loaded when an activity needs it (not once at
@@ -13,4 +14,6 @@ export interface HostSettings {
   codexEnv?: Record<string, string>;
   /** Steps below the worker's CPU priority that codex runs at (`worker --session-nice`); 0 or absent: the worker's own. */
   sessionNice?: number;
+  /** The worker's host in a pool: its name, and its session slots as placement counts them. */
+  host?: { name: string; load: HostLoad };
 }

@@ -3,6 +3,7 @@ import { commitTaskWork } from './commit-task-work';
 import { findTakenTaskIds } from './find-taken-task-ids';
 import { mergeGraphBranch, resolveGraphBase } from './graph-branch';
 import type { HostSettings } from './host-settings';
+import { createPlaceTask } from './place-task';
 import { provisionWorktree } from './provision-worktree';
 import { copyIntoWorktree, readRepoConfig } from './repo-setup';
 import { runChecks } from './run-checks';
@@ -15,6 +16,7 @@ export type { GraphBranch } from './graph-branch';
 export type { WorktreeAllocation } from './provision-worktree';
 export type { CodexTurnResult } from './run-codex-turn';
 export type { ChecksRun } from './run-checks';
+export type { Placement } from './place-task';
 
 /** Every activity this project registers, bound to the worker host's settings. */
 export function createActivities(settings: HostSettings) {
@@ -30,6 +32,7 @@ export function createActivities(settings: HostSettings) {
     readRepoConfig,
     copyIntoWorktree,
     runChecks,
+    placeTask: createPlaceTask(settings),
   };
 }
 

@@ -44,6 +44,7 @@ export function formatTask(task: TaskRecord): string {
     ['branch', task.branchName],
     ['base', task.graph?.baseSha ?? task.baseSha],
     ['worktree', task.worktreePath],
+    ['host', task.host],
     ['thread', task.threadId],
     ['commit', commitLabel(task)],
     ['files', task.filesChanged?.join(', ')],
@@ -63,12 +64,13 @@ export function formatTask(task: TaskRecord): string {
 
 export function formatTaskTable(tasks: TaskSummary[]): string {
   if (tasks.length === 0) return 'No tasks.';
-  const header = ['TASK', 'STATE', 'PRIORITY', 'PARENT', 'STARTED', 'REPO'];
+  const header = ['TASK', 'STATE', 'PRIORITY', 'PARENT', 'HOST', 'STARTED', 'REPO'];
   const rows = tasks.map((task) => [
     task.taskId,
     task.state ?? '?',
     String(task.priority ?? ''),
     task.parentTaskId ?? '',
+    task.host ?? '',
     task.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
     task.repoPath ?? '',
   ]);

@@ -8,7 +8,7 @@ import { registerGraphCommands } from './graph-commands';
 import { registerConfigCommands } from './config-commands';
 import { registerRuntimeCommands } from './runtime-commands';
 import { registerMcpCommand } from './mcp-command';
-import { DEFAULT_MAX_CONCURRENT_TASKS, DEFAULT_SESSION_NICE, runWorker } from '../worker/run-worker';
+import { DEFAULT_MAX_CONCURRENT_TASKS, DEFAULT_SESSION_NICE, defaultHostName, runWorker } from '../worker/run-worker';
 import { runDoctor } from './doctor';
 import { printJson, type CliIO } from './output';
 import { registerTaskCommands } from './task-commands';
@@ -63,6 +63,7 @@ interface WorkerFlags {
   maxConcurrentTasks: number;
   sessionNice: number;
   taskQueue?: string;
+  hostName?: string;
   configPath?: string;
   secretsPath?: string;
   scriptedModel?: boolean;
@@ -83,6 +84,10 @@ function registerWorkerCommand(program: Command, io: CliIO): void {
         .default(DEFAULT_SESSION_NICE),
     )
     .addOption(taskQueueOption("task queue to poll, and its sessions' queue named after it: this worker runs only the tasks started on it"))
+    .option(
+      '--host-name <name>',
+      "this host's name in a pool of worker hosts: the tasks placed on it keep their worktree and sessions here (default: the machine's hostname)",
+    )
     .option('--config-path <file>', 'runner config (default $PLATO_HOME/config.json)')
     .option('--secrets-path <file>', 'secrets file (default $PLATO_HOME/secrets.json)')
     .option(
@@ -92,9 +97,11 @@ function registerWorkerCommand(program: Command, io: CliIO): void {
     .action(async (flags: WorkerFlags) => {
       const target = loadTemporalTarget();
       const taskQueue = flags.taskQueue ?? DEFAULT_TASK_QUEUE;
+      const hostName = flags.hostName ?? defaultHostName();
       await runWorker({
         target,
         taskQueue,
+        hostName,
         // Started through npx or npm exec: a SIGTERM to npm does not reach this process.
         stopWithParent: process.env.npm_command !== undefined,
         maxConcurrentTasks: flags.maxConcurrentTasks,
@@ -105,7 +112,7 @@ function registerWorkerCommand(program: Command, io: CliIO): void {
         onScriptedModel: (baseUrl) => io.stdout(`Scripted model at ${baseUrl}: sessions run the prompt's \`$ <command>\` lines; no OpenAI model is asked.\n`),
         onReady: () =>
           io.stdout(
-            `Worker ready: ${target.address} namespace ${target.namespace} task queue ${taskQueue}, ${flags.maxConcurrentTasks} session slot(s). Stop with Ctrl-C.\n`,
+            `Worker ready: ${target.address} namespace ${target.namespace} task queue ${taskQueue}, host ${hostName}, ${flags.maxConcurrentTasks} session slot(s). Stop with Ctrl-C.\n`,
           ),
       });
     });

@@ -153,15 +153,17 @@ function registerReadCommands(program: Command, io: CliIO): void {
     .addOption(new Option('--state <state>', 'only tasks in this state').choices(TASK_STATES))
     .option('--parent <taskId>', 'only children of this task')
     .option('--repo-path <path>', 'only tasks in this repository (absolute path)')
+    .option('--host <name>', 'only tasks placed on this worker host')
     .option('--limit <n>', 'at most this many', integer('limit', 1), 100)
     .option('--json', 'print JSON')
-    .action(async (flags: { state?: TaskState; parent?: string; repoPath?: string; limit: number; json?: boolean }) => {
+    .action(async (flags: { state?: TaskState; parent?: string; repoPath?: string; host?: string; limit: number; json?: boolean }) => {
       await withClient(async (client) => {
         const tasks = await client.listTasks({
           limit: flags.limit,
           ...(flags.state ? { state: flags.state } : {}),
           ...(flags.parent ? { parentTaskId: flags.parent } : {}),
           ...(flags.repoPath ? { repoPath: flags.repoPath } : {}),
+          ...(flags.host ? { host: flags.host } : {}),
         });
         if (flags.json) printJson(io, { tasks });
         else io.stdout(`${formatTaskTable(tasks)}\n`);

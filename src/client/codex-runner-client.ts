@@ -20,7 +20,7 @@ import {
   type TaskGraphWorkflowInput,
 } from '../contracts/graph';
 import { DEFAULT_TASK_QUEUE, ID_TAKING_STATUSES, startWorkerHint, taskIdFromWorkflowId, taskQueueProblem, taskWorkflowId } from '../contracts/ids';
-import { CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
+import { CodexHost, CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
 import {
   RetryOfSchema,
   StartTaskInputSchema,
@@ -83,10 +83,22 @@ export interface TaskSummary {
   repoPath: string | undefined;
   priority: number | undefined;
   parentTaskId: string | undefined;
+  /** The worker host the task is placed on; unset until it is (and for a graph's parent). */
+  host: string | undefined;
   /** Temporal's own status of the task workflow (RUNNING, COMPLETED, FAILED, …). */
   workflowStatus: string;
   startedAt: string;
   closedAt: string | undefined;
+}
+
+/** What a retry of the run `runId` of `record` knows of it: its thread and host, and how it ended. */
+function retryOfRun(record: TaskRecord, runId: string): RetryOf {
+  return {
+    runId,
+    ...(record.threadId ? { threadId: record.threadId } : {}),
+    ...(record.host ? { host: record.host } : {}),
+    reason: record.failure ? `${record.failure.code}: ${record.failure.message}` : record.state,
+  };
 }
 
 /** The refusal of a message to a task that has ended. */
@@ -105,6 +117,8 @@ export interface TaskFilter {
   state?: TaskState;
   parentTaskId?: string;
   repoPath?: string;
+  /** Tasks placed on this worker host. */
+  host?: string;
 }
 
 export interface ListTasksOptions extends TaskFilter {
@@ -188,6 +202,7 @@ function taskListQuery(filter: TaskFilter): string {
   if (filter.state) clauses.push(`CodexTaskState = ${quoteQueryValue(filter.state)}`);
   if (filter.parentTaskId) clauses.push(`CodexParentTaskId = ${quoteQueryValue(filter.parentTaskId)}`);
   if (filter.repoPath) clauses.push(`CodexRepoPath = ${quoteQueryValue(filter.repoPath)}`);
+  if (filter.host) clauses.push(`CodexHost = ${quoteQueryValue(filter.host)}`);
   return clauses.join(' AND ');
 }
 
@@ -546,6 +561,7 @@ export class CodexRunnerClient {
         repoPath: attributes.get(CodexRepoPath),
         priority: attributes.get(CodexPriority),
         parentTaskId: attributes.get(CodexParentTaskId),
+        host: attributes.get(CodexHost),
         workflowStatus: workflowStatusName(execution.status),
         startedAt: timestampToIso(execution.startTime) ?? new Date(0).toISOString(),
         closedAt: timestampToIso(execution.closeTime),
@@ -753,12 +769,7 @@ export class CodexRunnerClient {
       );
     }
     const { description, earlier } = await this.earlierRun(taskId, TaskWorkflowInputSchema);
-    const retryOf: RetryOf = {
-      runId: description.runId,
-      ...(record.threadId ? { threadId: record.threadId } : {}),
-      ...(record.failure ? { reason: `${record.failure.code}: ${record.failure.message}` } : { reason: record.state }),
-      ...(options.message !== undefined ? { message: options.message } : {}),
-    };
+    const retryOf: RetryOf = { ...retryOfRun(record, description.runId), ...(options.message !== undefined ? { message: options.message } : {}) };
     const checked = RetryOfSchema.safeParse(retryOf);
     if (!checked.success) throw new ValidationError(describeIssues(checked.error));
     const input = earlier;
@@ -846,11 +857,7 @@ export class CodexRunnerClient {
   private async retryOfChild(taskId: string): Promise<RetryOf | undefined> {
     const [record, description] = await Promise.all([this.getTask(taskId), this.handle(taskId).describe()]);
     if (record.worktreePath === undefined) return undefined;
-    return {
-      runId: description.runId,
-      ...(record.threadId ? { threadId: record.threadId } : {}),
-      reason: record.failure ? `${record.failure.code}: ${record.failure.message}` : record.state,
-    };
+    return retryOfRun(record, description.runId);
   }
 
   /**

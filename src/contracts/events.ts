@@ -11,6 +11,7 @@ import type { TaskEvent } from './records';
  */
 export const TASK_EVENT_TYPES = [
   'task.queued',
+  'task.placed',
   'runtime.checked',
   'runtime.install.started',
   'runtime.install.completed',

@@ -81,6 +81,42 @@ export function taskQueueProblem(taskQueue: string, field = 'taskQueue'): string
 }
 
 /**
+ * A worker host's name (`worker --host-name`, default the machine's hostname): it names the host
+ * in task records and the host's own task queues, so it is kept to what reads well in both.
+ */
+export const HOST_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+export const HOST_NAME_RULE = 'must start with a letter or digit and contain only letters, digits, ".", "_" or "-" (at most 63 characters)';
+
+/** What is wrong with a host name; `undefined` when nothing is. */
+export function hostNameProblem(hostName: string): string | undefined {
+  return HOST_NAME_PATTERN.test(hostName) ? undefined : `host name ${JSON.stringify(hostName)} ${HOST_NAME_RULE}`;
+}
+
+/** A hostname as a host name: its first label, with what the rule refuses made `-`. */
+export function hostNameFrom(hostname: string): string {
+  const name = (hostname.split('.')[0] ?? '')
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 63);
+  return name === '' ? 'host' : name;
+}
+
+/**
+ * The task queue only the workers of one host poll, for a task's steps on that host once it is
+ * placed there (its worktree, commits, checks and turns): the worker-specific task queue of
+ * Temporal's samples.
+ */
+export function hostTaskQueue(taskQueue: string, hostName: string): string {
+  return `${taskQueue}@${hostName}`;
+}
+
+/** The queue tasks are placed from: every host polls it, with one slot (see placeTask). */
+export function placementTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-placement`;
+}
+
+/**
  * Codex sessions run on a task queue of their own, named after the workflows' queue, so that a
  * worker's session slots (`worker --max-concurrent-tasks`) bound sessions alone, not git
  * bookkeeping, and a workflow finds its sessions' queue from its own.

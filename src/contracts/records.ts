@@ -102,6 +102,8 @@ export const TaskRecordSchema = z.object({
   baseSha: z.string().optional(),
   branchName: z.string().optional(),
   worktreePath: z.string().optional(),
+  /** The worker host the task is placed on: its worktree, checks and turns are there. */
+  host: z.string().optional(),
   /** Codex thread of this task's session, recorded as soon as Codex reports it. */
   threadId: z.string().optional(),
   /** Commit on the task branch holding the agent's work. */
@@ -144,6 +146,8 @@ export const TaskEventSchema = z.object({
   branchName: z.string().optional(),
   baseSha: z.string().optional(),
   threadId: z.string().optional(),
+  /** `task.placed`: the worker host the task's worktree and sessions are on. */
+  host: z.string().optional(),
   /** Activity attempt of the session that produced a `session.*` event. */
   attempt: z.number().int().optional(),
   commitSha: z.string().optional(),

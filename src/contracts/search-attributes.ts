@@ -8,6 +8,8 @@ export const CodexTaskState = defineSearchAttributeKey('CodexTaskState', 'KEYWOR
 export const CodexParentTaskId = defineSearchAttributeKey('CodexParentTaskId', 'KEYWORD');
 export const CodexRepoPath = defineSearchAttributeKey('CodexRepoPath', 'KEYWORD');
 export const CodexPriority = defineSearchAttributeKey('CodexPriority', 'INT');
+/** The worker host a task is placed on (set at placement). */
+export const CodexHost = defineSearchAttributeKey('CodexHost', 'KEYWORD');
 
 /** The attributes as `temporal operator search-attribute create` names them. */
 export const CUSTOM_SEARCH_ATTRIBUTES = [
@@ -15,6 +17,7 @@ export const CUSTOM_SEARCH_ATTRIBUTES = [
   { name: CodexParentTaskId.name, type: 'Keyword' },
   { name: CodexRepoPath.name, type: 'Keyword' },
   { name: CodexPriority.name, type: 'Int' },
+  { name: CodexHost.name, type: 'Keyword' },
 ] as const;
 
 /**

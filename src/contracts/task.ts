@@ -105,6 +105,8 @@ export const RetryOfSchema = z
     runId: z.string().min(1),
     /** Its Codex thread, which the retry's first turn continues. */
     threadId: z.string().min(1).optional(),
+    /** The host it was placed on, which holds its worktree and thread: the retry runs there too. */
+    host: z.string().min(1).optional(),
     /** How it ended, for the agent's instruction. */
     reason: z.string().optional(),
     /** The retry's instruction (default: finish the task). */

@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type HostSettings } from '../activities';
+import { HostLoad, holdingSlot, hostStep } from '../activities/host-load';
 import { loadTemporalTarget, type TemporalTarget } from '../client/connection';
 import { CodexRunnerError, TemporalUnavailableError } from '../client/errors';
 import type { RunnerConfig } from '../contracts/config';
 import { ErrorCode } from '../contracts/errors';
-import { DEFAULT_TASK_QUEUE, sessionTaskQueue, taskQueueProblem } from '../contracts/ids';
+import { DEFAULT_TASK_QUEUE, hostNameFrom, hostNameProblem, hostTaskQueue, placementTaskQueue, sessionTaskQueue, taskQueueProblem } from '../contracts/ids';
 import { assertNicedLaunchWorks, startsNiced } from '../host/codex-binary';
 import { checkCodexCredentials, resolveOpenAIApiKey } from '../host/credentials';
 import { loadRunnerConfig } from '../host/runner-config';
@@ -26,10 +28,15 @@ export interface RunWorkerOptions {
    * it: the worker runs only the tasks started on it.
    */
   taskQueue?: string;
+  /**
+   * This host's name in a pool of worker hosts (default: the machine's hostname). Tasks placed on
+   * it stay on it: workers of one host share its name, workers of different hosts must not.
+   */
+  hostName?: string;
   configPath?: string;
   secretsPath?: string;
   target?: TemporalTarget;
-  /** Called once both workers poll, with a function that stops them gracefully. */
+  /** Called once every queue is polled, with a function that stops the workers gracefully. */
   onReady?: (shutdown: () => void) => void;
   /**
    * Stop gracefully when the process that started this one goes away. `npx` and `npm exec` run
@@ -103,10 +110,27 @@ function watchParent(stop: () => void): NodeJS.Timeout {
   return timer.unref();
 }
 
+/** Activity slots of the host's queue for its short git steps: plenty, they take a moment each. */
+const HOST_STEP_SLOTS = 100;
+
+/** Each of `activities` as a short step of this host (see hostStep). */
+function hostSteps<A extends Record<string, (...args: never[]) => Promise<unknown>>>(load: HostLoad, activities: A): A {
+  return Object.fromEntries(Object.entries(activities).map(([name, activity]) => [name, hostStep(load, activity)])) as A;
+}
+
+/** The host name a worker takes when it is given none: the machine's. */
+export function defaultHostName(): string {
+  return hostNameFrom(hostname());
+}
+
 /**
- * Runs this host's workers until SIGINT/SIGTERM: one polls the main task queue (workflows and
- * git bookkeeping), the other the session queue with `maxConcurrentTasks` activity slots, so
- * the slot count bounds Codex sessions and nothing else.
+ * Runs this host's workers until SIGINT/SIGTERM, one per task queue (Temporal's rule):
+ * - the main queue: workflows, and the git steps of tasks from before placement (local activities);
+ * - the shared session queue (`<queue>-sessions`): the turns of tasks from before placement;
+ * - the placement queue (`<queue>-placement`), with one slot: see placeTask;
+ * - the host's queue (`<queue>@<host>`): the git steps of the tasks placed here;
+ * - the host's session queue (`<queue>-sessions@<host>`): their turns and checks, with
+ *   `maxConcurrentTasks` slots, so the slot count bounds this host's Codex sessions.
  */
 export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   const sessionNice = options.sessionNice ?? DEFAULT_SESSION_NICE;
@@ -114,7 +138,7 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
     throw new RangeError(`sessionNice must be an integer from 0 to 19, not ${sessionNice}`);
   }
   const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
-  const queueProblem = taskQueueProblem(taskQueue);
+  const queueProblem = taskQueueProblem(taskQueue) ?? (options.hostName === undefined ? undefined : hostNameProblem(options.hostName));
   if (queueProblem) throw new RangeError(queueProblem);
   if (startsNiced(sessionNice)) assertNicedLaunchWorks();
   const target = options.target ?? loadTemporalTarget();
@@ -138,7 +162,10 @@ async function runWorkers(
     const config = await loadRunnerConfig(options.configPath);
     return offline ? offline.applyTo(config) : config;
   };
+  const slots = options.maxConcurrentTasks ?? DEFAULT_MAX_CONCURRENT_TASKS;
+  const host = { name: options.hostName ?? defaultHostName(), load: new HostLoad(slots) };
   const settings: HostSettings = {
+    host,
     loadConfig,
     loadApiKey: async () => resolveOpenAIApiKey(await loadRunnerConfig(options.configPath), options.secretsPath),
     sessionNice,
@@ -151,8 +178,18 @@ async function runWorkers(
   } catch (error) {
     throw new TemporalUnavailableError(target.address, error);
   }
-  const { runCodexTurn, runChecks, ...bookkeeping } = createActivities(settings);
-  const slots = options.maxConcurrentTasks ?? DEFAULT_MAX_CONCURRENT_TASKS;
+  const { runCodexTurn, runChecks, placeTask, ...bookkeeping } = createActivities(settings);
+  const sessionActivities = { runCodexTurn: holdingSlot(host.load, runCodexTurn), runChecks: holdingSlot(host.load, runChecks) };
+  const sessionWorkerOptions = {
+    maxConcurrentActivityTaskExecutions: slots,
+    shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+    // Cancellation (an operator's interrupt or cancel) reaches an activity only in a heartbeat
+    // response, and heartbeats are throttled to 80% of the 15 s timeout by default: one per
+    // second keeps an interrupt's latency around a second, at one small RPC per session.
+    maxHeartbeatThrottleInterval: '1 second',
+    defaultHeartbeatThrottleInterval: '1 second',
+  } as const;
+  const hostQueue = hostTaskQueue(taskQueue, host.name);
   try {
     const main = await Worker.create({
       connection,
@@ -163,23 +200,40 @@ async function runWorkers(
       shutdownGraceTime: SHUTDOWN_GRACE_TIME,
       maxConcurrentWorkflowTaskExecutions: WORKFLOW_TASK_SLOTS,
     });
-    const sessions = await Worker.create({
+    const sharedSessions = await Worker.create({
       connection,
       namespace: target.namespace,
       taskQueue: sessionTaskQueue(taskQueue),
-      activities: { runCodexTurn, runChecks },
-      maxConcurrentActivityTaskExecutions: slots,
-      shutdownGraceTime: SHUTDOWN_GRACE_TIME,
-      // Cancellation (an operator's interrupt or cancel) reaches an activity only in a heartbeat
-      // response, and heartbeats are throttled to 80% of the 15 s timeout by default: one per
-      // second keeps an interrupt's latency around a second, at one small RPC per session.
-      maxHeartbeatThrottleInterval: '1 second',
-      defaultHeartbeatThrottleInterval: '1 second',
+      activities: sessionActivities,
+      ...sessionWorkerOptions,
     });
-    const running = Promise.all([main.run(), sessions.run()]);
+    const placement = await Worker.create({
+      connection,
+      namespace: target.namespace,
+      taskQueue: placementTaskQueue(taskQueue),
+      activities: { placeTask },
+      maxConcurrentActivityTaskExecutions: 1,
+      shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+    });
+    const hostStepsWorker = await Worker.create({
+      connection,
+      namespace: target.namespace,
+      taskQueue: hostQueue,
+      activities: hostSteps(host.load, bookkeeping),
+      maxConcurrentActivityTaskExecutions: HOST_STEP_SLOTS,
+      shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+    });
+    const hostSessions = await Worker.create({
+      connection,
+      namespace: target.namespace,
+      taskQueue: hostTaskQueue(sessionTaskQueue(taskQueue), host.name),
+      activities: sessionActivities,
+      ...sessionWorkerOptions,
+    });
+    const workers = [main, sharedSessions, placement, hostStepsWorker, hostSessions];
+    const running = Promise.all(workers.map((worker) => worker.run()));
     const shutdown = () => {
-      main.shutdown();
-      sessions.shutdown();
+      for (const worker of workers) worker.shutdown();
     };
     const parentWatch = options.stopWithParent ? watchParent(shutdown) : undefined;
     if (offline) options.onScriptedModel?.(offline.baseUrl);

@@ -1,27 +1,35 @@
 import { ActivityCancellationType, proxyActivities, proxyLocalActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { sessionTaskQueue } from '../contracts/ids';
+import { hostTaskQueue, placementTaskQueue, sessionTaskQueue } from '../contracts/ids';
 
 /**
- * The activities a task workflow runs, each group with the retry and timeout profile its work
- * needs.
+ * The activities a task workflow runs on a worker host, each group with the retry and timeout
+ * profile its work needs.
  *
- * The host steps around a session (the runtime check, the worktree, context files, the commit)
- * are short and idempotent, so they are local activities: they run in the worker that runs the
- * workflow task, recorded as one marker each, with no round trip through a task queue. A worker
- * killed inside one fails its workflow task, and the next worker replays the workflow and runs
- * the step again (after the 10 s workflow task timeout).
+ * A task is placed on one host before its worktree exists (`placeTask`), and from then on every
+ * step that touches the worktree runs there, on the host's own queues: the short git steps on
+ * `<queue>@<host>`, the turns and checks on `<queue>-sessions@<host>`, whose slots bound the
+ * host's sessions. Tasks that started before placement ran their short steps as local
+ * activities (in whichever worker ran the workflow task) and their sessions on the shared
+ * session queue; {@link unplacedSteps} keeps that for their replay.
  */
+export interface HostSteps {
+  checkCodexRuntime: Activities['checkCodexRuntime'];
+  provisionWorktree: Activities['provisionWorktree'];
+  writeContextArtifacts: Activities['writeContextArtifacts'];
+  commitTaskWork: Activities['commitTaskWork'];
+  readRepoConfig: Activities['readRepoConfig'];
+  copyIntoWorktree: Activities['copyIntoWorktree'];
+  runCodexTurn: Activities['runCodexTurn'];
+  runChecks: Activities['runChecks'];
+}
 
 // Git bookkeeping: retry transient failures (a lock, a busy disk) a few times.
-export const { provisionWorktree, writeContextArtifacts, commitTaskWork, readRepoConfig, copyIntoWorktree } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumAttempts: 5 },
-});
+const GIT_STEP_OPTIONS = { startToCloseTimeout: '2 minutes', retry: { initialInterval: '1 second', maximumAttempts: 5 } } as const;
 
 // A broken codex install does not heal by retrying: the activity marks those failures
 // non-retryable. It may install codex from npm (about 400 MB on a first download).
-export const { checkCodexRuntime } = proxyLocalActivities<Activities>({ startToCloseTimeout: '15 minutes', retry: { maximumAttempts: 3 } });
+const RUNTIME_CHECK_OPTIONS = { startToCloseTimeout: '15 minutes', retry: { maximumAttempts: 3 } } as const;
 
 /**
  * How long a dead worker's turn goes unnoticed before another worker retries it. The activity
@@ -29,6 +37,11 @@ export const { checkCodexRuntime } = proxyLocalActivities<Activities>({ startToC
  */
 const SESSION_HEARTBEAT_TIMEOUT = '15 seconds';
 
+/**
+ * The Codex turn: long and heartbeating. A retry after a crash resumes the same thread, so
+ * retrying is safe; the agent's own failures are not retryable. Interrupt and cancel wait until
+ * the activity confirms that its codex process is gone.
+ */
 const SESSION_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '12 hours',
   heartbeatTimeout: SESSION_HEARTBEAT_TIMEOUT,
@@ -37,28 +50,65 @@ const SESSION_ACTIVITY_OPTIONS: ActivityOptions = {
 };
 
 /**
- * The Codex turn: long and heartbeating, on the session queue of the workflow's own task queue,
- * whose slots bound sessions per host. A retry after a crash resumes the same thread, so retrying
- * is safe; the agent's own failures are not retryable. Interrupt and cancel wait until the
- * activity confirms that its codex process is gone.
+ * A task's setup and verify commands: heavy work like a turn (a test suite weighs as much),
+ * heartbeating every 5 s. A retry after a dead worker first kills what its commands left
+ * running, then runs them again.
  */
-export function runCodexTurn(...args: Parameters<Activities['runCodexTurn']>): ReturnType<Activities['runCodexTurn']> {
-  const taskQueue = sessionTaskQueue(workflowInfo().taskQueue);
-  return proxyActivities<Activities>({ ...SESSION_ACTIVITY_OPTIONS, taskQueue }).runCodexTurn(...args);
+const CHECKS_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '12 hours',
+  heartbeatTimeout: '20 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
+};
+
+/** The git steps of a proxy (a proxy's functions are made as they are read, so they are picked one by one). */
+function gitSteps(
+  proxy: Activities,
+): Pick<HostSteps, 'provisionWorktree' | 'writeContextArtifacts' | 'commitTaskWork' | 'readRepoConfig' | 'copyIntoWorktree'> {
+  const { provisionWorktree, writeContextArtifacts, commitTaskWork, readRepoConfig, copyIntoWorktree } = proxy;
+  return { provisionWorktree, writeContextArtifacts, commitTaskWork, readRepoConfig, copyIntoWorktree };
 }
 
 /**
- * A task's setup and verify commands: on the session queue, whose slots bound the heavy work on
- * a host (a test suite weighs as much as a turn), heartbeating every 5 s. A retry after a dead
- * worker first kills what its commands left running, then runs them again.
+ * On a host's queue the short steps heartbeat (the worker does it for them): a worker killed in
+ * one is noticed after this, not after the step's whole timeout.
  */
-export function runChecks(...args: Parameters<Activities['runChecks']>): ReturnType<Activities['runChecks']> {
-  const taskQueue = sessionTaskQueue(workflowInfo().taskQueue);
+const HOST_STEP_HEARTBEAT_TIMEOUT = '10 seconds';
+
+/** The steps of a task placed on `host`. */
+export function placedSteps(host: string): HostSteps {
+  const { taskQueue } = workflowInfo();
+  const hostQueue = hostTaskQueue(taskQueue, host);
+  const sessionQueue = hostTaskQueue(sessionTaskQueue(taskQueue), host);
+  return {
+    ...gitSteps(proxyActivities<Activities>({ ...GIT_STEP_OPTIONS, heartbeatTimeout: HOST_STEP_HEARTBEAT_TIMEOUT, taskQueue: hostQueue })),
+    checkCodexRuntime: proxyActivities<Activities>({ ...RUNTIME_CHECK_OPTIONS, heartbeatTimeout: HOST_STEP_HEARTBEAT_TIMEOUT, taskQueue: hostQueue })
+      .checkCodexRuntime,
+    runCodexTurn: proxyActivities<Activities>({ ...SESSION_ACTIVITY_OPTIONS, taskQueue: sessionQueue }).runCodexTurn,
+    runChecks: proxyActivities<Activities>({ ...CHECKS_ACTIVITY_OPTIONS, taskQueue: sessionQueue }).runChecks,
+  };
+}
+
+/** The steps of a task that started before placement (see {@link HostSteps}). */
+export function unplacedSteps(): HostSteps {
+  const sessionQueue = sessionTaskQueue(workflowInfo().taskQueue);
+  return {
+    ...gitSteps(proxyLocalActivities<Activities>(GIT_STEP_OPTIONS)),
+    checkCodexRuntime: proxyLocalActivities<Activities>(RUNTIME_CHECK_OPTIONS).checkCodexRuntime,
+    runCodexTurn: proxyActivities<Activities>({ ...SESSION_ACTIVITY_OPTIONS, taskQueue: sessionQueue }).runCodexTurn,
+    runChecks: proxyActivities<Activities>({ ...CHECKS_ACTIVITY_OPTIONS, taskQueue: sessionQueue }).runChecks,
+  };
+}
+
+/**
+ * Placement: on the placement queue every host polls, waiting as long as the pool is full. The
+ * activity heartbeats while it waits on a host for a slot: if that host dies, another takes it.
+ */
+export function placeTask(...args: Parameters<Activities['placeTask']>): ReturnType<Activities['placeTask']> {
   return proxyActivities<Activities>({
-    startToCloseTimeout: '12 hours',
+    startToCloseTimeout: '30 days',
     heartbeatTimeout: '20 seconds',
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
-    taskQueue,
-  }).runChecks(...args);
+    taskQueue: placementTaskQueue(workflowInfo().taskQueue),
+    retry: { initialInterval: '1 second', backoffCoefficient: 1.5, maximumInterval: '5 seconds' },
+  }).placeTask(...args);
 }

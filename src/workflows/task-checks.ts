@@ -3,7 +3,7 @@ import { describeCheck, fixInstruction, verdictOf, verificationRecord, type Chec
 import { ErrorCode } from '../contracts/errors';
 import { resolveChecks, type ResolvedChecks } from '../contracts/repo-config';
 import type { ValidTaskWorkflowInput } from '../contracts/task';
-import { copyIntoWorktree, readRepoConfig, runChecks } from './host-steps';
+import type { HostSteps } from './host-steps';
 import type { OperatorControl } from './operator-control';
 import { step, StepFailure } from './step-failure';
 import type { TaskJournal } from './task-journal';
@@ -26,6 +26,7 @@ export class TaskChecks {
   private constructor(
     private readonly journal: TaskJournal,
     private readonly control: OperatorControl,
+    private readonly steps: HostSteps,
     private readonly worktree: WorktreeAllocation,
     readonly checks: ResolvedChecks,
     /** Files copied into the worktree, which its commit leaves out. */
@@ -40,15 +41,16 @@ export class TaskChecks {
     input: ValidTaskWorkflowInput,
     journal: TaskJournal,
     control: OperatorControl,
+    steps: HostSteps,
     worktree: WorktreeAllocation,
     configSha: string,
   ): Promise<TaskChecks> {
-    const file = await step(ErrorCode.configInvalid, () => readRepoConfig({ repoPath: input.repoPath, commit: configSha }));
+    const file = await step(ErrorCode.configInvalid, () => steps.readRepoConfig({ repoPath: input.repoPath, commit: configSha }));
     const checks = resolveChecks(file, input.checks);
     let copied: string[] = [];
     if (checks.copy.length > 0) {
       copied = await step(ErrorCode.worktreeSetupFailed, () =>
-        copyIntoWorktree({ repoPath: input.repoPath, worktreePath: worktree.worktreePath, patterns: checks.copy }),
+        steps.copyIntoWorktree({ repoPath: input.repoPath, worktreePath: worktree.worktreePath, patterns: checks.copy }),
       );
       journal.emit('worktree.files.copied', {
         worktreePath: worktree.worktreePath,
@@ -58,7 +60,7 @@ export class TaskChecks {
           : `Nothing to copy: ${checks.copy.join(', ')} matched no untracked file`,
       });
     }
-    const taskChecks = new TaskChecks(journal, control, worktree, checks, copied);
+    const taskChecks = new TaskChecks(journal, control, steps, worktree, checks, copied);
     if (checks.setup.length > 0) await taskChecks.runSetup();
     return taskChecks;
   }
@@ -67,7 +69,7 @@ export class TaskChecks {
     const { setup, commandTimeout } = this.checks;
     this.journal.emit('worktree.setup.started', { worktreePath: this.worktree.worktreePath, message: setup.map((command) => `\`${command}\``).join(', ') });
     const { results } = await step(ErrorCode.worktreeSetupFailed, () =>
-      runChecks({ worktreePath: this.worktree.worktreePath, commands: setup, commandTimeout }),
+      this.steps.runChecks({ worktreePath: this.worktree.worktreePath, commands: setup, commandTimeout }),
     );
     const record = verificationRecord(results, 1);
     const { failed } = verdictOf(results);
@@ -98,7 +100,7 @@ export class TaskChecks {
     const verificationId = `${journal.record.taskId}:verify:${++this.runs}`;
     journal.emit('verification.started', { verificationId, message: `verifying: ${verify.map((command) => `\`${command}\``).join(', ')}` });
     const run = await this.control.interruptible(() =>
-      step(ErrorCode.verificationErrored, () => runChecks({ worktreePath: this.worktree.worktreePath, commands: verify, commandTimeout })),
+      step(ErrorCode.verificationErrored, () => this.steps.runChecks({ worktreePath: this.worktree.worktreePath, commands: verify, commandTimeout })),
     );
     if (run === undefined) {
       const resumption = await this.control.pauseIfInterrupted();

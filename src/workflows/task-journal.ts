@@ -2,7 +2,7 @@ import { patched, setCurrentDetails, upsertMemo, upsertSearchAttributes, workflo
 import { describeEvent } from '../contracts/describe-event';
 import { EVENTS_MEMO_KEY, type SessionEventBatch, type TaskEvent, type TaskEventInput, type TaskEventType } from '../contracts/events';
 import type { TaskRecord } from '../contracts/records';
-import { CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
+import { CodexHost, CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
 import type { TaskState } from '../contracts/task';
 import { STATUS_MEMO_KEY, statusMemo } from '../contracts/web-ui';
 
@@ -79,6 +79,13 @@ export class TaskJournal {
 
   update(fields: Partial<Omit<TaskRecord, 'taskId' | 'state'>>): void {
     Object.assign(this.record, fields, { updatedAt: new Date().toISOString() });
+  }
+
+  /** Records the host the task is placed on, filterable as the `CodexHost` search attribute. */
+  placedOn(host: string): void {
+    this.update({ host });
+    upsertSearchAttributes([{ key: CodexHost, value: host }]);
+    this.emit('task.placed', { host, message: `On host ${host}` });
   }
 
   setState(state: TaskState): void {

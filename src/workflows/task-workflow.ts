@@ -11,7 +11,7 @@ import { TaskWorkflowInputSchema, approvalTimeoutProblem, type TaskWorkflowInput
 import { describeIssues } from '../contracts/validation';
 import { ApprovalGate } from './approval';
 import { GraphMembership, type WorktreeBase } from './graph-membership';
-import { checkCodexRuntime, commitTaskWork, provisionWorktree, runCodexTurn, writeContextArtifacts } from './host-steps';
+import { placedSteps, placeTask, unplacedSteps, type HostSteps } from './host-steps';
 import { ignoreSignal, onSignal } from './guarded-handlers';
 import { eventsQuery, graphBlockSignal, graphReleaseSignal, sessionEventsSignal, taskQuery } from './messages';
 import { OperatorControl } from './operator-control';
@@ -23,12 +23,17 @@ import { CONTINUE_INSTRUCTION, commitMessage, outageInstruction, retryInstructio
 /** Tasks read their repository's `.codex-runner.yaml`, copy and set up their worktree, and verify each turn (task-checks.ts). */
 const REPO_CHECKS_PATCH = 'repo-checks';
 
+/** Tasks are placed on one worker host, and every step that touches their worktree runs there (host-steps.ts). */
+const HOST_AFFINITY_PATCH = 'host-affinity';
+
 /** What the steps of one task share. */
 interface TaskRun {
   input: ValidTaskWorkflowInput;
   journal: TaskJournal;
   control: OperatorControl;
   graph: GraphMembership | undefined;
+  /** The activities of the host the task is placed on. */
+  steps: HostSteps;
 }
 
 /**
@@ -50,7 +55,6 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
   const control = new OperatorControl(journal);
   const approval = new ApprovalGate(journal);
   const graph = input.parentTaskId === undefined ? refuseGraphSignals(journal) : new GraphMembership(input, input.parentTaskId, journal);
-  const run: TaskRun = { input, journal, control, graph };
 
   const { retryOf } = input;
   if (retryOf) journal.update({ retryOfRunId: retryOf.runId, ...(retryOf.threadId ? { threadId: retryOf.threadId } : {}) });
@@ -63,8 +67,12 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
   });
   try {
     const base: WorktreeBase = graph ? await graph.waitForRelease(control) : input.baseRef ? { baseRef: input.baseRef } : {};
+    const steps = patched(HOST_AFFINITY_PATCH) ? placedSteps(await placement(input, journal)) : unplacedSteps();
+    const run: TaskRun = { input, journal, control, graph, steps };
     const worktree = await prepareWorktree(run, base);
-    const checks = patched(REPO_CHECKS_PATCH) ? await TaskChecks.setUp(input, journal, control, worktree, graph?.configSha ?? worktree.baseSha) : undefined;
+    const checks = patched(REPO_CHECKS_PATCH)
+      ? await TaskChecks.setUp(input, journal, control, steps, worktree, graph?.configSha ?? worktree.baseSha)
+      : undefined;
     let prompt = retryOf?.threadId ? retryInstruction(retryOf.reason, retryOf.message) : withRetryMessage(turnPrompt(input), retryOf);
     for (;;) {
       const turn = await runTurn(run, worktree, prompt);
@@ -76,7 +84,7 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
         }
       }
       const commit = await step(ErrorCode.commitFailed, () =>
-        commitTaskWork({
+        steps.commitTaskWork({
           taskId: input.taskId,
           worktreePath: worktree.worktreePath,
           baseSha: worktree.baseSha,
@@ -146,12 +154,23 @@ function refuseGraphSignals(journal: TaskJournal): undefined {
   return undefined;
 }
 
+/**
+ * The host the task runs on: the one a retried run was on (its worktree and thread are there),
+ * else the first host with a free session slot to take it.
+ */
+async function placement(input: ValidTaskWorkflowInput, journal: TaskJournal): Promise<string> {
+  const host =
+    input.retryOf?.host ?? (await step(ErrorCode.worktreeProvisioningFailed, () => placeTask({ taskId: input.taskId, repoPath: input.repoPath }))).host;
+  journal.placedOn(host);
+  return host;
+}
+
 /** The runtime check, then the task's branch and worktree (and its context files, if any). */
-async function prepareWorktree({ input, journal }: TaskRun, base: WorktreeBase): Promise<WorktreeAllocation> {
-  const runtime = await step(ErrorCode.codexRuntimeFailed, () => checkCodexRuntime());
+async function prepareWorktree({ input, journal, steps }: TaskRun, base: WorktreeBase): Promise<WorktreeAllocation> {
+  const runtime = await step(ErrorCode.codexRuntimeFailed, () => steps.checkCodexRuntime());
   journal.emit('runtime.checked', { version: runtime.version, codexPath: runtime.codexPath, message: `codex ${runtime.version}` });
 
-  const worktree = await step(ErrorCode.worktreeProvisioningFailed, () => provisionWorktree({ taskId: input.taskId, repoPath: input.repoPath, ...base }));
+  const worktree = await step(ErrorCode.worktreeProvisioningFailed, () => steps.provisionWorktree({ taskId: input.taskId, repoPath: input.repoPath, ...base }));
   const { worktreePath, branchName, baseSha } = worktree;
   journal.update({ worktreePath, branchName, baseSha });
   journal.emit('worktree.provisioned', {
@@ -163,7 +182,7 @@ async function prepareWorktree({ input, journal }: TaskRun, base: WorktreeBase):
 
   const artifacts = input.contextPackage?.artifacts ?? [];
   if (artifacts.length > 0) {
-    const written = await step(ErrorCode.worktreeProvisioningFailed, () => writeContextArtifacts({ worktreePath, artifacts }));
+    const written = await step(ErrorCode.worktreeProvisioningFailed, () => steps.writeContextArtifacts({ worktreePath, artifacts }));
     journal.emit('task.context.written', { worktreePath, message: `Context artifacts: ${written.join(', ')}` });
   }
   return worktree;
@@ -204,10 +223,14 @@ async function runTurn(run: TaskRun, worktree: WorktreeAllocation, prompt: strin
 type TurnOutage = NonNullable<ReturnType<typeof turnOutageOf>>;
 
 /** One Codex turn, or the outage it met; any other failure ends the task. */
-async function codexTurn({ input, journal, graph }: TaskRun, worktree: WorktreeAllocation, prompt: string): Promise<CodexTurnResult | { outage: TurnOutage }> {
+async function codexTurn(
+  { input, journal, graph, steps }: TaskRun,
+  worktree: WorktreeAllocation,
+  prompt: string,
+): Promise<CodexTurnResult | { outage: TurnOutage }> {
   const { record } = journal;
   try {
-    return await runCodexTurn({
+    return await steps.runCodexTurn({
       taskId: input.taskId,
       worktreePath: worktree.worktreePath,
       prompt,

@@ -57,7 +57,7 @@ describe('a codex.codexPath that does not exist', () => {
 
   it('fails before the task gets a branch or a worktree', async () => {
     const events = await harness().client.listEvents(task.taskId);
-    expect(events.map((event) => event.type)).toEqual(['task.queued', 'task.failed']);
+    expect(events.map((event) => event.type)).toEqual(['task.queued', 'task.placed', 'task.failed']);
     expect(events.at(-1)).toMatchObject({ errorCode: 'CODEX_VERIFY_FAILED' });
     expect(existsSync(path.join(repo, '.plato', 'worktrees', task.taskId))).toBe(false);
     expect((await simpleGit(repo).branchLocal()).all).toEqual(['main']);

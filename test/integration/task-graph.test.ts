@@ -471,9 +471,12 @@ describe('a graph wider than its first wave', () => {
 
 describe('a chain among independent children, no graph limit, the worker busy', () => {
   const parentId = 'busy';
-  /** When each child's Codex turn started: the first activity task its workflow started. */
-  const turnStartedAt = async (taskId: string) =>
-    tsToMs(((await historyOfTask(taskId)).events ?? []).find((event) => event.activityTaskStartedEventAttributes)!.eventTime);
+  /** When each child's Codex turn started: when a worker took its first runCodexTurn activity. */
+  const turnStartedAt = async (taskId: string) => {
+    const events = (await historyOfTask(taskId)).events ?? [];
+    const scheduled = events.find((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'runCodexTurn')!;
+    return tsToMs(events.find((event) => String(event.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled.eventId))!.eventTime);
+  };
 
   it('hands a freed slot to the dependent before independent children listed after it', async () => {
     const repo = await harness().makeRepo();

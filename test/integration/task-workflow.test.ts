@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { getPriority } from 'node:os';
+import { getPriority, hostname } from 'node:os';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { eventsFromHistory } from '../../src/client/history-events';
 import type { TaskEvent } from '../../src/contracts/events';
-import { taskWorkflowId } from '../../src/contracts/ids';
+import { hostNameFrom, taskWorkflowId } from '../../src/contracts/ids';
 import { eventsQuery } from '../../src/workflows/messages';
 import { replayAll } from '../support/replay';
 import { historyOf, localActivityTypes, signalledSessionEvents } from '../support/task-events';
@@ -55,6 +55,7 @@ describe('a task whose agent writes a file', () => {
     const types = queried.map((event) => event.type);
     expect(types.filter((type) => !type.startsWith('session.'))).toEqual([
       'task.queued',
+      'task.placed',
       'runtime.checked',
       'worktree.provisioned',
       'task.started',
@@ -72,11 +73,23 @@ describe('a task whose agent writes a file', () => {
     await harness().recordHistory('task-completed', taskId);
   });
 
-  it("runs the host steps as local activities and takes the turn's last events from its result", async () => {
+  it("is placed on the worker's host and runs every step there, on the host's own queues, and takes the turn's last events from its result", async () => {
     const history = await historyOf(harness().client, taskId);
-    const scheduled = (history.events ?? []).flatMap((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
-    expect(scheduled).toEqual(['runCodexTurn']);
-    expect(localActivityTypes(history)).toEqual(['checkCodexRuntime', 'provisionWorktree', 'readRepoConfig', 'commitTaskWork']);
+    const { host } = await harness().client.getTask(taskId);
+    expect(host).toBe(hostNameFrom(hostname()));
+    const scheduled = (history.events ?? []).flatMap((event) => {
+      const attributes = event.activityTaskScheduledEventAttributes;
+      return attributes ? [`${attributes.activityType?.name} on ${attributes.taskQueue?.name}`] : [];
+    });
+    expect(scheduled).toEqual([
+      'placeTask on codex-runner-placement',
+      `checkCodexRuntime on codex-runner@${host}`,
+      `provisionWorktree on codex-runner@${host}`,
+      `readRepoConfig on codex-runner@${host}`,
+      `runCodexTurn on codex-runner-sessions@${host}`,
+      `commitTaskWork on codex-runner@${host}`,
+    ]);
+    expect(localActivityTypes(history)).toEqual([]);
 
     // The turn's last events (session.exited among them) come back in its result, not by signal.
     const signalled = signalledSessionEvents(history);
@@ -84,14 +97,17 @@ describe('a task whose agent writes a file', () => {
     expect(eventsFromHistory(history).map((event) => event.type)).toContain('session.exited');
   });
 
-  it('is found by its state, repository and priority through search attributes', async () => {
+  it('is found by its state, repository, priority and host through search attributes', async () => {
     const listed = await eventually(async () => {
       const tasks = await harness().client.listTasks({ state: 'completed', repoPath: repo });
       return tasks.find((task) => task.taskId === taskId);
     });
-    expect(listed).toMatchObject({ state: 'completed', repoPath: repo, priority: 0, workflowStatus: 'COMPLETED' });
+    const host = hostNameFrom(hostname());
+    expect(listed).toMatchObject({ state: 'completed', repoPath: repo, priority: 0, host, workflowStatus: 'COMPLETED' });
     const cli = await harness().server.cli(['workflow', 'list', '--query', 'CodexTaskState="completed"']);
     expect(cli.stdout).toContain(taskWorkflowId(taskId));
+    expect((await harness().client.listTasks({ host })).map((task) => task.taskId)).toContain(taskId);
+    expect(await harness().client.listTasks({ host: 'no-such-host' })).toEqual([]);
   });
 
   it('shows a readable summary and current details in the Web UI', async () => {

@@ -24,6 +24,7 @@ const EXPECTED_INDEXED_TYPES: Record<string, string> = {
   CodexParentTaskId: 'INDEXED_VALUE_TYPE_KEYWORD',
   CodexRepoPath: 'INDEXED_VALUE_TYPE_KEYWORD',
   CodexPriority: 'INDEXED_VALUE_TYPE_INT',
+  CodexHost: 'INDEXED_VALUE_TYPE_KEYWORD',
 };
 
 function expectOk(result: CliResult): string {

@@ -124,11 +124,18 @@ export class RunnerHarness {
     };
   }
 
-  /** A worker with the harness's config (the scripted model), or with none (`harnessConfig: false`: `$PLATO_HOME/config.json`, absent). */
-  async startWorker(args: string[] = [], { harnessConfig = true } = {}): Promise<WorkerProcess> {
+  /**
+   * A worker with the harness's config (the scripted model), or with none (`harnessConfig: false`:
+   * `$PLATO_HOME/config.json`, absent); `env` over the harness's (another host's PLATO_HOME and
+   * CODEX_HOME).
+   */
+  async startWorker(
+    args: string[] = [],
+    { harnessConfig = true, env = {} }: { harnessConfig?: boolean; env?: Record<string, string> } = {},
+  ): Promise<WorkerProcess> {
     const config = harnessConfig ? ['--config-path', this.configPath] : [];
     const child = spawn(process.execPath, [CLI_ENTRY, 'worker', ...config, ...args], {
-      env: this.env(),
+      env: this.env(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const worker = new WorkerProcess(child);

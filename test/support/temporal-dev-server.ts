@@ -28,6 +28,7 @@ export const CODEX_SEARCH_ATTRIBUTES: Readonly<Record<string, SearchAttributeTyp
   CodexParentTaskId: 'Keyword',
   CodexRepoPath: 'Keyword',
   CodexPriority: 'Int',
+  CodexHost: 'Keyword',
 });
 
 /**
