@@ -3,6 +3,7 @@ import { commitTaskWork } from './commit-task-work';
 import { findTakenTaskIds } from './find-taken-task-ids';
 import { mergeGraphBranch, resolveGraphBase } from './graph-branch';
 import type { HostSettings } from './host-settings';
+import { hostHasWorkers } from './host-liveness';
 import { createPlaceTask } from './place-task';
 import { provisionWorktree } from './provision-worktree';
 import { copyIntoWorktree, readRepoConfig } from './repo-setup';
@@ -33,6 +34,7 @@ export function createActivities(settings: HostSettings) {
     copyIntoWorktree,
     runChecks,
     placeTask: createPlaceTask(settings),
+    hostHasWorkers,
   };
 }
 

@@ -26,6 +26,7 @@ export const TASK_EVENT_TYPES = [
   'session.usage',
   'session.exited',
   'session.retrying',
+  'session.relocated',
   'worktree.files.copied',
   'worktree.setup.started',
   'worktree.setup.completed',

@@ -1,4 +1,12 @@
-import { ActivityCancellationType, proxyActivities, proxyLocalActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  TimeoutFailure,
+  proxyActivities,
+  proxyLocalActivities,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { hostTaskQueue, placementTaskQueue, sessionTaskQueue } from '../contracts/ids';
 
@@ -75,18 +83,56 @@ function gitSteps(
  */
 const HOST_STEP_HEARTBEAT_TIMEOUT = '10 seconds';
 
+/**
+ * How long a step waits on its host's queue before the workflow asks whether the host still has
+ * workers (a turn may wait that long for one of the host's slots: it then waits again).
+ */
+const HOST_WAIT = '30 seconds';
+
+/** The host a task was placed on has had no worker for a while (see hostHasWorkers): the task moves to another. */
+export class HostLost extends Error {
+  constructor(readonly host: string) {
+    super(`Host ${host} has had no worker polling its queue`);
+  }
+}
+
+const { hostHasWorkers } = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5 } });
+
+function waitedOutOnQueue(error: unknown): boolean {
+  return error instanceof ActivityFailure && error.cause instanceof TimeoutFailure && error.cause.timeoutType === 'SCHEDULE_TO_START';
+}
+
+/**
+ * `step` as run on `host`: a step that no worker took within {@link HOST_WAIT} is scheduled
+ * again while the host's queue is polled, and fails with {@link HostLost} once it is not.
+ */
+function onLiveHost<A extends unknown[], R>(host: string, hostQueue: string, step: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args) => {
+    for (;;) {
+      try {
+        return await step(...args);
+      } catch (error) {
+        if (!waitedOutOnQueue(error)) throw error;
+        if (!(await hostHasWorkers({ taskQueue: hostQueue }))) throw new HostLost(host);
+      }
+    }
+  };
+}
+
 /** The steps of a task placed on `host`. */
 export function placedSteps(host: string): HostSteps {
   const { taskQueue } = workflowInfo();
   const hostQueue = hostTaskQueue(taskQueue, host);
   const sessionQueue = hostTaskQueue(sessionTaskQueue(taskQueue), host);
-  return {
-    ...gitSteps(proxyActivities<Activities>({ ...GIT_STEP_OPTIONS, heartbeatTimeout: HOST_STEP_HEARTBEAT_TIMEOUT, taskQueue: hostQueue })),
-    checkCodexRuntime: proxyActivities<Activities>({ ...RUNTIME_CHECK_OPTIONS, heartbeatTimeout: HOST_STEP_HEARTBEAT_TIMEOUT, taskQueue: hostQueue })
-      .checkCodexRuntime,
-    runCodexTurn: proxyActivities<Activities>({ ...SESSION_ACTIVITY_OPTIONS, taskQueue: sessionQueue }).runCodexTurn,
-    runChecks: proxyActivities<Activities>({ ...CHECKS_ACTIVITY_OPTIONS, taskQueue: sessionQueue }).runChecks,
+  const onHost = { heartbeatTimeout: HOST_STEP_HEARTBEAT_TIMEOUT, scheduleToStartTimeout: HOST_WAIT, taskQueue: hostQueue };
+  const steps: HostSteps = {
+    ...gitSteps(proxyActivities<Activities>({ ...GIT_STEP_OPTIONS, ...onHost })),
+    checkCodexRuntime: proxyActivities<Activities>({ ...RUNTIME_CHECK_OPTIONS, ...onHost }).checkCodexRuntime,
+    runCodexTurn: proxyActivities<Activities>({ ...SESSION_ACTIVITY_OPTIONS, scheduleToStartTimeout: HOST_WAIT, taskQueue: sessionQueue }).runCodexTurn,
+    runChecks: proxyActivities<Activities>({ ...CHECKS_ACTIVITY_OPTIONS, scheduleToStartTimeout: HOST_WAIT, taskQueue: sessionQueue }).runChecks,
   };
+  const entries = Object.entries(steps) as [keyof HostSteps, (...args: unknown[]) => Promise<unknown>][];
+  return Object.fromEntries(entries.map(([name, run]) => [name, onLiveHost(host, hostQueue, run)])) as unknown as HostSteps;
 }
 
 /** The steps of a task that started before placement (see {@link HostSteps}). */

@@ -11,14 +11,14 @@ import { TaskWorkflowInputSchema, approvalTimeoutProblem, type TaskWorkflowInput
 import { describeIssues } from '../contracts/validation';
 import { ApprovalGate } from './approval';
 import { GraphMembership, type WorktreeBase } from './graph-membership';
-import { placedSteps, placeTask, unplacedSteps, type HostSteps } from './host-steps';
+import { HostLost, placedSteps, placeTask, unplacedSteps, type HostSteps } from './host-steps';
 import { ignoreSignal, onSignal } from './guarded-handlers';
 import { eventsQuery, graphBlockSignal, graphReleaseSignal, sessionEventsSignal, taskQuery } from './messages';
 import { OperatorControl } from './operator-control';
 import { step, StepFailure } from './step-failure';
 import { TaskChecks } from './task-checks';
 import { TaskJournal } from './task-journal';
-import { CONTINUE_INSTRUCTION, commitMessage, outageInstruction, retryInstruction, turnPrompt } from './turn-prompt';
+import { CONTINUE_INSTRUCTION, commitMessage, outageInstruction, relocationInstruction, retryInstruction, turnPrompt } from './turn-prompt';
 
 /** Tasks read their repository's `.codex-runner.yaml`, copy and set up their worktree, and verify each turn (task-checks.ts). */
 const REPO_CHECKS_PATCH = 'repo-checks';
@@ -32,6 +32,7 @@ interface TaskRun {
   journal: TaskJournal;
   control: OperatorControl;
   graph: GraphMembership | undefined;
+  approval: ApprovalGate;
   /** The activities of the host the task is placed on. */
   steps: HostSteps;
 }
@@ -67,38 +68,21 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
   });
   try {
     const base: WorktreeBase = graph ? await graph.waitForRelease(control) : input.baseRef ? { baseRef: input.baseRef } : {};
-    const steps = patched(HOST_AFFINITY_PATCH) ? placedSteps(await placement(input, journal)) : unplacedSteps();
-    const run: TaskRun = { input, journal, control, graph, steps };
-    const worktree = await prepareWorktree(run, base);
-    const checks = patched(REPO_CHECKS_PATCH)
-      ? await TaskChecks.setUp(input, journal, control, steps, worktree, graph?.configSha ?? worktree.baseSha)
-      : undefined;
     let prompt = retryOf?.threadId ? retryInstruction(retryOf.reason, retryOf.message) : withRetryMessage(turnPrompt(input), retryOf);
-    for (;;) {
-      const turn = await runTurn(run, worktree, prompt);
-      if (checks?.verifies) {
-        const verdict = await checks.verify();
-        if (verdict.kind === 'next-turn') {
-          prompt = verdict.prompt;
-          continue;
+    if (!patched(HOST_AFFINITY_PATCH)) {
+      await workOnHost({ input, journal, control, approval, graph, steps: unplacedSteps() }, base, prompt);
+    } else {
+      for (let host = await placement(input, journal); ;) {
+        try {
+          await workOnHost({ input, journal, control, approval, graph, steps: placedSteps(host) }, base, prompt);
+          break;
+        } catch (error) {
+          if (!(error instanceof HostLost)) throw error;
+          prompt = relocationInstruction(turnPrompt(input), journal.events, error.host);
+          journal.update({ threadId: undefined });
+          host = await placement(input, journal, error.host);
         }
       }
-      const commit = await step(ErrorCode.commitFailed, () =>
-        steps.commitTaskWork({
-          taskId: input.taskId,
-          worktreePath: worktree.worktreePath,
-          baseSha: worktree.baseSha,
-          message: commitMessage(input.taskId, input.prompt),
-          ...(checks?.copied.length ? { leaveOut: checks.copied } : {}),
-        }),
-      );
-      journal.update({ commitSha: commit.commitSha, filesChanged: commit.filesChanged });
-      if (!input.requireApproval) break;
-      const verified = journal.record.verification ? `\n\nVerification ${journal.record.verification.message}.` : '';
-      const decision = await approval.request(commit, `${turn.finalMessage}${verified}`, input.approvalTimeout);
-      if (decision.kind === 'approved') break;
-      checks?.changesRequested();
-      prompt = decision.message ?? CONTINUE_INSTRUCTION;
     }
     const { record } = journal;
     journal.setState('completed');
@@ -111,6 +95,46 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
     return record;
   } catch (error) {
     throw endedBy(journal, error);
+  }
+}
+
+/**
+ * The task's work on its host: its worktree and checks, then turns (verified, committed, and
+ * approved when the task asks for it) until the work is done.
+ * @throws HostLost when the host stops answering: the task moves to another.
+ */
+async function workOnHost(run: TaskRun, base: WorktreeBase, firstPrompt: string): Promise<void> {
+  const { input, journal, control, graph, steps, approval } = run;
+  const worktree = await prepareWorktree(run, base);
+  const checks = patched(REPO_CHECKS_PATCH)
+    ? await TaskChecks.setUp(input, journal, control, steps, worktree, graph?.configSha ?? worktree.baseSha)
+    : undefined;
+  let prompt = firstPrompt;
+  for (;;) {
+    const turn = await runTurn(run, worktree, prompt);
+    if (checks?.verifies) {
+      const verdict = await checks.verify();
+      if (verdict.kind === 'next-turn') {
+        prompt = verdict.prompt;
+        continue;
+      }
+    }
+    const commit = await step(ErrorCode.commitFailed, () =>
+      steps.commitTaskWork({
+        taskId: input.taskId,
+        worktreePath: worktree.worktreePath,
+        baseSha: worktree.baseSha,
+        message: commitMessage(input.taskId, input.prompt),
+        ...(checks?.copied.length ? { leaveOut: checks.copied } : {}),
+      }),
+    );
+    journal.update({ commitSha: commit.commitSha, filesChanged: commit.filesChanged });
+    if (!input.requireApproval) return;
+    const verified = journal.record.verification ? `\n\nVerification ${journal.record.verification.message}.` : '';
+    const decision = await approval.request(commit, `${turn.finalMessage}${verified}`, input.approvalTimeout);
+    if (decision.kind === 'approved') return;
+    checks?.changesRequested();
+    prompt = decision.message ?? CONTINUE_INSTRUCTION;
   }
 }
 
@@ -156,12 +180,19 @@ function refuseGraphSignals(journal: TaskJournal): undefined {
 
 /**
  * The host the task runs on: the one a retried run was on (its worktree and thread are there),
- * else the first host with a free session slot to take it.
+ * else the first host with a free session slot to take it. After `lost` stopped answering, the
+ * task is placed again and starts a new thread there (`session.relocated`).
  */
-async function placement(input: ValidTaskWorkflowInput, journal: TaskJournal): Promise<string> {
-  const host =
-    input.retryOf?.host ?? (await step(ErrorCode.worktreeProvisioningFailed, () => placeTask({ taskId: input.taskId, repoPath: input.repoPath }))).host;
+async function placement(input: ValidTaskWorkflowInput, journal: TaskJournal, lost?: string): Promise<string> {
+  const kept = lost === undefined ? input.retryOf?.host : undefined;
+  const host = kept ?? (await step(ErrorCode.worktreeProvisioningFailed, () => placeTask({ taskId: input.taskId, repoPath: input.repoPath }))).host;
   journal.placedOn(host);
+  if (lost !== undefined) {
+    journal.emit('session.relocated', {
+      host,
+      message: `Host ${lost} stopped answering: the task continues on host ${host}, on a new Codex thread told what the earlier one did (the thread stayed on ${lost})`,
+    });
+  }
   return host;
 }
 
@@ -241,7 +272,7 @@ async function codexTurn(
       ...(graph?.reportsSessions ? { parentTaskId: input.parentTaskId } : {}),
     });
   } catch (error) {
-    if (isCancellation(error)) throw error;
+    if (isCancellation(error) || error instanceof HostLost) throw error;
     const outage = turnOutageOf(error);
     if (outage) return { outage };
     throw new StepFailure(toTaskFailure(error, ErrorCode.codexTurnFailed));

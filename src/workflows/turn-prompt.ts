@@ -1,4 +1,5 @@
 import { contextInstructions } from '../contracts/context-package';
+import type { TaskEvent } from '../contracts/events';
 import type { ValidTaskWorkflowInput } from '../contracts/task';
 
 /** The instruction of a turn that resumes a thread without an operator's message. */
@@ -45,4 +46,34 @@ export function commitMessage(taskId: string, prompt: string): string {
 function cutAtWord(text: string, max: number): string {
   const space = text.lastIndexOf(' ', max);
   return (space >= (max * 2) / 3 ? text.slice(0, space) : text.slice(0, max)).trimEnd();
+}
+
+/** Commands of the earlier session a relocated task's first turn is told about: its last ones. */
+const RELOCATION_COMMANDS = 30;
+
+/**
+ * The first turn of a task that moved to another host (its host stopped answering, and its Codex
+ * thread stayed there): the task's prompt, what the earlier session did as its events recorded
+ * it (its commands with their exit codes, its last message), and the ask to check the working
+ * directory before going on.
+ */
+export function relocationInstruction(prompt: string, events: readonly TaskEvent[], lostHost: string): string {
+  const commands = events.flatMap((event) =>
+    event.item?.kind === 'command' && event.item.status !== 'in_progress'
+      ? [`- \`${event.item.command}\`${event.item.exitCode === undefined ? '' : ` (exit ${event.item.exitCode})`}`]
+      : [],
+  );
+  const lastMessage = [...events].reverse().find((event) => event.item?.kind === 'agent_message')?.item;
+  const earlier = [
+    commands.length > 0
+      ? `Commands it ran${commands.length > RELOCATION_COMMANDS ? ` (the last ${RELOCATION_COMMANDS})` : ''}:\n${commands.slice(-RELOCATION_COMMANDS).join('\n')}`
+      : 'It ran no command.',
+    lastMessage?.kind === 'agent_message' ? `Its last message:\n${lastMessage.text}` : undefined,
+  ].filter((part) => part !== undefined);
+  return [
+    `This task was being worked on by another session, on a host (${lostHost}) that stopped answering; you take it over in a new session. What that session did:`,
+    ...earlier,
+    'Check the state of the working directory (what is committed and what is not), then finish the task.',
+    `The task:\n${prompt}`,
+  ].join('\n\n');
 }

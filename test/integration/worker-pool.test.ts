@@ -2,14 +2,18 @@
  * A pool of worker hosts on one Temporal server: three worker processes, each a host of its own
  * (`--host-name`, its own PLATO_HOME and CODEX_HOME), run one graph of twelve children in four
  * chains. Each task is placed on one host and stays there; every host runs some; a host never
- * runs more sessions than its slots; every dependent sees its prerequisites' work.
+ * runs more sessions than its slots; every dependent sees its prerequisites' work. Then one host
+ * is lost mid-graph (kill -9 of its worker and everything it started, its state deleted): its
+ * task moves to another host, on a new thread told what the earlier one did, and nothing that
+ * completed runs again.
  */
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { TaskEvent } from '../../src/contracts/events';
 import { delay, exec, say } from '../../src/scripted-model/scripted-model-server';
-import { RunnerHarness } from '../support/runner-harness';
+import { descendantsOf } from '../support/process-tree';
+import { eventually, RunnerHarness, type WorkerProcess } from '../support/runner-harness';
 
 const HOSTS = ['pool-host-a', 'pool-host-b', 'pool-host-c'];
 const CHAINS = 4;
@@ -20,6 +24,7 @@ const marker = (chain: number, link: number) => `pm${chain}x${link}q`;
 
 let harness: RunnerHarness;
 const hostHomes = new Map<string, { platoHome: string; codexHome: string }>();
+const workers = new Map<string, WorkerProcess>();
 
 beforeAll(async () => {
   harness = await RunnerHarness.start();
@@ -31,11 +36,12 @@ beforeAll(async () => {
   }
   // One session slot each: the first four ready children cannot all go to one host.
   await Promise.all(
-    HOSTS.map((host) =>
-      harness.startWorker(['--host-name', host, '--max-concurrent-tasks', '1'], {
+    HOSTS.map(async (host) => {
+      const worker = await harness.startWorker(['--host-name', host, '--max-concurrent-tasks', '1'], {
         env: { PLATO_HOME: hostHomes.get(host)!.platoHome, CODEX_HOME: hostHomes.get(host)!.codexHome },
-      }),
-    ),
+      });
+      workers.set(host, worker);
+    }),
   );
 }, 120_000);
 
@@ -117,3 +123,59 @@ it('runs a graph across three hosts: each task on one host, every host some, no 
   }
   await harness.recordHistory('task-placed-on-a-host', id(1, 2));
 }, 240_000);
+
+it('moves the task of a host that is lost mid-graph to another host, on a new thread told what the earlier one did, and redoes nothing completed', async () => {
+  const repo = await harness.makeRepo();
+  const children = ['lost-1', 'lost-2', 'lost-3'].map((taskId, i) => ({ taskId, prompt: `Write ${taskId}.txt (lm${i}z)` }));
+  const scripts = children.map((child, i) =>
+    harness.model.script({
+      when: `lm${i}z`,
+      steps: [exec(`echo ${child.taskId} > ${child.taskId}.txt`), delay(i === 0 ? 500 : 6_000, say(`${child.taskId} done`))],
+    }),
+  );
+  const after = { taskId: 'lost-after', prompt: 'Sum up (lmaz)', dependencyTaskIds: children.map((child) => child.taskId) };
+  harness.model.script({ when: 'lmaz', steps: [exec('cat lost-1.txt lost-2.txt lost-3.txt > all.txt'), say('summed up')] });
+  await harness.client.createTaskGraph({ parent: { taskId: 'lost-graph', repoPath: repo, prompt: 'Survive a lost host' }, children: [...children, after] });
+
+  // Each of the three hosts takes one child (one slot each); lose the host of one still in its turn.
+  const placed = await eventually(
+    async () => {
+      const tasks = await Promise.all(children.map((child) => harness.client.getTask(child.taskId)));
+      return tasks.every((task) => task.host !== undefined && task.threadId !== undefined) && tasks;
+    },
+    60_000,
+    'every child placed and in its turn',
+  );
+  await eventually(async () => (await harness.client.getTask('lost-1')).state === 'completed', 60_000, 'lost-1 to complete');
+  const victim = placed.find((task) => task.taskId === 'lost-2')!;
+  const lostHost = victim.host!;
+  const worker = workers.get(lostHost)!;
+  const pid = worker.child.pid!;
+  for (const doomed of [...descendantsOf(pid), pid]) {
+    try {
+      process.kill(doomed, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await worker.stop('SIGKILL');
+  await rm(path.join(harness.codexEnv.root, lostHost), { recursive: true, force: true });
+  const requestsBefore = scripts.map((script) => script.requests.length);
+
+  const parent = await harness.client.waitForTask('lost-graph');
+  expect(parent.state).toBe('completed');
+  const moved = await harness.client.getTask('lost-2');
+  expect(moved).toMatchObject({ state: 'completed' });
+  expect(moved.host).not.toBe(lostHost);
+  expect(moved.threadId).not.toBe(victim.threadId);
+  const events = await harness.client.listEvents('lost-2');
+  expect(events.filter((event) => event.type === 'task.placed').map((event) => event.host)).toEqual([lostHost, moved.host]);
+  expect(events.find((event) => event.type === 'session.relocated')?.message).toContain(`Host ${lostHost} stopped answering`);
+  // The new thread was told what the earlier session did.
+  const told = scripts[1]!.requests.slice(requestsBefore[1]).find((request) => request.userText.includes('stopped answering'));
+  expect(told?.userText).toContain('echo lost-2 > lost-2.txt');
+  // Nothing completed ran again.
+  expect(scripts[0]!.requests.length).toBe(requestsBefore[0]);
+  expect(await simpleGit(repo).show(['plato/graph-lost-graph:all.txt'])).toBe('lost-1\nlost-2\nlost-3\n');
+  await harness.recordHistory('task-relocated-from-a-lost-host', 'lost-2');
+}, 360_000);

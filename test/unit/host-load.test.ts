@@ -1,3 +1,4 @@
+import { anyPolledRecently, HOST_LOST_AFTER_MS } from '../../src/activities/host-liveness';
 import { HostLoad, RESERVATION_MS } from '../../src/activities/host-load';
 import { hostNameFrom, hostNameProblem, hostTaskQueue, sessionTaskQueue } from '../../src/contracts/ids';
 
@@ -61,5 +62,14 @@ describe('host names', () => {
   it("names the host's queues after the task queue", () => {
     expect(hostTaskQueue('codex-runner', 'host-a')).toBe('codex-runner@host-a');
     expect(hostTaskQueue(sessionTaskQueue('codex-runner'), 'host-a')).toBe('codex-runner-sessions@host-a');
+  });
+});
+
+describe('a lost host', () => {
+  it('is one whose queue no worker polled in the last 90 s', () => {
+    const now = 1_000_000;
+    expect(anyPolledRecently([now - 10_000], now)).toBe(true);
+    expect(anyPolledRecently([now - HOST_LOST_AFTER_MS - 1, undefined], now)).toBe(false);
+    expect(anyPolledRecently([], now)).toBe(false);
   });
 });
