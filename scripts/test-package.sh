@@ -41,9 +41,13 @@ cat > tsconfig.json <<'JSON'
     "skipLibCheck": true,
     "types": ["node"]
   },
-  "files": ["consumer.mts", "consumer.cts"]
+  "files": ["consumer.mts", "consumer.cts", "plato-callers.mts"]
 }
 JSON
+# Code written against the reference's @plato/orchestration interfaces (test/types), against the
+# installed package's declarations.
+sed "s#'../../src/index'#'codex-runner'#" "$ROOT/test/types/plato-orchestration-callers.ts" > plato-callers.mts
+grep -q "from 'codex-runner'" plato-callers.mts || { echo "plato-callers.mts does not import codex-runner" >&2; exit 1; }
 
 # One body for both module systems; only the import line differs.
 body() {
@@ -86,7 +90,7 @@ TS
 } > consumer.cts
 
 npx tsc -p tsconfig.json
-echo "tsc: both modules type-check against the installed package"
+echo "tsc: both modules, and the Plato-side callers of the orchestration interfaces, type-check against the installed package"
 # Node runs the same sources once tsc has stripped the types (emit JavaScript next to them).
 npx tsc -p tsconfig.json --noEmit false --outDir out
 export TEMPORAL_ADDRESS=127.0.0.1:1

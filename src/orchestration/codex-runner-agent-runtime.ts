@@ -13,8 +13,8 @@ import {
   OrchestrationTaskListFilterSchema,
   StartOrchestrationTaskInputSchema,
   type AgentRuntime,
-  type CreateOrchestrationGraphChildInput,
-  type CreateOrchestrationGraphInput,
+  type CreateOrchestrationGraphChildRequest,
+  type CreateOrchestrationGraphRequest,
   type OrchestrationApprovalOptions,
   type OrchestrationEvent,
   type OrchestrationTaskExecution,
@@ -25,7 +25,7 @@ import {
   type OrchestrationTaskRecord,
   type OrchestrationTaskResultRecord,
   type OrchestrationSynthesisRecord,
-  type StartOrchestrationTaskInput,
+  type StartOrchestrationTaskRequest,
 } from './contracts';
 
 /** The part of {@link CodexRunnerClient} the adapter uses (a test may hand in anything with these methods). */
@@ -81,7 +81,7 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
    * running graph (its workspace must be the graph's).
    * @throws ValidationError, TaskAlreadyExistsError as the client does; WrongStateError for a graph that has ended.
    */
-  async startTask(input: StartOrchestrationTaskInput): Promise<OrchestrationTaskRecord> {
+  async startTask(input: StartOrchestrationTaskRequest): Promise<OrchestrationTaskRecord> {
     const {
       decomposition,
       taskId = randomUUID(),
@@ -92,7 +92,7 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
       requireApproval,
     } = parseOrThrow(StartOrchestrationTaskInputSchema.safeParse(input));
     if (decomposition === undefined) return toOrchestrationTask(await inWorkspaceTerms(this.client.startTask(toStartTaskInput(input))), this.runtimeId);
-    const subtask: CreateOrchestrationGraphChildInput = {
+    const subtask: CreateOrchestrationGraphChildRequest = {
       taskId,
       prompt,
       workspacePath,
@@ -116,7 +116,7 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
   }
 
   /** @throws ValidationError, TaskAlreadyExistsError, WrongStateError as the client does. */
-  async addSubtasks(parentTaskId: string, children: CreateOrchestrationGraphChildInput[]): Promise<OrchestrationTaskGraphSnapshot> {
+  async addSubtasks(parentTaskId: string, children: CreateOrchestrationGraphChildRequest[]): Promise<OrchestrationTaskGraphSnapshot> {
     const added = children.map((child) => toGraphChild(parseOrThrow(CreateOrchestrationGraphChildInputSchema.safeParse(child))));
     return toOrchestrationGraph(await inWorkspaceTerms(this.client.addSubtasks(parentTaskId, added)), this.runtimeId);
   }
@@ -126,7 +126,7 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
   }
 
   /** @throws ValidationError, TaskAlreadyExistsError as the client does. */
-  async createTaskGraph(input: CreateOrchestrationGraphInput): Promise<OrchestrationTaskGraphSnapshot> {
+  async createTaskGraph(input: CreateOrchestrationGraphRequest): Promise<OrchestrationTaskGraphSnapshot> {
     return toOrchestrationGraph(await inWorkspaceTerms(this.client.createTaskGraph(toCreateTaskGraphInput(input))), this.runtimeId);
   }
 
@@ -237,7 +237,7 @@ function parseOrThrow<T>(result: { success: true; data: T } | { success: false; 
   return result.data;
 }
 
-export function toStartTaskInput(input: StartOrchestrationTaskInput): StartTaskInput {
+export function toStartTaskInput(input: StartOrchestrationTaskRequest): StartTaskInput {
   const { taskId, workspacePath, prompt, priority, contextPackage, requireApproval, approvalTimeout } = parseOrThrow(
     StartOrchestrationTaskInputSchema.safeParse(input),
   );
@@ -258,7 +258,7 @@ export function toStartTaskInput(input: StartOrchestrationTaskInput): StartTaskI
  * (the parent coordinates and runs no turn of its own); its `contextPackage` goes to every child
  * that brings none of its own.
  */
-export function toCreateTaskGraphInput(input: CreateOrchestrationGraphInput): CreateTaskGraphInput {
+export function toCreateTaskGraphInput(input: CreateOrchestrationGraphRequest): CreateTaskGraphInput {
   const { parent, children, maxConcurrentTasks } = parseOrThrow(CreateOrchestrationGraphInputSchema.safeParse(input));
   return {
     parent: {
@@ -371,7 +371,7 @@ export function toOrchestrationResults(results: TaskGraphResults, runtimeId: str
   });
 }
 
-/** The runner's event fields that the neutral event has under the same name (the reference's flat fields). */
+/** The runner's event fields that the neutral event has under the same name (the reference's flat fields, and the sequence number, time and state). */
 const SHARED_EVENT_FIELDS: ReadonlySet<string> = new Set<keyof TaskEvent & keyof OrchestrationEvent>([
   'seq',
   'at',
@@ -391,14 +391,19 @@ const SHARED_EVENT_FIELDS: ReadonlySet<string> = new Set<keyof TaskEvent & keyof
   'errorCode',
   'message',
   'exitCode',
+  'verificationId',
 ]);
 
-/** The shared fields are copied, the Codex thread is the session, and what only codex-runner records goes to `metadata`. */
+/**
+ * The shared fields are copied, the Codex thread is the session, a verification that could not
+ * run is `failed` (its `errorCode` says why, as in the reference), and what only codex-runner
+ * records goes to `metadata`.
+ */
 export function toOrchestrationEvent(event: TaskEvent, runtimeId: string): OrchestrationEvent {
   const shared: Record<string, unknown> = {};
   const codexOnly: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(event)) {
-    if (value === undefined || key === 'threadId') continue;
+    if (value === undefined || key === 'threadId' || key === 'verificationStatus') continue;
     (SHARED_EVENT_FIELDS.has(key) ? shared : codexOnly)[key] = value;
   }
   return {
@@ -407,6 +412,7 @@ export function toOrchestrationEvent(event: TaskEvent, runtimeId: string): Orche
     backend: CODEX_BACKEND,
     execution: execution(runtimeId, event.taskId),
     ...(event.threadId ? { sessionId: event.threadId } : {}),
+    ...(event.verificationStatus ? { verificationStatus: event.verificationStatus === 'passed' ? 'passed' : 'failed' } : {}),
     ...(Object.keys(codexOnly).length > 0 ? { metadata: codexOnly } : {}),
   };
 }

@@ -83,7 +83,7 @@ describe('the orchestration service over the codex-runner adapter and the real c
     expect(done.parent.execution).toEqual(codexIdentity('orch-graph'));
 
     const results = await service.getTaskGraphResults('orch-graph');
-    expect(results?.results.map((result) => [result.taskId, result.classification, result.execution.backendTaskId])).toEqual([
+    expect(results?.results.map((result) => [result.taskId, result.classification, result.execution?.backendTaskId])).toEqual([
       ['orch-a', 'completed', 'orch-a'],
       ['orch-b', 'completed', 'orch-b'],
     ]);
