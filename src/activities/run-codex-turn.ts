@@ -65,7 +65,8 @@ interface TurnState {
  *
  * - Heartbeats on a timer with a {@link SessionCheckpointV1}; the thread id also goes to the
  *   workflow with the next batch of events, because the latest heartbeat can be lost in a crash.
- * - Sends normalized events (`session.*`) to the workflow while the turn runs.
+ * - Sends normalized events (`session.*`) to the workflow while the turn runs, from the turn's
+ *   `session.started` (with its thread) to its `session.exited`.
  * - Activity cancellation (interrupt, cancel, worker shutdown) aborts the turn through the SDK's
  *   AbortSignal, which ends the codex process.
  * - A retry (attempt > 1) first stops any codex process a dead worker left in the worktree, then
@@ -140,6 +141,9 @@ async function runTurn(
   const { binary } = await runtimeCheck(context, settings);
   const { thread, options } = await openThread(settings, input, turn.threadId, binary);
   const record = (event: Omit<SessionEventInput, 'at'>) => publisher.push({ attempt, at: new Date().toISOString(), ...event });
+  // Each turn is a session of its own (getTaskStatus): a new thread's starts once codex reports
+  // its id (`thread.started`), one on a known thread here, and a retry's with `session.recovered`.
+  if (attempt === 1 && turn.threadId !== undefined) record({ type: 'session.started', threadId: turn.threadId, worktreePath: input.worktreePath });
   const inactivityMs = durationMs(options.turnInactivityTimeout ?? DEFAULT_TURN_INACTIVITY_TIMEOUT);
   const watch = new InactivityWatch(inactivityMs, HEARTBEAT_INTERVAL_MS);
   // The timers start only now: a turn that failed before it got here (a config file broken

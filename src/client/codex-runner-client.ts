@@ -8,6 +8,7 @@ import { CancelledFailure, defaultPayloadConverter, WorkflowExecutionAlreadyStar
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { google, temporal } from '@temporalio/proto';
 import type { TaskEvent } from '../contracts/events';
+import type { TaskStatus } from '../contracts/records';
 import {
   AddSubtasksRequestSchema,
   CreateTaskGraphInputSchema,
@@ -75,6 +76,7 @@ import { taskRecordOf, toTaskFailure } from '../contracts/failures';
 import { eventsFromHistory } from './history-events';
 import { temporalPriority } from './priority';
 import { checkRepository } from './repository-check';
+import { sessionsOf } from './task-sessions';
 
 /** One row of {@link CodexRunnerClient.listTasks}, read from search attributes (no worker involved). */
 export interface TaskSummary {
@@ -407,6 +409,18 @@ export class CodexRunnerClient {
     const task = await this.describeTask(taskId);
     if (task.status === 'COMPLETED' || task.status === 'FAILED') return this.finishedRecord(taskId);
     return this.queriedRecord(taskId, task);
+  }
+
+  /**
+   * The task's record and its sessions, one per Codex turn (thread, attempt, how it ended, when),
+   * derived from its events. Reading changes nothing: a turn whose end is not recorded yet is
+   * `running` while the task is live.
+   * @throws TaskNotFoundError, WorkerUnavailableError as {@link getTask} does.
+   */
+  async getTaskStatus(taskId: string): Promise<TaskStatus> {
+    const task = await this.getTask(taskId);
+    // The events are read after the record, so they hold at least what the record's state says happened.
+    return { task, sessions: sessionsOf(await this.listEvents(taskId), task.state) };
   }
 
   /** The record a worker answers for (a live task's, or a cancelled one's: cancellation carries no details). */

@@ -5,6 +5,7 @@ import type { CodexRunnerClient } from '../client/codex-runner-client';
 import { TaskNotFoundError, ValidationError } from '../client/errors';
 import type { TaskEvent } from '../contracts/events';
 import type { CreateTaskGraphInput, GraphChildInput, GraphSynthesis, TaskGraphResults, TaskGraphSnapshot, WorkerResult } from '../contracts/graph';
+import type { TaskStatus } from '../contracts/records';
 import type { StartTaskInput, TaskRecord } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
 import {
@@ -23,6 +24,7 @@ import {
   type OrchestrationTaskListFilter,
   type OrchestrationTaskDiff,
   type OrchestrationTaskRecord,
+  type OrchestrationTaskStatus,
   type OrchestrationTaskResultRecord,
   type OrchestrationSynthesisRecord,
   type StartOrchestrationTaskRequest,
@@ -34,6 +36,7 @@ export type CodexRunnerAgentRuntimeClient = Pick<
   | 'startTask'
   | 'createTaskGraph'
   | 'getTask'
+  | 'getTaskStatus'
   | 'getTaskGraph'
   | 'getTaskGraphResults'
   | 'listTasks'
@@ -133,6 +136,12 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
   async getTask(taskId: string): Promise<OrchestrationTaskRecord | undefined> {
     const task = await unlessNotFound(this.client.getTask(taskId));
     return task && toOrchestrationTask(task, this.runtimeId);
+  }
+
+  /** The task and its sessions, one per Codex turn; a live task's turn stays `running` (nothing is reconciled on read). */
+  async getTaskStatus(taskId: string): Promise<OrchestrationTaskStatus | undefined> {
+    const status = await unlessNotFound(this.client.getTaskStatus(taskId));
+    return status && toOrchestrationStatus(status, this.runtimeId);
   }
 
   async getTaskGraph(taskId: string): Promise<OrchestrationTaskGraphSnapshot | undefined> {
@@ -325,6 +334,17 @@ export function toOrchestrationTask(task: TaskRecord, runtimeId: string): Orches
     updatedAt: task.updatedAt,
     execution: execution(runtimeId, task.taskId),
   });
+}
+
+export function toOrchestrationStatus({ task, sessions }: TaskStatus, runtimeId: string): OrchestrationTaskStatus {
+  return {
+    task: toOrchestrationTask(task, runtimeId),
+    sessions: sessions.map(({ threadId, ...session }) => ({
+      ...(threadId ? { sessionId: threadId } : {}),
+      ...session,
+      execution: execution(runtimeId, task.taskId),
+    })),
+  };
 }
 
 export function toOrchestrationGraph(graph: TaskGraphSnapshot, runtimeId: string): OrchestrationTaskGraphSnapshot {

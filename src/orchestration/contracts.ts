@@ -7,6 +7,7 @@ import {
   ResultClassificationSchema,
   TaskEventSchema,
   TaskRecordSchema,
+  TaskSessionSchema,
   WorkerResultSchema,
 } from '../contracts/records';
 import { PrioritySchema, StartTaskInputSchema, TaskIdSchema, TaskStateSchema } from '../contracts/task';
@@ -266,6 +267,20 @@ export const OrchestrationEventSchema = TaskEventSchema.pick({
   .strict();
 export type OrchestrationEvent = z.infer<typeof OrchestrationEventSchema>;
 
+/**
+ * One turn of a task's agent (the runner's `TaskSession`): its session (`sessionId`, the Codex
+ * thread, the same for every turn of a task, as the record's `activeSessionId`), the attempt that
+ * ran it, its state (`running`, `completed`, `failed`, `interrupted`, `lost`), exit code and times.
+ */
+export const OrchestrationSessionSchema = TaskSessionSchema.omit({ threadId: true })
+  .extend({ sessionId: TaskSessionSchema.shape.threadId, execution: OrchestrationTaskExecutionSchema.optional() })
+  .strict();
+export type OrchestrationSession = z.infer<typeof OrchestrationSessionSchema>;
+
+/** A task and its sessions, oldest first (the reference's `{ task, sessions }`). */
+export const OrchestrationTaskStatusSchema = z.object({ task: OrchestrationTaskRecordSchema, sessions: z.array(OrchestrationSessionSchema) }).strict();
+export type OrchestrationTaskStatus = z.infer<typeof OrchestrationTaskStatusSchema>;
+
 /** Filters of a task listing; every given one must match. Newest first. */
 export const OrchestrationTaskListFilterSchema = z
   .object({
@@ -324,6 +339,8 @@ export interface AgentRuntime {
   retryTask?(taskId: string, options?: { message?: string }): Promise<OrchestrationTaskRecord>;
   /** The task's or graph's work as a diff from its base to its commit; optional. */
   getTaskDiff?(taskId: string): Promise<OrchestrationTaskDiff>;
+  /** The task and its sessions, one per turn, or undefined for an unknown id; optional. */
+  getTaskStatus?(taskId: string): Promise<OrchestrationTaskStatus | undefined>;
 }
 
 /** What a task changed: each file with its lines added and deleted, and the patch (`git diff base commit`). */

@@ -13,6 +13,7 @@ import type {
   OrchestrationTaskGraphSnapshot,
   OrchestrationTaskListFilter,
   OrchestrationTaskRecord,
+  OrchestrationTaskStatus,
   StartOrchestrationTaskRequest,
 } from './contracts';
 import { AgentRuntimeNotRegisteredError, AgentRuntimeUnsupportedError } from './errors';
@@ -94,6 +95,17 @@ export class TaskOrchestrationService {
       const graph = await runtime.getTaskGraph(taskId);
       return graph && this.rememberGraph(graph);
     });
+  }
+
+  /**
+   * The task and its sessions, one per turn, from the runtime that owns it (undefined when none
+   * knows it); read as it is: a live task is not reconciled.
+   * @throws AgentRuntimeUnsupportedError when the owning runtime does not report sessions.
+   */
+  async getTaskStatus(taskId: string, selector?: AgentRuntimeSelector): Promise<OrchestrationTaskStatus | undefined> {
+    const status = await (await this.capability(taskId, selector?.runtimeId, 'getTaskStatus', 'task status'))(taskId);
+    if (status) this.remember(status.task);
+    return status;
   }
 
   /** The graph's results, or undefined when the owning runtime does not collect results. */
