@@ -17,6 +17,7 @@ import {
   type CreateOrchestrationGraphChildRequest,
   type CreateOrchestrationGraphRequest,
   type OrchestrationApprovalOptions,
+  type OrchestrationContextPackageRecord,
   type OrchestrationEvent,
   type OrchestrationTaskExecution,
   type OrchestrationTaskGraphResultSnapshot,
@@ -37,6 +38,7 @@ export type CodexRunnerAgentRuntimeClient = Pick<
   | 'createTaskGraph'
   | 'getTask'
   | 'getTaskStatus'
+  | 'getContextPackage'
   | 'getTaskGraph'
   | 'getTaskGraphResults'
   | 'listTasks'
@@ -142,6 +144,11 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
   async getTaskStatus(taskId: string): Promise<OrchestrationTaskStatus | undefined> {
     const status = await unlessNotFound(this.client.getTaskStatus(taskId));
     return status && toOrchestrationStatus(status, this.runtimeId);
+  }
+
+  /** The context package the task was started with (a graph child's own, else its parent's). */
+  async getContextPackage(taskId: string): Promise<OrchestrationContextPackageRecord | undefined> {
+    return unlessNotFound(this.client.getContextPackage(taskId));
   }
 
   async getTaskGraph(taskId: string): Promise<OrchestrationTaskGraphSnapshot | undefined> {

@@ -281,6 +281,12 @@ export type OrchestrationSession = z.infer<typeof OrchestrationSessionSchema>;
 export const OrchestrationTaskStatusSchema = z.object({ task: OrchestrationTaskRecordSchema, sessions: z.array(OrchestrationSessionSchema) }).strict();
 export type OrchestrationTaskStatus = z.infer<typeof OrchestrationTaskStatusSchema>;
 
+/** A task's context package with the task's id (the reference's `ContextPackageRecord`). */
+export const OrchestrationContextPackageRecordSchema = z
+  .object({ taskId: z.string(), summary: z.string().optional(), sources: z.array(ContextSourceSchema), artifacts: z.array(ContextArtifactSchema) })
+  .strict();
+export type OrchestrationContextPackageRecord = z.infer<typeof OrchestrationContextPackageRecordSchema>;
+
 /** Filters of a task listing; every given one must match. Newest first. */
 export const OrchestrationTaskListFilterSchema = z
   .object({
@@ -341,6 +347,8 @@ export interface AgentRuntime {
   getTaskDiff?(taskId: string): Promise<OrchestrationTaskDiff>;
   /** The task and its sessions, one per turn, or undefined for an unknown id; optional. */
   getTaskStatus?(taskId: string): Promise<OrchestrationTaskStatus | undefined>;
+  /** The context package the task was started with, or undefined when it has none or the id is unknown; optional. */
+  getContextPackage?(taskId: string): Promise<OrchestrationContextPackageRecord | undefined>;
 }
 
 /** What a task changed: each file with its lines added and deleted, and the patch (`git diff base commit`). */

@@ -5,6 +5,7 @@ import type {
   CreateOrchestrationGraphChildRequest,
   CreateOrchestrationGraphRequest,
   OrchestrationContextPackageInput,
+  OrchestrationContextPackageRecord,
   OrchestrationContextPackageRequest,
   OrchestrationApprovalOptions,
   OrchestrationEvent,
@@ -106,6 +107,15 @@ export class TaskOrchestrationService {
     const status = await (await this.capability(taskId, selector?.runtimeId, 'getTaskStatus', 'task status'))(taskId);
     if (status) this.remember(status.task);
     return status;
+  }
+
+  /**
+   * The context package the task was started with, from the runtime that owns it; undefined when
+   * it has none or no runtime knows the task.
+   * @throws AgentRuntimeUnsupportedError when the owning runtime does not keep context packages.
+   */
+  async getContextPackage(taskId: string, selector?: AgentRuntimeSelector): Promise<OrchestrationContextPackageRecord | undefined> {
+    return (await this.capability(taskId, selector?.runtimeId, 'getContextPackage', 'context packages'))(taskId);
   }
 
   /** The graph's results, or undefined when the owning runtime does not collect results. */

@@ -51,6 +51,13 @@ describe('the orchestration service over the codex-runner adapter and the real c
       expect(event).toMatchObject({ runtimeId: 'codex', backend: 'codex', execution: codexIdentity('orch-single') });
     }
     expect(await service.getTask('no-such-task')).toBeUndefined();
+    expect(await service.getContextPackage('orch-single')).toEqual({
+      taskId: 'orch-single',
+      summary: 'orch-context-summary: greet politely',
+      sources: [],
+      artifacts: [],
+    });
+    expect(await service.getContextPackage('no-such-task')).toBeUndefined();
   });
 
   it('runs a graph: children in the parent workspace, results with identities, and lists by workspacePath', async () => {
