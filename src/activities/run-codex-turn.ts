@@ -66,7 +66,8 @@ interface TurnState {
  * - Heartbeats on a timer with a {@link SessionCheckpointV1}; the thread id also goes to the
  *   workflow with the next batch of events, because the latest heartbeat can be lost in a crash.
  * - Sends normalized events (`session.*`) to the workflow while the turn runs, from the turn's
- *   `session.started` (with its thread) to its `session.exited`.
+ *   `session.started` (with its thread) to its `session.exited`; what Codex reports going wrong
+ *   is also a `session.output` on `stderr`, as the reference's session adapter records it.
  * - Activity cancellation (interrupt, cancel, worker shutdown) aborts the turn through the SDK's
  *   AbortSignal, which ends the codex process.
  * - A retry (attempt > 1) first stops any codex process a dead worker left in the worktree, then
@@ -163,6 +164,8 @@ async function runTurn(
       await publisher.close().catch(() => undefined);
       throw error;
     }
+    // A failure Codex reported is already out; the inactivity watch's abort is said below, and is no output of Codex.
+    if (turn.failure === undefined && !watch.fired) record({ type: 'session.output', stream: 'stderr', message: (error as Error).message });
     turn.failure ??= (error as Error).message;
   } finally {
     watch.stop();
@@ -269,9 +272,11 @@ function follow(
       return;
     case 'turn.failed':
       turn.failure = event.error.message;
+      record({ type: 'session.output', stream: 'stderr', message: event.error.message });
       return;
     case 'error':
       turn.failure = event.message;
+      record({ type: 'session.output', stream: 'stderr', message: event.message });
       return;
     default:
       return;

@@ -110,7 +110,10 @@ export type { TaskEvent };
 export type TaskEventInput = Omit<TaskEvent, 'seq' | 'taskId'>;
 
 /** The events the session activity sends while a turn runs. */
-export const SESSION_EVENT_TYPES = ['session.started', 'session.recovered', 'session.item', 'session.usage', 'session.exited'] as const;
+export const SESSION_EVENT_TYPES = ['session.started', 'session.recovered', 'session.item', 'session.output', 'session.usage', 'session.exited'] as const;
+
+/** The streams of `session.output`, as the reference names them. */
+export const SessionOutputStreamSchema = z.enum(['stdout', 'stderr']);
 
 /**
  * One event as the session activity sends it: the few fields a `session.*` event has, so a
@@ -126,6 +129,7 @@ export const SessionEventSchema = z
     item: SessionItemSchema.optional(),
     usage: TokenUsageSchema.optional(),
     exitCode: z.number().int().nullable().optional(),
+    stream: SessionOutputStreamSchema.optional(),
     message: z.string().optional(),
   })
   .strict();

@@ -1,7 +1,7 @@
 import { VerificationRecordSchema } from './checks';
 import { z } from 'zod';
 import { ERROR_CODES } from './errors';
-import { RESULT_CLASSIFICATIONS, SessionItemSchema, TASK_EVENT_TYPES, TokenUsageSchema } from './events';
+import { RESULT_CLASSIFICATIONS, SessionOutputStreamSchema, SessionItemSchema, TASK_EVENT_TYPES, TokenUsageSchema } from './events';
 import { TaskStateSchema } from './task';
 
 export { RESULT_CLASSIFICATIONS, SessionItemSchema, TokenUsageSchema, type ResultClassification, type SessionItem, type TokenUsage } from './events';
@@ -181,6 +181,8 @@ export const TaskEventSchema = z.object({
   item: SessionItemSchema.optional(),
   usage: TokenUsageSchema.optional(),
   exitCode: z.number().int().nullable().optional(),
+  /** `session.output`: the stream Codex's text came on (`stderr`: what it reported going wrong). */
+  stream: SessionOutputStreamSchema.optional(),
   errorCode: z.enum(ERROR_CODES).optional(),
   message: z.string().optional(),
   version: z.string().optional(),

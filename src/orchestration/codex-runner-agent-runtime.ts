@@ -419,6 +419,7 @@ const SHARED_EVENT_FIELDS: ReadonlySet<string> = new Set<keyof TaskEvent & keyof
   'message',
   'exitCode',
   'verificationId',
+  'stream',
 ]);
 
 /**

@@ -253,7 +253,7 @@ export const OrchestrationEventSchema = TaskEventSchema.pick({
     approvalRequestId: z.string().optional(),
     requestedAction: z.string().optional(),
     errorCode: z.string().optional(),
-    stream: z.enum(['stdout', 'stderr']).optional(),
+    stream: TaskEventSchema.shape.stream,
     pid: z.number().int().optional(),
     /** A verification that could not run is `failed` here, with `errorCode` `TASK_VERIFICATION_ERRORED`, as in the reference. */
     verificationStatus: z.enum(['passed', 'failed']).optional(),

@@ -124,6 +124,24 @@ describe('the codex adapter maps the neutral contracts onto the runner', () => {
     expect(OrchestrationEventSchema.parse(mapped)).toEqual(mapped);
   });
 
+  it("keeps a session.output's stream and text as the reference's fields", () => {
+    const event: TaskEvent = {
+      seq: 8,
+      at: '2025-01-01T00:00:02.500Z',
+      type: 'session.output',
+      taskId: 'child-a',
+      attempt: 1,
+      stream: 'stderr',
+      message: '401 Unauthorized',
+    };
+    expect(toOrchestrationEvent(event, 'codex')).toMatchObject({
+      type: 'session.output',
+      stream: 'stderr',
+      message: '401 Unauthorized',
+      metadata: { attempt: 1 },
+    });
+  });
+
   it("reports a verification that could not run as the reference's failed one, its errorCode saying why", () => {
     const event: TaskEvent = {
       seq: 9,
