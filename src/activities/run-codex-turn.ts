@@ -139,7 +139,8 @@ async function runTurn(
     worktreeHead: input.worktreeHead ?? (await git(input.worktreePath, ['rev-parse', 'HEAD'])),
     ...(turn.threadId ? { threadId: turn.threadId } : {}),
   };
-  const { binary } = await runtimeCheck(context, settings);
+  const { binary, status } = await runtimeCheck(context, settings);
+  for (const event of status.installEvents ?? []) publisher.push(event);
   const { thread, options } = await openThread(settings, input, turn.threadId, binary);
   const record = (event: Omit<SessionEventInput, 'at'>) => publisher.push({ attempt, at: new Date().toISOString(), ...event });
   // Each turn is a session of its own (getTaskStatus): a new thread's starts once codex reports

@@ -124,11 +124,17 @@ export class RunnerHarness {
     };
   }
 
-  /** A worker with the harness's config (the scripted model), or with none (`harnessConfig: false`: `$PLATO_HOME/config.json`, absent). */
-  async startWorker(args: string[] = [], { harnessConfig = true } = {}): Promise<WorkerProcess> {
+  /**
+   * A worker with the harness's config (the scripted model), or with none (`harnessConfig: false`:
+   * `$PLATO_HOME/config.json`, absent); `cliEntry` runs another copy of the CLI, `env` adds to the harness's.
+   */
+  async startWorker(
+    args: string[] = [],
+    { harnessConfig = true, cliEntry = CLI_ENTRY, env = {} }: { harnessConfig?: boolean; cliEntry?: string; env?: Record<string, string> } = {},
+  ): Promise<WorkerProcess> {
     const config = harnessConfig ? ['--config-path', this.configPath] : [];
-    const child = spawn(process.execPath, [CLI_ENTRY, 'worker', ...config, ...args], {
-      env: this.env(),
+    const child = spawn(process.execPath, [cliEntry, 'worker', ...config, ...args], {
+      env: this.env(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const worker = new WorkerProcess(child);
