@@ -31,6 +31,8 @@ describe('a context package', () => {
     expect(committed).toEqual(['README.md', 'copied.txt']);
     expect(task.filesChanged).toEqual(['copied.txt']);
     expect(await harness().client.getContextPackage('with-context')).toEqual({ taskId: 'with-context', ...contextPackage });
+    const written = (await harness().client.listEvents('with-context')).filter((event) => event.type === 'task.context.written');
+    expect(written).toEqual([expect.objectContaining({ message: 'Context artifacts: .plato/context/style-guide.md' })]);
   });
 
   it('is given to graph children (their own, else the parent’s)', async () => {
