@@ -61,7 +61,7 @@ async function main(label: string): Promise<void> {
   const runtime = new CodexRunnerAgentRuntime({ client });
   const service = new TaskOrchestrationService({ defaultRuntimeId: runtime.runtimeId, runtimes: [runtime] });
   const parsed = StartOrchestrationTaskInputSchema.safeParse({ workspacePath: '/repo', prompt: 'hello' });
-  const start: StartOrchestrationTaskInput = { workspacePath: '/repo', prompt: 'hi', agent: { runtimeId: 'codex' } };
+  const start: StartOrchestrationTaskRequest = { workspacePath: '/repo', prompt: 'hi', agent: { runtimeId: 'codex' } };
   void start;
   if (!parsed.success || service.listRuntimes()[0]?.backend !== 'codex' || typeof client.listTasksPage !== 'function' || page.pageSize !== 10) {
     throw new Error(`${label}: the package's exports do not behave`);
@@ -78,13 +78,13 @@ TS
 }
 {
   echo "import { Client } from '@temporalio/client';"
-  echo "import { CodexRunnerAgentRuntime, CodexRunnerClient, StartOrchestrationTaskInputSchema, TaskOrchestrationService, TemporalUnavailableError, type ListTasksPageOptions, type StartOrchestrationTaskInput } from 'codex-runner';"
+  echo "import { CodexRunnerAgentRuntime, CodexRunnerClient, StartOrchestrationTaskInputSchema, TaskOrchestrationService, TemporalUnavailableError, type ListTasksPageOptions, type StartOrchestrationTaskRequest } from 'codex-runner';"
   body
   echo "await main('ESM');"
 } > consumer.mts
 {
   echo "import { Client } from '@temporalio/client';"
-  echo "import { CodexRunnerAgentRuntime, CodexRunnerClient, StartOrchestrationTaskInputSchema, TaskOrchestrationService, TemporalUnavailableError, type ListTasksPageOptions, type StartOrchestrationTaskInput } from 'codex-runner';"
+  echo "import { CodexRunnerAgentRuntime, CodexRunnerClient, StartOrchestrationTaskInputSchema, TaskOrchestrationService, TemporalUnavailableError, type ListTasksPageOptions, type StartOrchestrationTaskRequest } from 'codex-runner';"
   body
   echo "main('CommonJS').catch((error) => { console.error(error); process.exitCode = 1; });"
 } > consumer.cts
