@@ -41,9 +41,13 @@ cat > tsconfig.json <<'JSON'
     "skipLibCheck": true,
     "types": ["node"]
   },
-  "files": ["consumer.mts", "consumer.cts"]
+  "files": ["consumer.mts", "consumer.cts", "plato-callers.mts"]
 }
 JSON
+# Code written against the reference's @plato/orchestration interfaces (test/types), against the
+# installed package's declarations.
+sed "s#'../../src/index'#'codex-runner'#" "$ROOT/test/types/plato-orchestration-callers.ts" > plato-callers.mts
+grep -q "from 'codex-runner'" plato-callers.mts || { echo "plato-callers.mts does not import codex-runner" >&2; exit 1; }
 
 # One body for both module systems; only the import line differs.
 body() {
@@ -57,7 +61,7 @@ async function main(label: string): Promise<void> {
   const runtime = new CodexRunnerAgentRuntime({ client });
   const service = new TaskOrchestrationService({ defaultRuntimeId: runtime.runtimeId, runtimes: [runtime] });
   const parsed = StartOrchestrationTaskInputSchema.safeParse({ workspacePath: '/repo', prompt: 'hello' });
-  const start: StartOrchestrationTaskInput = { workspacePath: '/repo', prompt: 'hi', agent: { runtimeId: 'codex' } };
+  const start: StartOrchestrationTaskRequest = { workspacePath: '/repo', prompt: 'hi', agent: { runtimeId: 'codex' } };
   void start;
   if (!parsed.success || service.listRuntimes()[0]?.backend !== 'codex' || typeof client.listTasksPage !== 'function' || page.pageSize !== 10) {
     throw new Error(`${label}: the package's exports do not behave`);
@@ -74,19 +78,19 @@ TS
 }
 {
   echo "import { Client } from '@temporalio/client';"
-  echo "import { CodexRunnerAgentRuntime, CodexRunnerClient, StartOrchestrationTaskInputSchema, TaskOrchestrationService, TemporalUnavailableError, type ListTasksPageOptions, type StartOrchestrationTaskInput } from 'codex-runner';"
+  echo "import { CodexRunnerAgentRuntime, CodexRunnerClient, StartOrchestrationTaskInputSchema, TaskOrchestrationService, TemporalUnavailableError, type ListTasksPageOptions, type StartOrchestrationTaskRequest } from 'codex-runner';"
   body
   echo "await main('ESM');"
 } > consumer.mts
 {
   echo "import { Client } from '@temporalio/client';"
-  echo "import { CodexRunnerAgentRuntime, CodexRunnerClient, StartOrchestrationTaskInputSchema, TaskOrchestrationService, TemporalUnavailableError, type ListTasksPageOptions, type StartOrchestrationTaskInput } from 'codex-runner';"
+  echo "import { CodexRunnerAgentRuntime, CodexRunnerClient, StartOrchestrationTaskInputSchema, TaskOrchestrationService, TemporalUnavailableError, type ListTasksPageOptions, type StartOrchestrationTaskRequest } from 'codex-runner';"
   body
   echo "main('CommonJS').catch((error) => { console.error(error); process.exitCode = 1; });"
 } > consumer.cts
 
 npx tsc -p tsconfig.json
-echo "tsc: both modules type-check against the installed package"
+echo "tsc: both modules, and the Plato-side callers of the orchestration interfaces, type-check against the installed package"
 # Node runs the same sources once tsc has stripped the types (emit JavaScript next to them).
 npx tsc -p tsconfig.json --noEmit false --outDir out
 export TEMPORAL_ADDRESS=127.0.0.1:1

@@ -22,6 +22,7 @@ export {
 export { eventsFromHistory } from './client/history-events';
 export { LandRefusedError, type DiffFile, type Landing, type Push, type TaskDiff, type Removal, type GcOptions, type GcReport } from './client/task-work';
 export * from './contracts/checks';
+export type { ContextArtifact, ContextPackage, ContextPackageInput, ContextPackageRecord } from './contracts/context-package';
 export * from './contracts/repo-config';
 export * from './contracts/config';
 export * from './contracts/errors';

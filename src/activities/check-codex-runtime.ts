@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
+import type { ReportedEvents, SessionEventInput } from '../contracts/events';
 import {
   CodexRuntimeError,
   findBundledCodexBinary,
@@ -13,6 +14,7 @@ import {
 } from '../host/codex-binary';
 import { installCodexRuntime } from '../host/codex-runtime-install';
 import { checkCodexCredentials } from '../host/credentials';
+import { codexRuntimeDir } from '../host/plato-home';
 import { ConfigError } from '../host/runner-config';
 import { heartbeatWhile } from './heartbeat-while';
 import type { HostSettings } from './host-settings';
@@ -25,14 +27,29 @@ export interface CodexRuntimeStatus {
   installed: boolean;
   /** Which credential codex will use, by name (never a value: this result is in the history). */
   credentials: string;
+  /** When this check installed the runtime: `runtime.install.started` and `runtime.install.completed`, as they happened. */
+  installEvents?: SessionEventInput[];
 }
 
 /** Heartbeat period while npm installs: a download can be silent for minutes. */
 const INSTALL_HEARTBEAT_MS = 5_000;
 
-function installWhileHeartbeating(context: Context): Promise<CodexBinary> {
-  const progress = `installing @openai/codex@${MIN_CODEX_VERSION} into $PLATO_HOME/runtime`;
-  return heartbeatWhile(context, progress, INSTALL_HEARTBEAT_MS, () => installCodexRuntime({ signal: context.cancellationSignal }));
+/**
+ * Installs the pinned codex, heartbeating while npm runs, and records it in `events`:
+ * `runtime.install.started`, then `runtime.install.completed` or `runtime.install.failed`.
+ */
+async function installRecorded(context: Context, events: SessionEventInput[]): Promise<CodexBinary> {
+  const record = (event: Omit<SessionEventInput, 'at' | 'attempt'>) => events.push({ at: new Date().toISOString(), attempt: context.info.attempt, ...event });
+  const progress = `installing @openai/codex@${MIN_CODEX_VERSION} into ${codexRuntimeDir()}`;
+  record({ type: 'runtime.install.started', message: `No codex on worker host ${hostname()}: ${progress}` });
+  try {
+    const installed = await heartbeatWhile(context, progress, INSTALL_HEARTBEAT_MS, () => installCodexRuntime({ signal: context.cancellationSignal }));
+    record({ type: 'runtime.install.completed', message: `Installed codex ${installed.version} at ${installed.path}` });
+    return installed;
+  } catch (error) {
+    if (error instanceof CodexRuntimeError) record({ type: 'runtime.install.failed', errorCode: error.code, message: error.message });
+    throw error;
+  }
 }
 
 /**
@@ -82,12 +99,13 @@ export function createCheckCodexRuntime(settings: HostSettings) {
 
 /** {@link createCheckCodexRuntime}'s check, within any activity: the status and the binary it verified. */
 export async function runtimeCheck(context: Context, settings: HostSettings): Promise<{ status: CodexRuntimeStatus; binary: CodexBinary }> {
+  const installEvents: SessionEventInput[] = [];
   try {
     const config = await settings.loadConfig();
     const codexPath = config.codex?.codexPath;
     let binary = codexPath === undefined ? (findBundledCodexBinary() ?? findRuntimeCodexBinary()) : resolveCodexBinary(codexPath);
     const installed = binary === undefined;
-    binary ??= await installWhileHeartbeating(context);
+    binary ??= await installRecorded(context, installEvents);
     const { version } = await verifyCodexBinaryOnce(binary);
     const credentials = checkCodexCredentials({
       config,
@@ -99,10 +117,22 @@ export async function runtimeCheck(context: Context, settings: HostSettings): Pr
         ErrorCode.codexVerifyFailed,
         `Codex has no credential on worker host ${hostname()}: ${credentials.detail}. ${credentials.fix}.`,
       );
-    return { status: { codexPath: binary.path, version, source: binary.source, installed, credentials: credentials.detail }, binary };
+    return {
+      status: {
+        codexPath: binary.path,
+        version,
+        source: binary.source,
+        installed,
+        credentials: credentials.detail,
+        ...(installEvents.length > 0 ? { installEvents } : {}),
+      },
+      binary,
+    };
   } catch (error) {
     if (context.cancellationSignal.aborted) throw error;
-    if (error instanceof CodexRuntimeError || error instanceof ConfigError) throw ApplicationFailure.nonRetryable(error.message, error.code);
-    throw ApplicationFailure.nonRetryable((error as Error).message, ErrorCode.codexRuntimeFailed);
+    const code = error instanceof CodexRuntimeError || error instanceof ConfigError ? error.code : ErrorCode.codexRuntimeFailed;
+    // The install's events travel with the failure: the workflow records them before the task fails.
+    const reported: ReportedEvents[] = installEvents.length > 0 ? [{ reportedEvents: installEvents }] : [];
+    throw ApplicationFailure.create({ message: (error as Error).message, type: code, nonRetryable: true, details: reported });
   }
 }

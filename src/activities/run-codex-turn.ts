@@ -65,7 +65,9 @@ interface TurnState {
  *
  * - Heartbeats on a timer with a {@link SessionCheckpointV1}; the thread id also goes to the
  *   workflow with the next batch of events, because the latest heartbeat can be lost in a crash.
- * - Sends normalized events (`session.*`) to the workflow while the turn runs.
+ * - Sends normalized events (`session.*`) to the workflow while the turn runs, from the turn's
+ *   `session.started` (with its thread) to its `session.exited`; what Codex reports going wrong
+ *   is also a `session.output` on `stderr`, as the reference's session adapter records it.
  * - Activity cancellation (interrupt, cancel, worker shutdown) aborts the turn through the SDK's
  *   AbortSignal, which ends the codex process.
  * - A retry (attempt > 1) first stops any codex process a dead worker left in the worktree, then
@@ -137,9 +139,13 @@ async function runTurn(
     worktreeHead: input.worktreeHead ?? (await git(input.worktreePath, ['rev-parse', 'HEAD'])),
     ...(turn.threadId ? { threadId: turn.threadId } : {}),
   };
-  const { binary } = await runtimeCheck(context, settings);
+  const { binary, status } = await runtimeCheck(context, settings);
+  for (const event of status.installEvents ?? []) publisher.push(event);
   const { thread, options } = await openThread(settings, input, turn.threadId, binary);
   const record = (event: Omit<SessionEventInput, 'at'>) => publisher.push({ attempt, at: new Date().toISOString(), ...event });
+  // Each turn is a session of its own (getTaskStatus): a new thread's starts once codex reports
+  // its id (`thread.started`), one on a known thread here, and a retry's with `session.recovered`.
+  if (attempt === 1 && turn.threadId !== undefined) record({ type: 'session.started', threadId: turn.threadId, worktreePath: input.worktreePath });
   const inactivityMs = durationMs(options.turnInactivityTimeout ?? DEFAULT_TURN_INACTIVITY_TIMEOUT);
   const watch = new InactivityWatch(inactivityMs, HEARTBEAT_INTERVAL_MS);
   // The timers start only now: a turn that failed before it got here (a config file broken
@@ -159,6 +165,8 @@ async function runTurn(
       await publisher.close().catch(() => undefined);
       throw error;
     }
+    // A failure Codex reported is already out; the inactivity watch's abort is said below, and is no output of Codex.
+    if (turn.failure === undefined && !watch.fired) record({ type: 'session.output', stream: 'stderr', message: (error as Error).message });
     turn.failure ??= (error as Error).message;
   } finally {
     watch.stop();
@@ -265,9 +273,11 @@ function follow(
       return;
     case 'turn.failed':
       turn.failure = event.error.message;
+      record({ type: 'session.output', stream: 'stderr', message: event.error.message });
       return;
     case 'error':
       turn.failure = event.message;
+      record({ type: 'session.output', stream: 'stderr', message: event.message });
       return;
     default:
       return;

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ValidationError } from '../client/errors';
-import type { CreateTaskGraphInput, GraphChildInput, TaskGraphResults, TaskGraphSnapshot } from '../contracts/graph';
+import { ValidationError, WrongStateError } from '../client/errors';
+import type { CreateTaskGraphInput, GraphChildInput, GraphSynthesis, TaskGraphResults, TaskGraphSnapshot } from '../contracts/graph';
 import { isTerminalState } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
 import { readRegularFile } from '../host/files';
@@ -152,16 +152,38 @@ export function formatGraph(graph: TaskGraphSnapshot): string {
   ].join('\n');
 }
 
+/** Why a graph has no synthesis yet, or never will. */
+function noSynthesis(results: TaskGraphResults): string {
+  return isTerminalState(results.parentState)
+    ? `No synthesis: the graph ended ${results.parentState} before it made one.`
+    : 'No synthesis yet: some children have not finished.';
+}
+
+/** The synthesis: its classification and summary, then where the merged work is and what conflicted. */
+export function formatSynthesis(synthesis: GraphSynthesis): string {
+  return [
+    `synthesis: ${synthesis.classification}`,
+    synthesis.summary,
+    ...(synthesis.branchName ? [`  branch ${synthesis.branchName}${synthesis.commitSha ? ` at ${synthesis.commitSha.slice(0, 12)}` : ''}`] : []),
+    ...synthesis.conflicts.map((conflict) => `  conflict ${conflict.taskId}: ${conflict.files.join(', ')}`),
+  ].join('\n');
+}
+
 export function formatGraphResults(results: TaskGraphResults): string {
   const lines = results.results.map(
     (result) =>
       `${result.taskId}: ${result.classification}${result.verification ? ` (verification ${result.verification})` : ''}${result.commitSha ? ` ${result.commitSha.slice(0, 12)}` : ''}${result.filesChanged.length ? ` [${result.filesChanged.join(', ')}]` : ''}\n    ${result.summary.replace(/\n/g, '\n    ')}`,
   );
   if (lines.length === 0) lines.push('No results yet.');
-  if (results.synthesis) lines.push('', `synthesis: ${results.synthesis.classification}`, results.synthesis.summary);
-  else if (isTerminalState(results.parentState)) lines.push('', `No synthesis: the graph ended ${results.parentState} before it made one.`);
-  else lines.push('', 'No synthesis yet: some children have not finished.');
+  lines.push('', results.synthesis ? formatSynthesis(results.synthesis) : noSynthesis(results));
   return lines.join('\n');
+}
+
+/** The graph's synthesis. @throws WrongStateError when it has none (yet). */
+async function readSynthesis(client: CodexRunnerClient, taskId: string): Promise<GraphSynthesis> {
+  const results = await client.getTaskGraphResults(taskId);
+  if (results.synthesis === undefined) throw new WrongStateError(`Task graph ${results.parentTaskId} has no synthesis. ${noSynthesis(results)}`);
+  return results.synthesis;
 }
 
 export function registerGraphCommands(program: Command, io: CliIO): void {
@@ -274,5 +296,12 @@ export function registerGraphCommands(program: Command, io: CliIO): void {
     description: "A graph's worker results and, once every child finished, its synthesis",
     read: (client, taskId) => client.getTaskGraphResults(taskId),
     format: formatGraphResults,
+  });
+  addReadCommand(graph, io, {
+    name: 'synthesis',
+    description: "A graph's synthesis: its one outcome once every child finished (fails while it has none)",
+    read: readSynthesis,
+    format: formatSynthesis,
+    json: (synthesis) => ({ synthesis }),
   });
 }

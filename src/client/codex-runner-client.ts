@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { Client, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { CancelledFailure, defaultPayloadConverter, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 // Not re-exported from the package root; the same decoder the client's own `workflow.list` uses.
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { google, temporal } from '@temporalio/proto';
+import { ContextPackageSchema, type ContextPackageRecord } from '../contracts/context-package';
 import type { TaskEvent } from '../contracts/events';
+import type { TaskStatus } from '../contracts/records';
 import {
   AddSubtasksRequestSchema,
   CreateTaskGraphInputSchema,
@@ -75,6 +77,12 @@ import { taskRecordOf, toTaskFailure } from '../contracts/failures';
 import { eventsFromHistory } from './history-events';
 import { temporalPriority } from './priority';
 import { checkRepository } from './repository-check';
+import { sessionsOf } from './task-sessions';
+
+/** Where a workflow's input holds its context package: at the top (a task's), or on the parent (a graph's). */
+const StartedContextSchema = z
+  .object({ contextPackage: ContextPackageSchema.optional(), parent: z.object({ contextPackage: ContextPackageSchema.optional() }).passthrough().optional() })
+  .passthrough();
 
 /** One row of {@link CodexRunnerClient.listTasks}, read from search attributes (no worker involved). */
 export interface TaskSummary {
@@ -422,6 +430,30 @@ export class CodexRunnerClient {
     const task = await this.describeTask(taskId);
     if (task.status === 'COMPLETED' || task.status === 'FAILED') return this.finishedRecord(taskId);
     return this.queriedRecord(taskId, task);
+  }
+
+  /**
+   * The task's record and its sessions, one per Codex turn (thread, attempt, how it ended, when),
+   * derived from its events. Reading changes nothing: a turn whose end is not recorded yet is
+   * `running` while the task is live.
+   * @throws TaskNotFoundError, WorkerUnavailableError as {@link getTask} does.
+   */
+  async getTaskStatus(taskId: string): Promise<TaskStatus> {
+    const task = await this.getTask(taskId);
+    // The events are read after the record, so they hold at least what the record's state says happened.
+    return { task, sessions: sessionsOf(await this.listEvents(taskId), task.state) };
+  }
+
+  /**
+   * The context package a task was started with (a graph child's own, else its parent's; a graph
+   * parent's), with its id; `undefined` when it has none. Read from its workflow's input in
+   * history: no worker needed.
+   * @throws TaskNotFoundError when no task has this id.
+   */
+  async getContextPackage(taskId: string): Promise<ContextPackageRecord | undefined> {
+    const { earlier } = await this.earlierRun(taskId, StartedContextSchema, 'so its context package is not known');
+    const contextPackage = earlier.contextPackage ?? earlier.parent?.contextPackage;
+    return contextPackage && { taskId, ...contextPackage };
   }
 
   /** The record a worker answers for (a live task's, or a cancelled one's: cancellation carries no details). */
@@ -928,14 +960,23 @@ export class CodexRunnerClient {
     throw new WrongStateError(`Task ${taskId} was not ${verb}: it is ${state}`);
   }
 
-  /** The latest run of a task's workflow, and the input it was started with (its history's first event), read by `schema`. */
-  private async earlierRun<S extends z.ZodType>(taskId: string, schema: S): Promise<{ description: WorkflowExecutionDescription; earlier: z.output<S> }> {
+  /**
+   * The latest run of a task's workflow, and the input it was started with (its history's first
+   * event), read by `schema`; `unreadable` says what follows when that input does not fit it.
+   * @throws TaskNotFoundError when no task has this id.
+   */
+  private async earlierRun<S extends z.ZodType>(
+    taskId: string,
+    schema: S,
+    unreadable = 'so it cannot be retried',
+  ): Promise<{ description: WorkflowExecutionDescription; earlier: z.output<S> }> {
     const handle = this.handle(taskId);
-    const [description, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
+    const [description, history] = await Promise.all([handle.describe(), handle.fetchHistory()]).catch((error: unknown) => {
+      throw error instanceof WorkflowNotFoundError ? new TaskNotFoundError(taskId) : error;
+    });
     const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
     const parsed = started ? schema.safeParse(defaultPayloadConverter.fromPayload(started)) : undefined;
-    if (!parsed?.success)
-      throw new CodexRunnerError(ErrorCode.taskFailed, `Task ${taskId}'s earlier input cannot be read from its history, so it cannot be retried`);
+    if (!parsed?.success) throw new CodexRunnerError(ErrorCode.taskFailed, `Task ${taskId}'s earlier input cannot be read from its history, ${unreadable}`);
     return { description, earlier: parsed.data };
   }
 

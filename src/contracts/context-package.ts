@@ -66,6 +66,8 @@ export const ContextPackageSchema = z
 export type ContextPackageInput = z.input<typeof ContextPackageSchema>;
 export type ContextPackage = z.output<typeof ContextPackageSchema>;
 export type ContextArtifact = z.output<typeof ContextArtifactSchema>;
+/** A task's context package with the task's id (the reference's `ContextPackageRecord`). */
+export type ContextPackageRecord = ContextPackage & { taskId: string };
 
 const EXTENSIONS: Record<string, string> = {
   'text/markdown': '.md',

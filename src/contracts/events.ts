@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_CODES } from './errors';
 import type { TaskEvent } from './records';
 
 /**
@@ -9,22 +10,20 @@ import type { TaskEvent } from './records';
  * `task.changes_requested`, `task.approval.timed_out` and `task.signal.ignored` (a signal whose
  * payload or sender did not fit, dropped) are new.
  */
+/** The events of a Codex turn, which the session activity sends while the turn runs. */
+const TURN_EVENT_TYPES = ['session.started', 'session.recovered', 'session.item', 'session.output', 'session.usage', 'session.exited'] as const;
+/** The events of a runtime install, which the runtime check reports (or a turn's, on a host that lacked codex). */
+const RUNTIME_INSTALL_EVENT_TYPES = ['runtime.install.started', 'runtime.install.completed', 'runtime.install.failed'] as const;
+
 export const TASK_EVENT_TYPES = [
   'task.queued',
   'task.placed',
   'runtime.checked',
-  'runtime.install.started',
-  'runtime.install.completed',
-  'runtime.install.failed',
+  ...RUNTIME_INSTALL_EVENT_TYPES,
   'worktree.provisioned',
   'task.context.written',
   'task.started',
-  'session.started',
-  'session.recovered',
-  'session.item',
-  'session.output',
-  'session.usage',
-  'session.exited',
+  ...TURN_EVENT_TYPES,
   'session.retrying',
   'session.relocated',
   'worktree.files.copied',
@@ -34,7 +33,6 @@ export const TASK_EVENT_TYPES = [
   'verification.started',
   'verification.completed',
   'verification.failed',
-  'task.committed',
   'task.completed',
   'task.failed',
   'task.interrupted',
@@ -111,8 +109,11 @@ export type { TaskEvent };
 /** An event before the workflow numbers it. */
 export type TaskEventInput = Omit<TaskEvent, 'seq' | 'taskId'>;
 
-/** The events the session activity sends while a turn runs. */
-export const SESSION_EVENT_TYPES = ['session.started', 'session.recovered', 'session.item', 'session.usage', 'session.exited'] as const;
+/** The events activities report to their workflow, with their own timestamps: a turn's and a runtime install's. */
+export const SESSION_EVENT_TYPES = [...TURN_EVENT_TYPES, ...RUNTIME_INSTALL_EVENT_TYPES] as const;
+
+/** The streams of `session.output`, as the reference names them. */
+export const SessionOutputStreamSchema = z.enum(['stdout', 'stderr']);
 
 /**
  * One event as the session activity sends it: the few fields a `session.*` event has, so a
@@ -128,9 +129,15 @@ export const SessionEventSchema = z
     item: SessionItemSchema.optional(),
     usage: TokenUsageSchema.optional(),
     exitCode: z.number().int().nullable().optional(),
+    stream: SessionOutputStreamSchema.optional(),
+    errorCode: z.enum(ERROR_CODES).optional(),
     message: z.string().optional(),
   })
   .strict();
+
+/** What a failed activity attaches to its failure (its first detail) when it reported events the workflow records before the failure: a runtime install that failed. */
+export const ReportedEventsSchema = z.object({ reportedEvents: z.array(SessionEventSchema) }).strict();
+export type ReportedEvents = z.infer<typeof ReportedEventsSchema>;
 
 /** What the session activity sends to its workflow while a turn runs (signal `sessionEvents`). */
 export const SessionEventBatchSchema = z.object({ attempt: z.number().int().min(1), events: z.array(SessionEventSchema) }).strict();

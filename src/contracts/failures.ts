@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TemporalFailure } from '@temporalio/common';
 import { ErrorCode, isErrorCode, type TaskFailure } from './errors';
+import { ReportedEventsSchema, type SessionEventInput } from './events';
 import { isOutageCode, type OutageDetails } from './model-outage';
 import type { TaskRecord } from './records';
 
@@ -28,6 +29,14 @@ export function toTaskFailure(error: unknown, fallback: ErrorCode = ErrorCode.ta
   const cause = failureCause(error);
   const code = cause instanceof ApplicationFailure && isErrorCode(cause.type) ? cause.type : fallback;
   return { code, message: cause instanceof Error ? cause.message : String(cause) };
+}
+
+/** The events a failed activity reported with its failure ({@link ReportedEventsSchema}), checked; none when it reported none. */
+export function reportedEventsOf(error: unknown): SessionEventInput[] {
+  const cause = failureCause(error);
+  if (!(cause instanceof ApplicationFailure)) return [];
+  const parsed = ReportedEventsSchema.safeParse(cause.details?.[0]);
+  return parsed.success ? parsed.data.reportedEvents : [];
 }
 
 /** The task record a failed task workflow attached to its failure (its first detail), if any. */

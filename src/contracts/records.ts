@@ -1,7 +1,7 @@
 import { VerificationRecordSchema } from './checks';
 import { z } from 'zod';
 import { ERROR_CODES } from './errors';
-import { RESULT_CLASSIFICATIONS, SessionItemSchema, TASK_EVENT_TYPES, TokenUsageSchema } from './events';
+import { RESULT_CLASSIFICATIONS, SessionOutputStreamSchema, SessionItemSchema, TASK_EVENT_TYPES, TokenUsageSchema } from './events';
 import { TaskStateSchema } from './task';
 
 export { RESULT_CLASSIFICATIONS, SessionItemSchema, TokenUsageSchema, type ResultClassification, type SessionItem, type TokenUsage } from './events';
@@ -125,6 +125,36 @@ export const TaskRecordSchema = z.object({
 });
 export type TaskRecord = z.infer<typeof TaskRecordSchema>;
 
+/** How one turn of a task's agent ended: see {@link TaskSessionSchema}. */
+export const SESSION_STATES = ['running', 'completed', 'failed', 'interrupted', 'lost'] as const;
+
+/**
+ * One turn of a task's agent (the reference's session record), as its events tell it: the Codex
+ * thread it ran on (the same for every turn of a task), the activity attempt that ran it (above 1
+ * when a retry took over from a worker that was lost), how it ended and when. States: `running`
+ * (no end recorded yet), `completed` (exit code 0), `failed` (1), `interrupted` (aborted, exit code
+ * null: an interrupt, a cancel or a worker shutdown), `lost` (its end was never recorded: the
+ * worker running it died and a retry took over, or the task ended without it).
+ */
+export const TaskSessionSchema = z.object({
+  /** Absent for a turn that failed before codex started its thread. */
+  threadId: z.string().optional(),
+  attempt: z.number().int().min(1),
+  state: z.enum(SESSION_STATES),
+  exitCode: z.number().int().nullable().optional(),
+  worktreePath: z.string().optional(),
+  /** When the turn's thread started (for a turn that failed before that, when it ended). */
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  /** Why a turn that did not complete ended. */
+  message: z.string().optional(),
+});
+export type TaskSession = z.infer<typeof TaskSessionSchema>;
+
+/** A task and its sessions, oldest first (the reference's `getTaskStatus`). */
+export const TaskStatusSchema = z.object({ task: TaskRecordSchema, sessions: z.array(TaskSessionSchema) });
+export type TaskStatus = z.infer<typeof TaskStatusSchema>;
+
 /** One event of a task: flat optional fields, as in the reference system, plus a per-task sequence number and an ISO timestamp. */
 export const TaskEventSchema = z.object({
   seq: z.number().int(),
@@ -155,6 +185,8 @@ export const TaskEventSchema = z.object({
   item: SessionItemSchema.optional(),
   usage: TokenUsageSchema.optional(),
   exitCode: z.number().int().nullable().optional(),
+  /** `session.output`: the stream Codex's text came on (`stderr`: what it reported going wrong). */
+  stream: SessionOutputStreamSchema.optional(),
   errorCode: z.enum(ERROR_CODES).optional(),
   message: z.string().optional(),
   version: z.string().optional(),

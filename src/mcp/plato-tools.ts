@@ -101,14 +101,15 @@ export const PLATO_TOOLS: readonly PlatoTool[] = [
     description: 'List orchestration tasks, optionally filtered by runtime or state.',
     readOnly: true,
     inputSchema: OrchestrationTaskListFilterSchema.extend({ runtimeId: RuntimeIdField }),
-    run: (service, { runtimeId, ...filter }) => service.listTasks(filter, selectorForRuntime(runtimeId)),
+    run: (service, { runtimeId, ...filter }) => service.listTasks({ ...filter, ...selectorForRuntime(runtimeId) }),
   }),
   tool({
     name: 'plato.list_task_events',
     description: 'List events for one orchestration task.',
     readOnly: true,
     inputSchema: TaskLookupSchema.extend({ afterSeq: z.number().int().min(0).optional().describe('Only events after this sequence number') }),
-    run: (service, { taskId, runtimeId, afterSeq }) => service.listEvents(taskId, afterSeq === undefined ? {} : { afterSeq }, selectorForRuntime(runtimeId)),
+    run: (service, { taskId, runtimeId, afterSeq }) =>
+      service.listEvents(taskId, { ...(afterSeq === undefined ? {} : { afterSeq }), ...selectorForRuntime(runtimeId) }),
   }),
   tool({
     name: 'plato.cancel_task',
@@ -125,7 +126,8 @@ export const PLATO_TOOLS: readonly PlatoTool[] = [
     description: 'Send a task awaiting approval back for another turn on the same thread, with what to change.',
     readOnly: false,
     inputSchema: TaskLookupSchema.extend({ message: z.string().trim().min(1, 'message must not be empty'), by: z.string().optional() }),
-    run: (service, { taskId, runtimeId, message, by }) => service.requestTaskChanges(taskId, message, by ? { by } : {}, selectorForRuntime(runtimeId)),
+    run: (service, { taskId, runtimeId, message, by }) =>
+      service.requestTaskChanges(taskId, message, { ...(by ? { by } : {}), ...selectorForRuntime(runtimeId) }),
   }),
   tool({
     name: 'plato.add_subtasks',
@@ -147,7 +149,7 @@ export const PLATO_TOOLS: readonly PlatoTool[] = [
       "Run a failed or cancelled task again, in its worktree and on its Codex thread, optionally with a new instruction. A graph's parent runs its graph again: completed children carry over.",
     readOnly: false,
     inputSchema: TaskLookupSchema.extend({ message: z.string().optional().describe('Instruction for the retried run (default: finish the task)') }),
-    run: (service, { taskId, runtimeId, message }) => service.retryTask(taskId, message ? { message } : {}, selectorForRuntime(runtimeId)),
+    run: (service, { taskId, runtimeId, message }) => service.retryTask(taskId, { ...(message ? { message } : {}), ...selectorForRuntime(runtimeId) }),
   }),
   tool({
     name: 'plato.get_task_diff',
@@ -180,7 +182,7 @@ export const PLATO_TOOLS: readonly PlatoTool[] = [
     readOnly: false,
     inputSchema: TaskLookupSchema.extend({ reason: z.string().optional() }),
     run: async (service, { taskId, runtimeId, reason }) => {
-      await service.interruptTask(taskId, reason ? { reason } : {}, selectorForRuntime(runtimeId));
+      await service.interruptTask(taskId, { ...(reason ? { reason } : {}), ...selectorForRuntime(runtimeId) });
       return { taskId, interrupted: true };
     },
   }),
@@ -189,7 +191,7 @@ export const PLATO_TOOLS: readonly PlatoTool[] = [
     description: 'Resume one interrupted orchestration task.',
     readOnly: false,
     inputSchema: TaskLookupSchema.extend({ message: z.string().optional().describe('Instruction for the resumed turn') }),
-    run: (service, { taskId, runtimeId, message }) => service.resumeTask(taskId, message ? { message } : {}, selectorForRuntime(runtimeId)),
+    run: (service, { taskId, runtimeId, message }) => service.resumeTask(taskId, { ...(message ? { message } : {}), ...selectorForRuntime(runtimeId) }),
   }),
   tool({
     name: 'plato.approve_task_action',
@@ -197,13 +199,13 @@ export const PLATO_TOOLS: readonly PlatoTool[] = [
     readOnly: false,
     inputSchema: TaskLookupSchema.extend({ by: z.string().optional(), comment: z.string().optional() }),
     run: (service, { taskId, runtimeId, by, comment }) =>
-      service.approveTaskAction(taskId, { ...(by ? { by } : {}), ...(comment ? { comment } : {}) }, selectorForRuntime(runtimeId)),
+      service.approveTaskAction(taskId, { ...(by ? { by } : {}), ...(comment ? { comment } : {}), ...selectorForRuntime(runtimeId) }),
   }),
   tool({
     name: 'plato.reject_task_action',
     description: 'Reject a pending task action with a reason.',
     readOnly: false,
     inputSchema: TaskLookupSchema.extend({ reason: z.string().trim().min(1, 'reason must not be empty'), by: z.string().optional() }),
-    run: (service, { taskId, runtimeId, reason, by }) => service.rejectTaskAction(taskId, reason, by ? { by } : {}, selectorForRuntime(runtimeId)),
+    run: (service, { taskId, runtimeId, reason, by }) => service.rejectTaskAction(taskId, reason, { ...(by ? { by } : {}), ...selectorForRuntime(runtimeId) }),
   }),
 ];

@@ -60,12 +60,12 @@ export async function waitForTask(
     if (task === undefined) throw new TaskNotFoundError(taskId);
     return task;
   };
-  let afterSeq = (await service.listEvents(taskId, {}, options.selector)).at(-1)?.seq ?? 0;
+  let afterSeq = (await service.listEvents(taskId, options.selector)).at(-1)?.seq ?? 0;
   let events = 0;
   for (;;) {
     const task = await read();
-    for (const event of await service.listEvents(taskId, { afterSeq }, options.selector)) {
-      afterSeq = event.seq;
+    for (const event of await service.listEvents(taskId, { ...options.selector, afterSeq })) {
+      afterSeq = event.seq ?? afterSeq;
       events += 1;
       await context.progress(events, progressMessage(event));
     }

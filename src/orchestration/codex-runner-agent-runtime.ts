@@ -5,6 +5,7 @@ import type { CodexRunnerClient } from '../client/codex-runner-client';
 import { TaskNotFoundError, ValidationError } from '../client/errors';
 import type { TaskEvent } from '../contracts/events';
 import type { CreateTaskGraphInput, GraphChildInput, GraphSynthesis, TaskGraphResults, TaskGraphSnapshot, WorkerResult } from '../contracts/graph';
+import type { TaskStatus } from '../contracts/records';
 import type { StartTaskInput, TaskRecord } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
 import {
@@ -13,9 +14,10 @@ import {
   OrchestrationTaskListFilterSchema,
   StartOrchestrationTaskInputSchema,
   type AgentRuntime,
-  type CreateOrchestrationGraphChildInput,
-  type CreateOrchestrationGraphInput,
+  type CreateOrchestrationGraphChildRequest,
+  type CreateOrchestrationGraphRequest,
   type OrchestrationApprovalOptions,
+  type OrchestrationContextPackageRecord,
   type OrchestrationEvent,
   type OrchestrationTaskExecution,
   type OrchestrationTaskGraphResultSnapshot,
@@ -23,9 +25,10 @@ import {
   type OrchestrationTaskListFilter,
   type OrchestrationTaskDiff,
   type OrchestrationTaskRecord,
+  type OrchestrationTaskStatus,
   type OrchestrationTaskResultRecord,
   type OrchestrationSynthesisRecord,
-  type StartOrchestrationTaskInput,
+  type StartOrchestrationTaskRequest,
 } from './contracts';
 
 /** The part of {@link CodexRunnerClient} the adapter uses (a test may hand in anything with these methods). */
@@ -34,6 +37,8 @@ export type CodexRunnerAgentRuntimeClient = Pick<
   | 'startTask'
   | 'createTaskGraph'
   | 'getTask'
+  | 'getTaskStatus'
+  | 'getContextPackage'
   | 'getTaskGraph'
   | 'getTaskGraphResults'
   | 'listTasks'
@@ -81,7 +86,7 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
    * running graph (its workspace must be the graph's).
    * @throws ValidationError, TaskAlreadyExistsError as the client does; WrongStateError for a graph that has ended.
    */
-  async startTask(input: StartOrchestrationTaskInput): Promise<OrchestrationTaskRecord> {
+  async startTask(input: StartOrchestrationTaskRequest): Promise<OrchestrationTaskRecord> {
     const {
       decomposition,
       taskId = randomUUID(),
@@ -92,7 +97,7 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
       requireApproval,
     } = parseOrThrow(StartOrchestrationTaskInputSchema.safeParse(input));
     if (decomposition === undefined) return toOrchestrationTask(await inWorkspaceTerms(this.client.startTask(toStartTaskInput(input))), this.runtimeId);
-    const subtask: CreateOrchestrationGraphChildInput = {
+    const subtask: CreateOrchestrationGraphChildRequest = {
       taskId,
       prompt,
       workspacePath,
@@ -116,7 +121,7 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
   }
 
   /** @throws ValidationError, TaskAlreadyExistsError, WrongStateError as the client does. */
-  async addSubtasks(parentTaskId: string, children: CreateOrchestrationGraphChildInput[]): Promise<OrchestrationTaskGraphSnapshot> {
+  async addSubtasks(parentTaskId: string, children: CreateOrchestrationGraphChildRequest[]): Promise<OrchestrationTaskGraphSnapshot> {
     const added = children.map((child) => toGraphChild(parseOrThrow(CreateOrchestrationGraphChildInputSchema.safeParse(child))));
     return toOrchestrationGraph(await inWorkspaceTerms(this.client.addSubtasks(parentTaskId, added)), this.runtimeId);
   }
@@ -126,13 +131,24 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
   }
 
   /** @throws ValidationError, TaskAlreadyExistsError as the client does. */
-  async createTaskGraph(input: CreateOrchestrationGraphInput): Promise<OrchestrationTaskGraphSnapshot> {
+  async createTaskGraph(input: CreateOrchestrationGraphRequest): Promise<OrchestrationTaskGraphSnapshot> {
     return toOrchestrationGraph(await inWorkspaceTerms(this.client.createTaskGraph(toCreateTaskGraphInput(input))), this.runtimeId);
   }
 
   async getTask(taskId: string): Promise<OrchestrationTaskRecord | undefined> {
     const task = await unlessNotFound(this.client.getTask(taskId));
     return task && toOrchestrationTask(task, this.runtimeId);
+  }
+
+  /** The task and its sessions, one per Codex turn; a live task's turn stays `running` (nothing is reconciled on read). */
+  async getTaskStatus(taskId: string): Promise<OrchestrationTaskStatus | undefined> {
+    const status = await unlessNotFound(this.client.getTaskStatus(taskId));
+    return status && toOrchestrationStatus(status, this.runtimeId);
+  }
+
+  /** The context package the task was started with (a graph child's own, else its parent's). */
+  async getContextPackage(taskId: string): Promise<OrchestrationContextPackageRecord | undefined> {
+    return unlessNotFound(this.client.getContextPackage(taskId));
   }
 
   async getTaskGraph(taskId: string): Promise<OrchestrationTaskGraphSnapshot | undefined> {
@@ -237,7 +253,7 @@ function parseOrThrow<T>(result: { success: true; data: T } | { success: false; 
   return result.data;
 }
 
-export function toStartTaskInput(input: StartOrchestrationTaskInput): StartTaskInput {
+export function toStartTaskInput(input: StartOrchestrationTaskRequest): StartTaskInput {
   const { taskId, workspacePath, prompt, priority, contextPackage, requireApproval, approvalTimeout } = parseOrThrow(
     StartOrchestrationTaskInputSchema.safeParse(input),
   );
@@ -258,7 +274,7 @@ export function toStartTaskInput(input: StartOrchestrationTaskInput): StartTaskI
  * (the parent coordinates and runs no turn of its own); its `contextPackage` goes to every child
  * that brings none of its own.
  */
-export function toCreateTaskGraphInput(input: CreateOrchestrationGraphInput): CreateTaskGraphInput {
+export function toCreateTaskGraphInput(input: CreateOrchestrationGraphRequest): CreateTaskGraphInput {
   const { parent, children, maxConcurrentTasks } = parseOrThrow(CreateOrchestrationGraphInputSchema.safeParse(input));
   return {
     parent: {
@@ -327,6 +343,17 @@ export function toOrchestrationTask(task: TaskRecord, runtimeId: string): Orches
   });
 }
 
+export function toOrchestrationStatus({ task, sessions }: TaskStatus, runtimeId: string): OrchestrationTaskStatus {
+  return {
+    task: toOrchestrationTask(task, runtimeId),
+    sessions: sessions.map(({ threadId, ...session }) => ({
+      ...(threadId ? { sessionId: threadId } : {}),
+      ...session,
+      execution: execution(runtimeId, task.taskId),
+    })),
+  };
+}
+
 export function toOrchestrationGraph(graph: TaskGraphSnapshot, runtimeId: string): OrchestrationTaskGraphSnapshot {
   return {
     parent: toOrchestrationTask(graph.parent, runtimeId),
@@ -371,7 +398,7 @@ export function toOrchestrationResults(results: TaskGraphResults, runtimeId: str
   });
 }
 
-/** The runner's event fields that the neutral event has under the same name (the reference's flat fields). */
+/** The runner's event fields that the neutral event has under the same name (the reference's flat fields, and the sequence number, time and state). */
 const SHARED_EVENT_FIELDS: ReadonlySet<string> = new Set<keyof TaskEvent & keyof OrchestrationEvent>([
   'seq',
   'at',
@@ -391,14 +418,20 @@ const SHARED_EVENT_FIELDS: ReadonlySet<string> = new Set<keyof TaskEvent & keyof
   'errorCode',
   'message',
   'exitCode',
+  'verificationId',
+  'stream',
 ]);
 
-/** The shared fields are copied, the Codex thread is the session, and what only codex-runner records goes to `metadata`. */
+/**
+ * The shared fields are copied, the Codex thread is the session, a verification that could not
+ * run is `failed` (its `errorCode` says why, as in the reference), and what only codex-runner
+ * records goes to `metadata`.
+ */
 export function toOrchestrationEvent(event: TaskEvent, runtimeId: string): OrchestrationEvent {
   const shared: Record<string, unknown> = {};
   const codexOnly: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(event)) {
-    if (value === undefined || key === 'threadId') continue;
+    if (value === undefined || key === 'threadId' || key === 'verificationStatus') continue;
     (SHARED_EVENT_FIELDS.has(key) ? shared : codexOnly)[key] = value;
   }
   return {
@@ -407,6 +440,7 @@ export function toOrchestrationEvent(event: TaskEvent, runtimeId: string): Orche
     backend: CODEX_BACKEND,
     execution: execution(runtimeId, event.taskId),
     ...(event.threadId ? { sessionId: event.threadId } : {}),
+    ...(event.verificationStatus ? { verificationStatus: event.verificationStatus === 'passed' ? 'passed' : 'failed' } : {}),
     ...(Object.keys(codexOnly).length > 0 ? { metadata: codexOnly } : {}),
   };
 }

@@ -7,6 +7,7 @@ import {
   ResultClassificationSchema,
   TaskEventSchema,
   TaskRecordSchema,
+  TaskSessionSchema,
   WorkerResultSchema,
 } from '../contracts/records';
 import { PrioritySchema, StartTaskInputSchema, TaskIdSchema, TaskStateSchema } from '../contracts/task';
@@ -17,6 +18,11 @@ import { PrioritySchema, StartTaskInputSchema, TaskIdSchema, TaskStateSchema } f
  * backend executes it. Nothing here knows Temporal or Codex; an {@link AgentRuntime} adapts a
  * backend to these shapes. Each schema is derived from the runner's own (`src/contracts/`), so a
  * field means the same on both sides of the boundary.
+ *
+ * Code written against the reference's interfaces compiles against these: every field the
+ * reference requires is required here and has its type; what codex-runner adds is optional (the
+ * codex runtime fills it, another runtime may not), and codes are plain strings, since another
+ * backend has codes of its own.
  */
 
 /** The reference's six states plus `cancelled` (an operator cancel), as in the runner. */
@@ -36,12 +42,12 @@ const RuntimeIdSchema = z.string().trim().min(1, 'runtimeId must not be empty');
 export const AgentRuntimeSelectorSchema = z.object({ runtimeId: RuntimeIdSchema }).strict();
 export type AgentRuntimeSelector = z.infer<typeof AgentRuntimeSelectorSchema>;
 
-/** Who executes a task: the runtime that owns it, its backend, and the task's id in that backend. */
+/** Who executes a task: the runtime that owns it, its backend, and the task's id in that backend (the codex runtime always gives it). */
 export const OrchestrationTaskExecutionSchema = z
   .object({
     runtimeId: RuntimeIdSchema,
     backend: z.string().min(1),
-    backendTaskId: z.string().min(1),
+    backendTaskId: z.string().min(1).optional(),
   })
   .strict();
 export type OrchestrationTaskExecution = z.infer<typeof OrchestrationTaskExecutionSchema>;
@@ -53,7 +59,10 @@ export type OrchestrationContextSource = z.infer<typeof OrchestrationContextSour
 export const OrchestrationContextArtifactSchema = ContextArtifactSchema;
 export type OrchestrationContextArtifact = z.infer<typeof OrchestrationContextArtifactSchema>;
 export const OrchestrationContextPackageInputSchema = ContextPackageSchema;
-export type OrchestrationContextPackageInput = z.input<typeof OrchestrationContextPackageInputSchema>;
+/** A context package as a runtime receives it (the reference's: both lists present). */
+export type OrchestrationContextPackageInput = z.output<typeof OrchestrationContextPackageInputSchema>;
+/** A context package as a caller of the orchestration service may send it: lists left out are empty. */
+export type OrchestrationContextPackageRequest = z.input<typeof OrchestrationContextPackageInputSchema>;
 
 const WorkspacePathSchema = z.string().trim().min(1, 'workspacePath must not be empty');
 
@@ -67,7 +76,7 @@ export const OrchestrationTaskDecompositionSchema = z
   .strict();
 export type OrchestrationTaskDecomposition = z.infer<typeof OrchestrationTaskDecompositionSchema>;
 
-/** Start one task: the runner's input, in a `workspacePath`. `taskId` defaults to a new id chosen by the runtime. */
+/** Start one task: the runner's input, in a `workspacePath`. `taskId` may be left out: the orchestration service then picks a new one. */
 export const StartOrchestrationTaskInputSchema = StartTaskInputSchema.pick({
   taskId: true,
   prompt: true,
@@ -83,7 +92,13 @@ export const StartOrchestrationTaskInputSchema = StartTaskInputSchema.pick({
     decomposition: OrchestrationTaskDecompositionSchema.partial({ dependencyTaskIds: true }).optional(),
   })
   .strict();
-export type StartOrchestrationTaskInput = z.input<typeof StartOrchestrationTaskInputSchema>;
+/** What a caller of the orchestration service starts a task with; `taskId` defaults to a new UUID. */
+export type StartOrchestrationTaskRequest = z.input<typeof StartOrchestrationTaskInputSchema>;
+/** What a runtime is asked to start (the reference's input): by then the task has its id, and its context package both lists. */
+export type StartOrchestrationTaskInput = Omit<StartOrchestrationTaskRequest, 'taskId' | 'contextPackage'> & {
+  taskId: string;
+  contextPackage?: OrchestrationContextPackageInput;
+};
 
 /** One child of a graph. Without `workspacePath` it works in its parent's workspace. */
 export const CreateOrchestrationGraphChildInputSchema = GraphChildInputSchema.pick({
@@ -98,7 +113,12 @@ export const CreateOrchestrationGraphChildInputSchema = GraphChildInputSchema.pi
     dependencyTaskIds: z.array(TaskIdSchema).optional(),
   })
   .strict();
-export type CreateOrchestrationGraphChildInput = z.input<typeof CreateOrchestrationGraphChildInputSchema>;
+/** A graph child as a caller of the orchestration service may send it. */
+export type CreateOrchestrationGraphChildRequest = z.input<typeof CreateOrchestrationGraphChildInputSchema>;
+/** A graph child as a runtime receives it (the reference's input). */
+export type CreateOrchestrationGraphChildInput = Omit<CreateOrchestrationGraphChildRequest, 'contextPackage'> & {
+  contextPackage?: OrchestrationContextPackageInput;
+};
 
 export const CreateOrchestrationGraphInputSchema = z
   .object({
@@ -108,7 +128,13 @@ export const CreateOrchestrationGraphInputSchema = z
     maxConcurrentTasks: z.number().int().min(1).optional(),
   })
   .strict();
-export type CreateOrchestrationGraphInput = z.input<typeof CreateOrchestrationGraphInputSchema>;
+/** What a caller of the orchestration service starts a graph with; the parent's `taskId` defaults to a new UUID. */
+export type CreateOrchestrationGraphRequest = z.input<typeof CreateOrchestrationGraphInputSchema>;
+/** What a runtime is asked to start (the reference's input): the parent has its id. */
+export type CreateOrchestrationGraphInput = Omit<CreateOrchestrationGraphRequest, 'parent' | 'children'> & {
+  parent: StartOrchestrationTaskInput;
+  children: CreateOrchestrationGraphChildInput[];
+};
 
 /** A pending or decided approval: what the approver sees (the agent's final message as `summary`) and what they decided. */
 export const OrchestrationApprovalSchema = ApprovalRecordSchema.pick({ requestedAt: true, diffStat: true, decision: true })
@@ -116,7 +142,15 @@ export const OrchestrationApprovalSchema = ApprovalRecordSchema.pick({ requested
   .strict();
 export type OrchestrationApproval = z.infer<typeof OrchestrationApprovalSchema>;
 
-/** A task record in a `workspacePath`, its Codex thread as the backend's session (`activeSessionId`). */
+/** A code and a message, for any backend's codes. */
+const OrchestrationFailureSchema = z.object({ code: z.string(), message: z.string() }).strict();
+
+/**
+ * A task record in a `workspacePath`, its Codex thread as the backend's session
+ * (`activeSessionId`). The reference's fields, then codex-runner's: the branch and commit of the
+ * work, the agent's last message, why it failed, the approval, and when it was created and last
+ * changed.
+ */
 export const OrchestrationTaskRecordSchema = TaskRecordSchema.pick({
   taskId: true,
   prompt: true,
@@ -126,15 +160,15 @@ export const OrchestrationTaskRecordSchema = TaskRecordSchema.pick({
   branchName: true,
   commitSha: true,
   finalMessage: true,
-  failure: true,
-  createdAt: true,
-  updatedAt: true,
 })
   .extend({
     workspacePath: TaskRecordSchema.shape.repoPath,
     activeSessionId: TaskRecordSchema.shape.threadId,
     decomposition: OrchestrationTaskDecompositionSchema.optional(),
+    failure: OrchestrationFailureSchema.optional(),
     approval: OrchestrationApprovalSchema.optional(),
+    createdAt: TaskRecordSchema.shape.createdAt.optional(),
+    updatedAt: TaskRecordSchema.shape.updatedAt.optional(),
     execution: OrchestrationTaskExecutionSchema,
   })
   .strict();
@@ -144,7 +178,8 @@ export const OrchestrationTaskGraphSnapshotSchema = z
   .object({
     parent: OrchestrationTaskRecordSchema,
     children: z.array(OrchestrationTaskRecordSchema),
-    dependencies: z.record(z.string(), z.array(z.string())),
+    /** Each child's prerequisites, by child id (codex-runner's addition). */
+    dependencies: z.record(z.string(), z.array(z.string())).optional(),
     state: OrchestrationGraphStateSchema,
   })
   .strict();
@@ -159,9 +194,8 @@ export const OrchestrationTaskResultRecordSchema = WorkerResultSchema.pick({
   parentTaskId: true,
   classification: true,
   summary: true,
-  errorCode: true,
 })
-  .extend({ metadata: MetadataSchema.optional(), execution: OrchestrationTaskExecutionSchema })
+  .extend({ errorCode: z.string().optional(), metadata: MetadataSchema.optional(), execution: OrchestrationTaskExecutionSchema.optional() })
   .strict();
 export type OrchestrationTaskResultRecord = z.infer<typeof OrchestrationTaskResultRecordSchema>;
 
@@ -174,7 +208,7 @@ export const OrchestrationSynthesisRecordSchema = GraphSynthesisSchema.pick({
   childTaskCount: true,
   resultIds: true,
 })
-  .extend({ metadata: MetadataSchema.optional(), execution: OrchestrationTaskExecutionSchema })
+  .extend({ metadata: MetadataSchema.optional(), execution: OrchestrationTaskExecutionSchema.optional() })
   .strict();
 export type OrchestrationSynthesisRecord = z.infer<typeof OrchestrationSynthesisRecordSchema>;
 
@@ -189,15 +223,14 @@ export type OrchestrationTaskGraphResultSnapshot = z.infer<typeof OrchestrationT
 
 /**
  * One event of a task: the reference's flat fields (its event names are kept, so `type` is a
- * free string), `runtimeId` and `backend` as the reference has them, the full execution identity,
- * and a per-task sequence number and timestamp. Backend-specific detail (a Codex item, token
- * usage, a commit) is in `metadata`.
+ * free string), with `runtimeId` and `backend`; then codex-runner's per-task sequence number,
+ * timestamp, the task's state after the event and the full execution identity. Backend-specific
+ * detail (a Codex item, token usage, a commit) is in `metadata`. The codex runtime leaves out
+ * the reference fields it has nothing for (`pid`, `approvalRequestId`, `requestedAction`,
+ * `recoveredState`: it reconciles nothing).
  */
 export const OrchestrationEventSchema = TaskEventSchema.pick({
-  seq: true,
-  at: true,
   taskId: true,
-  state: true,
   parentTaskId: true,
   childTaskId: true,
   dependencyTaskId: true,
@@ -208,20 +241,51 @@ export const OrchestrationEventSchema = TaskEventSchema.pick({
   resultId: true,
   synthesisId: true,
   resultClassification: true,
-  errorCode: true,
   message: true,
   exitCode: true,
+  verificationId: true,
 })
   .extend({
     type: z.string(),
     runtimeId: z.string(),
     backend: z.string(),
-    execution: OrchestrationTaskExecutionSchema,
     sessionId: TaskEventSchema.shape.threadId,
+    approvalRequestId: z.string().optional(),
+    requestedAction: z.string().optional(),
+    errorCode: z.string().optional(),
+    stream: TaskEventSchema.shape.stream,
+    pid: z.number().int().optional(),
+    /** A verification that could not run is `failed` here, with `errorCode` `TASK_VERIFICATION_ERRORED`, as in the reference. */
+    verificationStatus: z.enum(['passed', 'failed']).optional(),
+    recoveredState: z.enum(['interrupted', 'failed', 'completed']).optional(),
+    seq: TaskEventSchema.shape.seq.optional(),
+    at: TaskEventSchema.shape.at.optional(),
+    state: TaskEventSchema.shape.state,
+    execution: OrchestrationTaskExecutionSchema.optional(),
     metadata: MetadataSchema.optional(),
   })
   .strict();
 export type OrchestrationEvent = z.infer<typeof OrchestrationEventSchema>;
+
+/**
+ * One turn of a task's agent (the runner's `TaskSession`): its session (`sessionId`, the Codex
+ * thread, the same for every turn of a task, as the record's `activeSessionId`), the attempt that
+ * ran it, its state (`running`, `completed`, `failed`, `interrupted`, `lost`), exit code and times.
+ */
+export const OrchestrationSessionSchema = TaskSessionSchema.omit({ threadId: true })
+  .extend({ sessionId: TaskSessionSchema.shape.threadId, execution: OrchestrationTaskExecutionSchema.optional() })
+  .strict();
+export type OrchestrationSession = z.infer<typeof OrchestrationSessionSchema>;
+
+/** A task and its sessions, oldest first (the reference's `{ task, sessions }`). */
+export const OrchestrationTaskStatusSchema = z.object({ task: OrchestrationTaskRecordSchema, sessions: z.array(OrchestrationSessionSchema) }).strict();
+export type OrchestrationTaskStatus = z.infer<typeof OrchestrationTaskStatusSchema>;
+
+/** A task's context package with the task's id (the reference's `ContextPackageRecord`). */
+export const OrchestrationContextPackageRecordSchema = z
+  .object({ taskId: z.string(), summary: z.string().optional(), sources: z.array(ContextSourceSchema), artifacts: z.array(ContextArtifactSchema) })
+  .strict();
+export type OrchestrationContextPackageRecord = z.infer<typeof OrchestrationContextPackageRecordSchema>;
 
 /** Filters of a task listing; every given one must match. Newest first. */
 export const OrchestrationTaskListFilterSchema = z
@@ -281,6 +345,10 @@ export interface AgentRuntime {
   retryTask?(taskId: string, options?: { message?: string }): Promise<OrchestrationTaskRecord>;
   /** The task's or graph's work as a diff from its base to its commit; optional. */
   getTaskDiff?(taskId: string): Promise<OrchestrationTaskDiff>;
+  /** The task and its sessions, one per turn, or undefined for an unknown id; optional. */
+  getTaskStatus?(taskId: string): Promise<OrchestrationTaskStatus | undefined>;
+  /** The context package the task was started with, or undefined when it has none or the id is unknown; optional. */
+  getContextPackage?(taskId: string): Promise<OrchestrationContextPackageRecord | undefined>;
 }
 
 /** What a task changed: each file with its lines added and deleted, and the patch (`git diff base commit`). */

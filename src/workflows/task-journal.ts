@@ -69,7 +69,7 @@ export class TaskJournal {
     return event!;
   }
 
-  /** Appends a batch the session activity sent, keeping the activity's own timestamps. */
+  /** Appends events an activity reported (a turn's batch, a runtime install's), keeping the activity's own timestamps. */
   appendSessionEvents(batch: SessionEventBatch): void {
     for (const event of batch.events) {
       if (event.type === 'session.started' && event.threadId) this.update({ threadId: event.threadId });

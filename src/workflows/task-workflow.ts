@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CodexTurnResult, WorktreeAllocation } from '../activities';
 import { ErrorCode } from '../contracts/errors';
 import { SessionEventBatchSchema } from '../contracts/events';
-import { toTaskFailure, turnOutageOf } from '../contracts/failures';
+import { turnOutageOf } from '../contracts/failures';
 import { taskWorkflowId } from '../contracts/ids';
 import { describeSpan, OutageTracker } from '../contracts/model-outage';
 import type { TaskRecord } from '../contracts/records';
@@ -199,6 +199,7 @@ async function placement(input: ValidTaskWorkflowInput, journal: TaskJournal, lo
 /** The runtime check, then the task's branch and worktree (and its context files, if any). */
 async function prepareWorktree({ input, journal, steps }: TaskRun, base: WorktreeBase): Promise<WorktreeAllocation> {
   const runtime = await step(ErrorCode.codexRuntimeFailed, () => steps.checkCodexRuntime());
+  if (runtime.installEvents) journal.appendSessionEvents({ attempt: 1, events: runtime.installEvents });
   journal.emit('runtime.checked', { version: runtime.version, codexPath: runtime.codexPath, message: `codex ${runtime.version}` });
 
   const worktree = await step(ErrorCode.worktreeProvisioningFailed, () => steps.provisionWorktree({ taskId: input.taskId, repoPath: input.repoPath, ...base }));
@@ -275,7 +276,7 @@ async function codexTurn(
     if (isCancellation(error) || error instanceof HostLost) throw error;
     const outage = turnOutageOf(error);
     if (outage) return { outage };
-    throw new StepFailure(toTaskFailure(error, ErrorCode.codexTurnFailed));
+    throw StepFailure.of(error, ErrorCode.codexTurnFailed);
   }
 }
 
@@ -317,6 +318,7 @@ function endedBy(journal: TaskJournal, error: unknown): unknown {
     return error;
   }
   if (!(error instanceof StepFailure)) return error;
+  if (error.reported.length > 0) journal.appendSessionEvents({ attempt: 1, events: error.reported });
   journal.update({ failure: error.failure });
   journal.setState('failed');
   journal.emit('task.failed', { errorCode: error.failure.code, message: error.failure.message, worktreePath: record.worktreePath });

@@ -30,6 +30,9 @@ describe('a context package', () => {
     const committed = (await git.raw(['ls-tree', '-r', '--name-only', 'plato/task-with-context'])).trim().split('\n');
     expect(committed).toEqual(['README.md', 'copied.txt']);
     expect(task.filesChanged).toEqual(['copied.txt']);
+    expect(await harness().client.getContextPackage('with-context')).toEqual({ taskId: 'with-context', ...contextPackage });
+    const written = (await harness().client.listEvents('with-context')).filter((event) => event.type === 'task.context.written');
+    expect(written).toEqual([expect.objectContaining({ message: 'Context artifacts: .plato/context/style-guide.md' })]);
   });
 
   it('is given to graph children (their own, else the parent’s)', async () => {
@@ -41,6 +44,18 @@ describe('a context package', () => {
     });
     expect((await harness().client.waitForTask('context-graph')).state).toBe('completed');
     expect(await simpleGit(repo).show(['plato/task-context-child:listing.txt'])).toBe('style-guide.md\n');
+    // Read back from each workflow's input: the parent's, and the child's, which brought none of its own.
+    expect(await harness().client.getContextPackage('context-graph')).toEqual({ taskId: 'context-graph', ...contextPackage });
+    expect(await harness().client.getContextPackage('context-child')).toEqual({ taskId: 'context-child', ...contextPackage });
+  });
+
+  it('is absent from a task started without one, and reading it for an unknown task says so', async () => {
+    const repo = await harness().makeRepo();
+    harness().model.script({ when: 'no-context-marker', steps: [say('nothing to read')] });
+    await harness().client.startTask({ taskId: 'without-context', repoPath: repo, prompt: 'Plain (no-context-marker)' });
+    expect(await harness().client.getContextPackage('without-context')).toBeUndefined();
+    await expect(harness().client.getContextPackage('no-such-task')).rejects.toMatchObject({ code: 'TASK_NOT_FOUND' });
+    await harness().client.waitForTask('without-context');
   });
 
   it('is refused when it is too large, naming the field, before anything is created', async () => {

@@ -104,5 +104,14 @@ it('fails at once when the model refuses for good (401)', async () => {
   await harness.client.startTask({ taskId: 'unauthorized', repoPath: repo, prompt: 'Refused (unauthorized)' });
   const task = await harness.client.waitForTask('unauthorized');
   expect(task.failure).toEqual({ code: 'CODEX_TURN_FAILED', message: expect.stringContaining('401 Unauthorized: Incorrect API key provided') });
-  expect((await eventsOf('unauthorized')).some((event) => event.type === 'session.retrying')).toBe(false);
+  const events = await eventsOf('unauthorized');
+  expect(events.some((event) => event.type === 'session.retrying')).toBe(false);
+  // What codex reported going wrong, as the reference's session.output on stderr, before the turn's exit.
+  const output = events.filter((event) => event.type === 'session.output');
+  expect(output.length).toBeGreaterThan(0);
+  expect(output.at(-1)).toMatchObject({ stream: 'stderr', message: expect.stringContaining('401 Unauthorized: Incorrect API key provided'), attempt: 1 });
+  const types = events.map((event) => event.type);
+  expect(types.lastIndexOf('session.output')).toBeLessThan(types.indexOf('session.exited'));
+  // The stalled turn's end was the runner's doing, not Codex's output.
+  expect((await eventsOf('silent-once')).filter((event) => event.type === 'session.output')).toEqual([]);
 });

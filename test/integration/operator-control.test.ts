@@ -136,6 +136,8 @@ describe('the approval gate', () => {
     await awaitingTask('reject-me', 'reject-marker');
     const task = await harness().client.reject('reject-me', { reason: 'wrong approach', by: 'bob' });
     expect(task).toMatchObject({ state: 'failed', failure: { code: 'TASK_APPROVAL_REJECTED', message: 'Rejected by bob: wrong approach' } });
+    const rejected = (await harness().client.listEvents('reject-me')).find((event) => event.type === 'task.approval.rejected');
+    expect(rejected).toMatchObject({ actor: 'bob', message: 'wrong approach' });
     await harness().recordHistory('task-rejected', 'reject-me');
   });
 

@@ -1,8 +1,8 @@
 import { CodexRunnerAgentRuntime } from '../../src/orchestration/codex-runner-agent-runtime';
-import { OrchestrationEventSchema, OrchestrationTaskRecordSchema } from '../../src/orchestration/contracts';
+import { OrchestrationEventSchema, OrchestrationTaskRecordSchema, OrchestrationTaskStatusSchema } from '../../src/orchestration/contracts';
 import { TaskOrchestrationService } from '../../src/orchestration/task-orchestration-service';
 import { eventually, useRunnerHarness } from '../support/runner-harness';
-import { exec, say } from '../../src/scripted-model/scripted-model-server';
+import { exec, hang, say } from '../../src/scripted-model/scripted-model-server';
 
 const harness = useRunnerHarness();
 const codexIdentity = (taskId: string) => ({ runtimeId: 'codex', backend: 'codex', backendTaskId: taskId });
@@ -51,6 +51,13 @@ describe('the orchestration service over the codex-runner adapter and the real c
       expect(event).toMatchObject({ runtimeId: 'codex', backend: 'codex', execution: codexIdentity('orch-single') });
     }
     expect(await service.getTask('no-such-task')).toBeUndefined();
+    expect(await service.getContextPackage('orch-single')).toEqual({
+      taskId: 'orch-single',
+      summary: 'orch-context-summary: greet politely',
+      sources: [],
+      artifacts: [],
+    });
+    expect(await service.getContextPackage('no-such-task')).toBeUndefined();
   });
 
   it('runs a graph: children in the parent workspace, results with identities, and lists by workspacePath', async () => {
@@ -83,7 +90,7 @@ describe('the orchestration service over the codex-runner adapter and the real c
     expect(done.parent.execution).toEqual(codexIdentity('orch-graph'));
 
     const results = await service.getTaskGraphResults('orch-graph');
-    expect(results?.results.map((result) => [result.taskId, result.classification, result.execution.backendTaskId])).toEqual([
+    expect(results?.results.map((result) => [result.taskId, result.classification, result.execution?.backendTaskId])).toEqual([
       ['orch-a', 'completed', 'orch-a'],
       ['orch-b', 'completed', 'orch-b'],
     ]);
@@ -104,6 +111,48 @@ describe('the orchestration service over the codex-runner adapter and the real c
     const second = await harness().client.listTasksPage({ repoPath: workspacePath, pageSize: 2, nextPageToken: first.nextPageToken! });
     expect(second).toEqual({ tasks: [expect.objectContaining({ repoPath: workspacePath, workflowStatus: 'COMPLETED' })] });
     expect([...first.tasks, ...second.tasks].map((task) => task.taskId).sort()).toEqual(['orch-a', 'orch-b', 'orch-graph']);
+  });
+
+  it('reports a task with its sessions, one per Codex turn: an interrupted turn and its resume on the same thread, a live turn left running', async () => {
+    const service = orchestration();
+    const workspacePath = await harness().makeRepo();
+    const script = harness().model.script({ when: 'orch-status-marker', steps: [hang(), exec('echo back > back.txt'), say('done after the resume')] });
+    await service.startTask({ taskId: 'orch-status', workspacePath, prompt: 'Work until interrupted (orch-status-marker)' });
+    await script.waitForRequests(1);
+
+    // Read while its turn runs: the task stays running (no reconciliation), its one session too.
+    const live = await eventually(
+      async () => {
+        const status = await service.getTaskStatus('orch-status');
+        return status?.sessions.length === 1 && status;
+      },
+      30_000,
+      'the first session',
+    );
+    expect(live.task.state).toBe('running');
+    expect(live.sessions).toEqual([expect.objectContaining({ state: 'running', attempt: 1, sessionId: live.task.activeSessionId })]);
+    expect((await service.getTask('orch-status'))?.state).toBe('running');
+
+    await service.interruptTask('orch-status', { reason: 'a word' });
+    await eventually(async () => (await service.getTaskStatus('orch-status'))?.sessions[0]?.state === 'interrupted', 30_000, 'the aborted turn');
+    await service.resumeTask('orch-status', { message: 'Write back.txt now' });
+    await harness().client.waitForTask('orch-status');
+
+    const status = await service.getTaskStatus('orch-status');
+    expect(OrchestrationTaskStatusSchema.parse(status)).toEqual(status);
+    expect(status?.task).toMatchObject({ state: 'completed', execution: codexIdentity('orch-status') });
+    const thread = status?.task.activeSessionId;
+    expect(thread).toEqual(expect.any(String));
+    expect(status?.sessions).toEqual([
+      expect.objectContaining({ sessionId: thread, attempt: 1, state: 'interrupted', exitCode: null, worktreePath: status?.task.worktreePath }),
+      expect.objectContaining({ sessionId: thread, attempt: 1, state: 'completed', exitCode: 0, execution: codexIdentity('orch-status') }),
+    ]);
+    const [first, second] = status!.sessions;
+    expect(Date.parse(first!.startedAt)).toBeLessThanOrEqual(Date.parse(first!.endedAt!));
+    expect(Date.parse(first!.endedAt!)).toBeLessThanOrEqual(Date.parse(second!.startedAt));
+    // The resumed turn has a start of its own (its session.started), before it ran a command and ended.
+    expect(Date.parse(second!.startedAt)).toBeLessThan(Date.parse(second!.endedAt!));
+    expect(await service.getTaskStatus('no-such-task')).toBeUndefined();
   });
 
   it('passes the runner typed errors through', async () => {

@@ -111,6 +111,15 @@ describe('a chain a -> b -> c', () => {
     expect(graph.state).toBe('completed');
     expect(graph.dependencies).toEqual({ 'chain-c': ['chain-b'], 'chain-a': [], 'chain-b': ['chain-a'] });
   });
+
+  it('prints its synthesis with graph synthesis, by a child id too, and the record with --json', async () => {
+    const { synthesis } = await harness().client.getTaskGraphResults(parentId);
+    const text = await harness().cli(['graph', 'synthesis', 'chain-b']);
+    expect(text).toMatchObject({ code: 0, stderr: '' });
+    expect(text.stdout).toBe(`synthesis: completed\n${synthesis!.summary}\n  branch plato/graph-${parentId} at ${synthesis!.commitSha!.slice(0, 12)}\n`);
+    const json = await harness().cli(['graph', 'synthesis', parentId, '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({ synthesis });
+  });
 });
 
 describe('a fan-out of 6 with --max-concurrent-tasks 2', () => {
@@ -340,6 +349,9 @@ describe('a graph cancelled while its branch is being merged', () => {
     const events = await eventsOf('late-cancel');
     expect(terminalGraphEvents(events).map((event) => event.errorCode)).toEqual(['TASK_CANCELLED']);
     expect((await harness().client.getTask('late-cancel')).state).toBe('cancelled');
+    const synthesis = await harness().cli(['graph', 'synthesis', 'late-cancel']);
+    expect(synthesis.code).not.toBe(0);
+    expect(synthesis.stderr).toContain('Task graph late-cancel has no synthesis. No synthesis: the graph ended cancelled before it made one.');
   });
 });
 

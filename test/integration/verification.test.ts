@@ -51,6 +51,7 @@ it('gives a failed check back to the agent on the same thread, and completes onc
 
   const events = await eventsOf('verified');
   expect(ofType(events, 'worktree.files.copied')[0]?.files).toEqual(['.env']);
+  expect(ofType(events, 'worktree.setup.started')).toHaveLength(1);
   expect(ofType(events, 'worktree.setup.completed')).toHaveLength(1);
   expect(ofType(events, 'verification.failed')).toEqual([
     expect.objectContaining({ verificationId: 'verified:verify:1', verificationStatus: 'failed', errorCode: 'TESTS_FAILED' }),
@@ -99,6 +100,9 @@ it('fails a task whose setup fails before any model call, naming the command', a
     message: expect.stringMatching(/^Setup `echo preparing && exit 3` failed with exit 3 after [\d.]+ s: preparing$/),
   });
   expect(script.requests).toHaveLength(0);
+  const setup = (await eventsOf('bad-setup')).filter((event) => event.type.startsWith('worktree.setup.'));
+  expect(setup.map((event) => event.type)).toEqual(['worktree.setup.started', 'worktree.setup.failed']);
+  expect(setup[1]).toMatchObject({ errorCode: 'WORKTREE_SETUP_FAILED' });
 });
 
 it('refuses a malformed config in one line naming the file and the field, and nothing starts', async () => {

@@ -126,15 +126,14 @@ export class RunnerHarness {
 
   /**
    * A worker with the harness's config (the scripted model), or with none (`harnessConfig: false`:
-   * `$PLATO_HOME/config.json`, absent); `env` over the harness's (another host's PLATO_HOME and
-   * CODEX_HOME).
+   * `$PLATO_HOME/config.json`, absent); `cliEntry` runs another copy of the CLI, `env` adds to the harness's.
    */
   async startWorker(
     args: string[] = [],
-    { harnessConfig = true, env = {} }: { harnessConfig?: boolean; env?: Record<string, string> } = {},
+    { harnessConfig = true, cliEntry = CLI_ENTRY, env = {} }: { harnessConfig?: boolean; cliEntry?: string; env?: Record<string, string> } = {},
   ): Promise<WorkerProcess> {
     const config = harnessConfig ? ['--config-path', this.configPath] : [];
-    const child = spawn(process.execPath, [CLI_ENTRY, 'worker', ...config, ...args], {
+    const child = spawn(process.execPath, [cliEntry, 'worker', ...config, ...args], {
       env: this.env(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -124,6 +124,43 @@ describe('the codex adapter maps the neutral contracts onto the runner', () => {
     expect(OrchestrationEventSchema.parse(mapped)).toEqual(mapped);
   });
 
+  it("keeps a session.output's stream and text as the reference's fields", () => {
+    const event: TaskEvent = {
+      seq: 8,
+      at: '2025-01-01T00:00:02.500Z',
+      type: 'session.output',
+      taskId: 'child-a',
+      attempt: 1,
+      stream: 'stderr',
+      message: '401 Unauthorized',
+    };
+    expect(toOrchestrationEvent(event, 'codex')).toMatchObject({
+      type: 'session.output',
+      stream: 'stderr',
+      message: '401 Unauthorized',
+      metadata: { attempt: 1 },
+    });
+  });
+
+  it("reports a verification that could not run as the reference's failed one, its errorCode saying why", () => {
+    const event: TaskEvent = {
+      seq: 9,
+      at: '2025-01-01T00:00:03.000Z',
+      type: 'verification.failed',
+      taskId: 'child-a',
+      verificationId: 'child-a:verify:1',
+      verificationStatus: 'errored',
+      errorCode: 'TASK_VERIFICATION_ERRORED',
+      message: 'npm test: not found',
+    };
+    expect(toOrchestrationEvent(event, 'codex')).toMatchObject({
+      verificationId: 'child-a:verify:1',
+      verificationStatus: 'failed',
+      errorCode: 'TASK_VERIFICATION_ERRORED',
+    });
+    expect(toOrchestrationEvent({ ...event, type: 'verification.completed', verificationStatus: 'passed' }, 'codex').verificationStatus).toBe('passed');
+  });
+
   it('maps worker results and the synthesis field for field, each with its execution identity', () => {
     const results: TaskGraphResults = {
       parentTaskId: 'parent',

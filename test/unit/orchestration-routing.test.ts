@@ -8,6 +8,8 @@ class FakeRuntime implements AgentRuntime {
   readonly backend = 'fake';
   readonly tasks = new Map<string, OrchestrationTaskRecord>();
   readonly calls: string[] = [];
+  /** What the runtime was handed, call by call. */
+  readonly received: unknown[] = [];
 
   constructor(readonly runtimeId: string) {}
 
@@ -29,7 +31,8 @@ class FakeRuntime implements AgentRuntime {
 
   startTask(input: StartOrchestrationTaskInput) {
     this.calls.push(`startTask ${input.taskId}`);
-    return Promise.resolve(this.record(input.taskId!));
+    this.received.push(input);
+    return Promise.resolve(this.record(input.taskId));
   }
   createTaskGraph() {
     this.calls.push('createTaskGraph');
@@ -48,8 +51,9 @@ class FakeRuntime implements AgentRuntime {
   listTasks() {
     return Promise.resolve([...this.tasks.values()]);
   }
-  listEvents(taskId: string) {
+  listEvents(taskId: string, options?: { afterSeq?: number }) {
     this.calls.push(`listEvents ${taskId}`);
+    this.received.push(options);
     return Promise.resolve([]);
   }
   interruptTask(taskId: string) {
@@ -92,6 +96,23 @@ describe('TaskOrchestrationService routes each call to the runtime that owns the
     await expect(service.startTask({ workspacePath: '/w', prompt: 'p', agent: { runtimeId: 'third' } })).rejects.toThrow(
       "Agent runtime 'third' is not registered (registered: first, second)",
     );
+  });
+
+  it('gives a task without an id a new one, and a context package both lists, before a runtime sees it', async () => {
+    const { first, service } = setup();
+    const task = await service.startTask({ workspacePath: '/w', prompt: 'p', contextPackage: { summary: 'why' } });
+    expect(task.taskId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(first.received).toEqual([{ taskId: task.taskId, workspacePath: '/w', prompt: 'p', contextPackage: { summary: 'why', sources: [], artifacts: [] } }]);
+  });
+
+  it("takes the selector where the reference's methods take it, with codex-runner's options beside it, and hands the runtime only the options", async () => {
+    const { first, second, service } = setup();
+    second.record('b');
+    await service.listEvents('b', { runtimeId: 'second', afterSeq: 3 });
+    await service.listEvents('b', { runtimeId: 'second' });
+    expect(second.calls).toEqual(['listEvents b', 'listEvents b']);
+    expect(second.received).toEqual([{ afterSeq: 3 }, {}]);
+    expect(first.calls).toEqual([]);
   });
 
   it('remembers the runtime that created a task and sends its commands there without asking the others', async () => {
@@ -143,7 +164,7 @@ describe('TaskOrchestrationService routes each call to the runtime that owns the
     second.record('b');
     second.record('a');
     expect((await service.listTasks()).map((task) => `${task.execution.runtimeId}:${task.taskId}`)).toEqual(['first:a', 'second:b', 'second:a']);
-    expect((await service.listTasks({}, { runtimeId: 'second' })).map((task) => task.taskId)).toEqual(['b', 'a']);
+    expect((await service.listTasks({ runtimeId: 'second' })).map((task) => task.taskId)).toEqual(['b', 'a']);
   });
 
   it('approves through the owning runtime, and says so when that runtime has no approval', async () => {
