@@ -1,11 +1,19 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CliIO } from './output';
 import { printJson } from './output';
-import { CodexRunnerClient } from '../client/codex-runner-client';
-import { connectTemporalClient, loadTemporalTarget, type TemporalTarget } from '../client/connection';
+import type { CodexRunnerClient } from '../client/codex-runner-client';
+import type { TemporalTarget } from '../client/connection';
 import { DEFAULT_TASK_QUEUE, startWorkerHint, TASK_QUEUE_PATTERN, TASK_QUEUE_RULE } from '../contracts/ids';
 import type { TaskChecks } from '../contracts/repo-config';
-import { REASONING_EFFORTS, SANDBOX_MODES, type CodexTaskOptions } from '../contracts/task';
+import type { CodexTaskOptions } from '../contracts/task';
+import { REASONING_EFFORTS, SANDBOX_MODES } from '../contracts/task-values';
+
+/** What every command's action gets from the program it runs in. */
+export interface Cli {
+  io: CliIO;
+  /** Where Temporal is: the environment configuration, under the global `--address`, `--namespace` and `--profile`. */
+  temporalTarget: () => Promise<TemporalTarget>;
+}
 
 /** A commander argument parser for integers that names the field in its error. */
 export function integer(field: string, min?: number, max?: number) {
@@ -122,9 +130,17 @@ export function taskQueueOption(what: string): Option {
   });
 }
 
-/** Connects a client for one command (starting tasks on `taskQueue`, when given) and closes it afterwards. */
-export async function withClient<T>(run: (client: CodexRunnerClient, target: TemporalTarget) => Promise<T>, taskQueue?: string): Promise<T> {
-  const target = loadTemporalTarget();
+/**
+ * Connects a client for one command (starting tasks on `taskQueue`, when given) and closes it
+ * afterwards. The client library is loaded here, not at start-up, so that `--help` and
+ * `--version` do not wait for it.
+ */
+export async function withClient<T>(cli: Cli, run: (client: CodexRunnerClient, target: TemporalTarget) => Promise<T>, taskQueue?: string): Promise<T> {
+  const [{ CodexRunnerClient }, { connectTemporalClient }, target] = await Promise.all([
+    import('../client/codex-runner-client.js'),
+    import('../client/connection.js'),
+    cli.temporalTarget(),
+  ]);
   const client = new CodexRunnerClient(await connectTemporalClient(target), taskQueue ? { taskQueue } : {});
   try {
     return await run(client, target);
@@ -155,7 +171,7 @@ export function printStarted(io: CliIO, target: TemporalTarget, { headline, foll
  */
 export function addReadCommand<T>(
   parent: Command,
-  io: CliIO,
+  cli: Cli,
   command: {
     name: string;
     description: string;
@@ -170,10 +186,10 @@ export function addReadCommand<T>(
     .argument('<taskId>')
     .option('--json', 'print JSON')
     .action(async (taskId: string, flags: { json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(cli, async (client) => {
         const value = await command.read(client, taskId);
-        if (flags.json) printJson(io, command.json ? command.json(value) : value);
-        else io.stdout(`${command.format(value)}\n`);
+        if (flags.json) printJson(cli.io, command.json ? command.json(value) : value);
+        else cli.io.stdout(`${command.format(value)}\n`);
       });
     });
 }

@@ -1,11 +1,9 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import type { PlatoConfigStatus } from '../contracts/config';
-import { loginWithChatGpt, type ChatGptLoginStarted } from '../host/chatgpt-login';
-import { clearCodexAuth, getCodexAuthStatus, setChatGptAccount, setOpenAIApiKey, type ConfigPaths } from '../host/codex-auth-config';
-import { resolveCodexBinary } from '../host/codex-binary';
+import type { ChatGptLoginStarted } from '../host/chatgpt-login';
+import type { ConfigPaths } from '../host/codex-auth-config';
 import { codexHomeFor, defaultSecretsPath } from '../host/plato-home';
-import { loadRunnerConfig } from '../host/runner-config';
 import { integer } from './common';
 import { printJson, type CliIO } from './output';
 
@@ -102,8 +100,11 @@ export function registerConfigCommands(program: Command, io: CliIO): void {
     io.stdout(`${headline ? `${headline}\n` : ''}${formatConfigStatus(status, configPaths(flags).secretsPath ?? defaultSecretsPath())}`);
   };
 
+  // The config files are read and written by modules each action loads, so that --help does not wait for them.
+  const auth = () => import('../host/codex-auth-config.js');
+
   withPathOptions(config.command('status').description('Show which credential is configured')).action(async (flags: PathFlags) => {
-    printStatus(flags, await getCodexAuthStatus(configPaths(flags)));
+    printStatus(flags, await (await auth()).getCodexAuthStatus(configPaths(flags)));
   });
 
   withPathOptions(
@@ -114,12 +115,13 @@ export function registerConfigCommands(program: Command, io: CliIO): void {
       .option('--api-key-env <name>', 'read the key from this environment variable')
       .option('--api-key <key>', 'the key itself (visible in the process list)'),
   ).action(async (flags: PathFlags & { apiKeyStdin?: boolean; apiKeyEnv?: string; apiKey?: string }) => {
-    const status = await setOpenAIApiKey(await apiKeyFrom(flags), configPaths(flags));
+    const status = await (await auth()).setOpenAIApiKey(await apiKeyFrom(flags), configPaths(flags));
     printStatus(flags, status, 'Stored the OpenAI API key.');
   });
 
   withPathOptions(config.command('clear-openai-key').description('Forget the configured credential (an API key, or the record of a ChatGPT login)')).action(
     async (flags: PathFlags) => {
+      const { clearCodexAuth, getCodexAuthStatus } = await auth();
       const before = await getCodexAuthStatus(configPaths(flags));
       const status = await clearCodexAuth(configPaths(flags));
       const note =
@@ -136,6 +138,12 @@ export function registerConfigCommands(program: Command, io: CliIO): void {
       .option('--timeout-ms <n>', 'how long to wait for the login to finish', integer('timeout-ms', 1), 300_000)
       .option('--codex-path <path>', 'codex binary to run (default: the one sessions on this host run)'),
   ).action(async (flags: PathFlags & { deviceCode?: boolean; timeoutMs: number; codexPath?: string }) => {
+    const [{ loginWithChatGpt }, { setChatGptAccount }, { resolveCodexBinary }, { loadRunnerConfig }] = await Promise.all([
+      import('../host/chatgpt-login.js'),
+      auth(),
+      import('../host/codex-binary.js'),
+      import('../host/runner-config.js'),
+    ]);
     const paths = configPaths(flags);
     const binary = resolveCodexBinary(
       flags.codexPath === undefined ? (await loadRunnerConfig(paths.configPath, true)).codex?.codexPath : path.resolve(flags.codexPath),

@@ -3,8 +3,9 @@ import type { CodexRunnerClient } from '../client/codex-runner-client';
 import { CodexRunnerError, WorkerUnavailableError } from '../client/errors';
 import { startWorkerHint } from '../contracts/ids';
 import { ErrorCode } from '../contracts/errors';
-import { isTerminalState, type TaskRecord, type TaskState } from '../contracts/task';
-import { withClient } from './common';
+import type { TaskRecord } from '../contracts/records';
+import { isTerminalState, type TaskState } from '../contracts/task-values';
+import { withClient, type Cli } from './common';
 import { formatEvent, formatTask, printJson, type CliIO } from './output';
 
 /** How long the CLI waits for a signal (interrupt, resume) or a cancel to show in the task's state. */
@@ -52,13 +53,14 @@ function printSettled(io: CliIO, json: boolean | undefined, settled: TaskRecord 
 }
 
 /** interrupt, resume, cancel, approve, reject, request-changes. */
-export function registerControlCommands(program: Command, io: CliIO): void {
-  registerInterruptCommands(program, io);
-  registerApprovalCommands(program, io);
+export function registerControlCommands(program: Command, cli: Cli): void {
+  registerInterruptCommands(program, cli);
+  registerApprovalCommands(program, cli);
 }
 
 /** interrupt, resume, cancel: each waits until the task's state shows it. */
-function registerInterruptCommands(program: Command, io: CliIO): void {
+function registerInterruptCommands(program: Command, cli: Cli): void {
+  const { io } = cli;
   program
     .command('interrupt')
     .description('Stop a running session (or keep a queued task from starting); waits until the task shows interrupted')
@@ -66,7 +68,7 @@ function registerInterruptCommands(program: Command, io: CliIO): void {
     .option('--reason <text>', 'why, for the audit trail')
     .option('--json', 'print JSON')
     .action(async (taskId: string, flags: { reason?: string; json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(cli, async (client) => {
         await client.interrupt(taskId, flags.reason ? { reason: flags.reason } : {});
         const task = await waitForState(client, taskId, 'interrupted', (state) => state === 'interrupted');
         printSettled(
@@ -86,7 +88,7 @@ function registerInterruptCommands(program: Command, io: CliIO): void {
     .option('--message <text>', 'the new instruction (default: continue where you left off)')
     .option('--json', 'print JSON')
     .action(async (taskId: string, flags: { message?: string; json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(cli, async (client) => {
         await client.resume(taskId, flags.message ? { message: flags.message } : {});
         const task = await waitForState(client, taskId, 'resumed', (state) => state !== 'interrupted');
         printSettled(io, flags.json, task, `Resumed ${taskId}`, `Resume delivered to ${taskId}`);
@@ -99,7 +101,7 @@ function registerInterruptCommands(program: Command, io: CliIO): void {
     .argument('<taskId>')
     .option('--json', 'print JSON')
     .action(async (taskId: string, flags: { json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(cli, async (client) => {
         await client.cancel(taskId);
         const task = await waitForState(client, taskId, 'cancelled', (state) => state === 'cancelled');
         printSettled(io, flags.json, task, `Cancelled ${taskId}`, `Cancellation delivered to ${taskId}`);
@@ -108,7 +110,8 @@ function registerInterruptCommands(program: Command, io: CliIO): void {
 }
 
 /** approve, reject, request-changes: updates a task awaiting approval takes or refuses at once. */
-function registerApprovalCommands(program: Command, io: CliIO): void {
+function registerApprovalCommands(program: Command, cli: Cli): void {
+  const { io } = cli;
   program
     .command('approve')
     .description('Approve a task that is awaiting approval; it ends completed')
@@ -117,7 +120,7 @@ function registerApprovalCommands(program: Command, io: CliIO): void {
     .option('--comment <text>', 'a note for the audit trail')
     .option('--json', 'print JSON')
     .action(async (taskId: string, flags: { by?: string; comment?: string; json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(cli, async (client) => {
         const task = await client.approve(taskId, { ...(flags.by ? { by: flags.by } : {}), ...(flags.comment ? { comment: flags.comment } : {}) });
         printTask(io, flags.json, task, `Approved ${taskId}`);
       });
@@ -131,7 +134,7 @@ function registerApprovalCommands(program: Command, io: CliIO): void {
     .option('--by <name>', 'who rejects')
     .option('--json', 'print JSON')
     .action(async (taskId: string, flags: { reason: string; by?: string; json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(cli, async (client) => {
         const task = await client.reject(taskId, { reason: flags.reason, ...(flags.by ? { by: flags.by } : {}) });
         printTask(io, flags.json, task, `Rejected ${taskId}`);
       });
@@ -145,7 +148,7 @@ function registerApprovalCommands(program: Command, io: CliIO): void {
     .option('--by <name>', 'who asks')
     .option('--json', 'print JSON')
     .action(async (taskId: string, flags: { message: string; by?: string; json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(cli, async (client) => {
         const task = await client.requestChanges(taskId, { message: flags.message, ...(flags.by ? { by: flags.by } : {}) });
         printTask(io, flags.json, task, `Requested changes on ${taskId}; it will be back in awaiting_approval after its turn`);
       });

@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
-import { ZodError } from 'zod';
-import { describeIssues } from '../contracts/validation';
 import { buildProgram } from './program';
 import { processIO } from './output';
 
@@ -12,7 +10,7 @@ export async function runCli(argv: string[], io = processIO): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    const message = error instanceof ZodError ? describeIssues(error) : error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
     io.stderr(`Error: ${message}\n`);
     return 1;
   }

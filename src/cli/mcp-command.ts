@@ -1,13 +1,5 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Command } from 'commander';
-import { CodexRunnerClient } from '../client/codex-runner-client';
-import { connectTemporalClient, loadTemporalTarget } from '../client/connection';
-import { createPlatoMcpServer } from '../mcp/plato-mcp-server';
-import { guardToolCalls } from '../mcp/tool-call-guard';
-import { CodexRunnerAgentRuntime } from '../orchestration/codex-runner-agent-runtime';
-import { TaskOrchestrationService } from '../orchestration/task-orchestration-service';
-import { taskQueueOption } from './common';
-import type { CliIO } from './output';
+import { taskQueueOption, type Cli } from './common';
 
 /**
  * `codex-runner mcp`: the `plato.*` tools and `plato://` resources over stdio, backed by the
@@ -15,14 +7,32 @@ import type { CliIO } from './output';
  * so the command prints its one status line to stderr. It serves until stdin closes or a
  * SIGINT/SIGTERM arrives.
  */
-export function registerMcpCommand(program: Command, io: CliIO): void {
+export function registerMcpCommand(program: Command, { io, temporalTarget }: Cli): void {
   program
     .command('mcp')
     .description('Serve the plato.* MCP tools and plato:// resources over stdio (for MCP clients and agents)')
     .option('--runtime-id <id>', 'id of the codex-runner agent runtime in records and events', 'codex')
     .addOption(taskQueueOption('task queue the tools start tasks and graphs on'))
     .action(async (flags: { runtimeId: string; taskQueue?: string }) => {
-      const target = loadTemporalTarget();
+      const [
+        { StdioServerTransport },
+        { CodexRunnerClient },
+        { connectTemporalClient },
+        { createPlatoMcpServer },
+        { guardToolCalls },
+        { CodexRunnerAgentRuntime },
+        { TaskOrchestrationService },
+        target,
+      ] = await Promise.all([
+        import('@modelcontextprotocol/sdk/server/stdio.js'),
+        import('../client/codex-runner-client.js'),
+        import('../client/connection.js'),
+        import('../mcp/plato-mcp-server.js'),
+        import('../mcp/tool-call-guard.js'),
+        import('../orchestration/codex-runner-agent-runtime.js'),
+        import('../orchestration/task-orchestration-service.js'),
+        temporalTarget(),
+      ]);
       const client = new CodexRunnerClient(await connectTemporalClient(target), flags.taskQueue ? { taskQueue: flags.taskQueue } : {});
       const runtime = new CodexRunnerAgentRuntime({ runtimeId: flags.runtimeId, client });
       const server = createPlatoMcpServer(new TaskOrchestrationService({ defaultRuntimeId: runtime.runtimeId, runtimes: [runtime] }));

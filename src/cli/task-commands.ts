@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { CodexRunnerClient } from '../client/codex-runner-client';
-import { TASK_STATES, type TaskState } from '../contracts/task';
+import { TASK_STATES, type TaskState } from '../contracts/task-values';
 import {
   addReadCommand,
   addTaskOptions,
@@ -11,6 +11,7 @@ import {
   printStarted,
   warnWithoutWorker,
   withClient,
+  type Cli,
   type TaskOptionFlags,
 } from './common';
 import { followEvents } from './control-commands';
@@ -18,13 +19,14 @@ import { approvalHint } from './graph-watch';
 import { formatEvent, formatTask, formatTaskTable, printJson, type CliIO } from './output';
 
 /** start, status, events, list. */
-export function registerTaskCommands(program: Command, io: CliIO): void {
-  registerStartCommand(program, io);
-  registerRetryCommand(program, io);
-  registerReadCommands(program, io);
+export function registerTaskCommands(program: Command, cli: Cli): void {
+  registerStartCommand(program, cli);
+  registerRetryCommand(program, cli);
+  registerReadCommands(program, cli);
 }
 
-function registerStartCommand(program: Command, io: CliIO): void {
+function registerStartCommand(program: Command, cli: Cli): void {
+  const { io } = cli;
   const start = program
     .command('start')
     .description('Start one task: a Codex session on its own branch and worktree')
@@ -48,32 +50,36 @@ function registerStartCommand(program: Command, io: CliIO): void {
           json?: boolean;
         },
       ) => {
-        await withClient(async (client, target) => {
-          const codex = codexOptions(flags);
-          const checks = checkOptions(flags);
-          const task = await client.startTask({
-            prompt: flags.prompt,
-            repoPath: flags.repoPath,
-            priority: flags.priority,
-            ...(flags.taskId ? { taskId: flags.taskId } : {}),
-            ...(flags.baseRef ? { baseRef: flags.baseRef } : {}),
-            ...(codex ? { codex } : {}),
-            ...(checks ? { checks } : {}),
-            ...approvalOptions(flags),
-          });
-          if (!flags.json) {
-            printStarted(io, target, {
-              headline: `Started task ${task.taskId} (queued) in ${task.repoPath}`,
-              follow: `codex-runner events ${task.taskId}`,
-              taskId: task.taskId,
+        await withClient(
+          cli,
+          async (client, target) => {
+            const codex = codexOptions(flags);
+            const checks = checkOptions(flags);
+            const task = await client.startTask({
+              prompt: flags.prompt,
+              repoPath: flags.repoPath,
+              priority: flags.priority,
+              ...(flags.taskId ? { taskId: flags.taskId } : {}),
+              ...(flags.baseRef ? { baseRef: flags.baseRef } : {}),
+              ...(codex ? { codex } : {}),
+              ...(checks ? { checks } : {}),
+              ...approvalOptions(flags),
             });
-          }
-          if (!flags.wait) {
-            if (flags.json) printJson(io, { task });
-            return;
-          }
-          await printWhenFinished(io, client, task.taskId, flags.json);
-        }, flags.taskQueue);
+            if (!flags.json) {
+              printStarted(io, target, {
+                headline: `Started task ${task.taskId} (queued) in ${task.repoPath}`,
+                follow: `codex-runner events ${task.taskId}`,
+                taskId: task.taskId,
+              });
+            }
+            if (!flags.wait) {
+              if (flags.json) printJson(io, { task });
+              return;
+            }
+            await printWhenFinished(io, client, task.taskId, flags.json);
+          },
+          flags.taskQueue,
+        );
       },
     );
 }
@@ -97,7 +103,8 @@ async function printWhenFinished(io: CliIO, client: CodexRunnerClient, taskId: s
   if (finished.state !== 'completed') process.exitCode = 1;
 }
 
-function registerRetryCommand(program: Command, io: CliIO): void {
+function registerRetryCommand(program: Command, cli: Cli): void {
+  const { io } = cli;
   program
     .command('retry')
     .description('Run a failed or cancelled task again: in its worktree, on its branch and Codex thread (a graph child: use graph retry)')
@@ -106,7 +113,7 @@ function registerRetryCommand(program: Command, io: CliIO): void {
     .option('--wait', 'wait until the task finishes; exit 1 if it failed')
     .option('--json', 'print JSON')
     .action(async (taskId: string, flags: { message?: string; wait?: boolean; json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(cli, async (client) => {
         const task = await client.retryTask(taskId, flags.message !== undefined ? { message: flags.message } : {});
         if (!flags.json) io.stdout(`Retrying ${taskId} as a new run after run ${task.retryOfRunId}\n  follow: codex-runner events ${taskId}\n`);
         if (!flags.wait) {
@@ -119,8 +126,9 @@ function registerRetryCommand(program: Command, io: CliIO): void {
 }
 
 /** status, events, list: what a task is and was. */
-function registerReadCommands(program: Command, io: CliIO): void {
-  addReadCommand(program, io, {
+function registerReadCommands(program: Command, cli: Cli): void {
+  const { io } = cli;
+  addReadCommand(program, cli, {
     name: 'status',
     description: "Show a task's record",
     read: (client, taskId) => client.getTask(taskId),
@@ -136,7 +144,7 @@ function registerReadCommands(program: Command, io: CliIO): void {
     .option('--follow', 'keep printing events as they happen until the task ends (with --json: one event per line)')
     .option('--json', 'print JSON')
     .action(async (taskId: string, flags: { after: number; follow?: boolean; json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(cli, async (client) => {
         if (flags.follow) {
           await followEvents(client, io, taskId, flags.after, flags.json);
           return;
@@ -156,7 +164,7 @@ function registerReadCommands(program: Command, io: CliIO): void {
     .option('--limit <n>', 'at most this many', integer('limit', 1), 100)
     .option('--json', 'print JSON')
     .action(async (flags: { state?: TaskState; parent?: string; repoPath?: string; limit: number; json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(cli, async (client) => {
         const tasks = await client.listTasks({
           limit: flags.limit,
           ...(flags.state ? { state: flags.state } : {}),
