@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
+import { ValidationError } from '../client/errors';
 import type { PlatoConfigStatus } from '../contracts/config';
 import type { ChatGptLoginStarted } from '../host/chatgpt-login';
 import type { ConfigPaths } from '../host/codex-auth-config';
@@ -69,16 +70,19 @@ function readStdin(): Promise<string> {
 async function apiKeyFrom(flags: { apiKeyStdin?: boolean; apiKeyEnv?: string; apiKey?: string }): Promise<string> {
   if (flags.apiKeyStdin) {
     const key = (await readStdin()).trim();
-    if (key === '') throw new Error('config set-openai-key received an empty API key from stdin');
+    if (key === '') throw new ValidationError('config set-openai-key received an empty API key from stdin');
     return key;
   }
   if (flags.apiKeyEnv !== undefined) {
     const key = process.env[flags.apiKeyEnv]?.trim();
-    if (!key) throw new Error(`Environment variable ${flags.apiKeyEnv} does not contain an OpenAI API key`);
+    if (!key) throw new ValidationError(`Environment variable ${flags.apiKeyEnv} does not contain an OpenAI API key`);
     return key;
   }
-  if (flags.apiKey !== undefined) return flags.apiKey;
-  throw new Error('config set-openai-key requires --api-key-stdin, --api-key-env <name>, or --api-key');
+  if (flags.apiKey !== undefined) {
+    if (flags.apiKey.trim() === '') throw new ValidationError('OpenAI API key cannot be empty');
+    return flags.apiKey;
+  }
+  throw new ValidationError('config set-openai-key requires --api-key-stdin, --api-key-env <name>, or --api-key');
 }
 
 /**
@@ -92,7 +96,7 @@ export function registerConfigCommands(program: Command, io: CliIO): void {
     .description("This host's Codex credential: an OpenAI API key or a ChatGPT login")
     .argument('[subcommand]')
     .action(() => {
-      throw new Error('config requires a subcommand: status, set-openai-key, clear-openai-key, or auth-chatgpt');
+      throw new ValidationError('config requires a subcommand: status, set-openai-key, clear-openai-key, or auth-chatgpt');
     });
 
   const printStatus = (flags: PathFlags, status: PlatoConfigStatus, headline?: string) => {

@@ -18,6 +18,7 @@ import {
   type Cli,
   type TaskOptionFlags,
 } from './common';
+import { failUnlessCompleted } from './failure';
 import { printJson, type CliIO } from './output';
 
 interface GraphStartFlags extends TaskOptionFlags {
@@ -141,7 +142,7 @@ export function registerGraphCommands(program: Command, cli: Cli): void {
     .option('--max-concurrent-tasks <n>', "how many of this graph's tasks run at once (default: no limit)", integer('max concurrent tasks', 1))
     .option('--open', 'the graph takes subtasks (graph add) and ends only once it is closed (graph close) and every child has ended');
   addTaskOptions(start, 'every child')
-    .option('--wait', 'wait until every child is finished; exit 1 if the graph failed')
+    .option('--wait', 'wait until every child has ended; exit 1 unless the graph completed')
     .option('--json', 'print JSON')
     .action(async (flags: GraphStartFlags) => {
       const input = await graphInput(flags);
@@ -156,10 +157,10 @@ export function registerGraphCommands(program: Command, cli: Cli): void {
           }
           if (flags.wait) {
             snapshot = await waitForGraph(io, client, parentId, flags.json);
-            if (snapshot.state !== 'completed') process.exitCode = 1;
             if (!flags.json) io.stdout(`${formatGraph(snapshot)}\n`);
           }
           if (flags.json) printJson(io, snapshot);
+          if (flags.wait) failUnlessCompleted(`Graph ${parentId}`, snapshot.parent, snapshot.state);
         },
         flags.taskQueue,
       );
@@ -169,7 +170,7 @@ export function registerGraphCommands(program: Command, cli: Cli): void {
     .command('retry')
     .description('Run a failed or cancelled graph again: completed children carry over; failed and blocked ones run again, on their threads')
     .argument('<parentTaskId>')
-    .option('--wait', 'wait until every child is finished; exit 1 if the graph failed')
+    .option('--wait', 'wait until every child has ended; exit 1 unless the graph completed')
     .option('--json', 'print JSON')
     .action(async (parentTaskId: string, flags: { wait?: boolean; json?: boolean }) => {
       await withClient(cli, async (client) => {
@@ -183,9 +184,9 @@ export function registerGraphCommands(program: Command, cli: Cli): void {
           return;
         }
         const snapshot = await waitForGraph(io, client, parentTaskId, flags.json);
-        if (snapshot.state !== 'completed') process.exitCode = 1;
         if (flags.json) printJson(io, { retry, graph: snapshot });
         else io.stdout(`${formatGraph(snapshot)}\n`);
+        failUnlessCompleted(`Graph ${parentTaskId}`, snapshot.parent, snapshot.state);
       });
     });
 
@@ -224,7 +225,7 @@ export function registerGraphCommands(program: Command, cli: Cli): void {
       await withClient(cli, async (client) => {
         const snapshot = await watchGraph(io, client, (await client.getTaskGraph(taskId)).parent.taskId, redrawable());
         io.stdout(`${formatGraph(snapshot)}\n`);
-        if (snapshot.state !== 'completed') process.exitCode = 1;
+        failUnlessCompleted(`Graph ${snapshot.parent.taskId}`, snapshot.parent, snapshot.state);
       });
     });
 

@@ -21,7 +21,7 @@ import { VERSION } from '../version';
  * action imports what it needs (the client, the worker, the MCP server) when it runs, so that
  * `--help`, `--version` and completion answer at once.
  */
-export function buildProgram(io: CliIO): Command {
+export function buildProgram(io: CliIO, { json = false }: { json?: boolean } = {}): Command {
   const program = new Command('codex-runner')
     .description('Run OpenAI Codex agent tasks durably on Temporal')
     .version(VERSION, '-V, --version', "print codex-runner's version")
@@ -30,9 +30,9 @@ export function buildProgram(io: CliIO): Command {
     .option('--profile <name>', 'profile of the Temporal configuration file (temporal.toml) to read (default: TEMPORAL_PROFILE, else default)')
     .configureOutput({
       writeOut: io.stdout,
-      writeErr: io.stderr,
-      // A usage error is one line, with where to look.
-      outputError: (message, write) => write(`${message.trimEnd()} (run with --help for usage)\n`),
+      // Help on stderr, when a command that needs a subcommand got none; runCli prints every error itself.
+      writeErr: json ? () => undefined : io.stderr,
+      outputError: () => undefined,
     })
     .exitOverride()
     .hook('preAction', (_program, command) => refuseEmptyValues(command));

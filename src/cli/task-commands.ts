@@ -16,6 +16,7 @@ import {
 } from './common';
 import { followEvents } from './control-commands';
 import { approvalHint } from './graph-watch';
+import { failUnlessCompleted } from './failure';
 import { formatEvent, formatTask, formatTaskTable, printJson, type CliIO } from './output';
 
 /** start, status, events, list. */
@@ -36,7 +37,7 @@ function registerStartCommand(program: Command, cli: Cli): void {
     .option('--base-ref <ref>', 'branch, tag or commit the task branch starts from (default HEAD)')
     .option('--priority <n>', 'higher runs first', integer('priority'), 0);
   addTaskOptions(start, 'the task')
-    .option('--wait', 'wait until the task finishes; exit 1 if it failed')
+    .option('--wait', 'wait until the task ends; exit 1 unless it completed')
     .option('--json', 'print JSON')
     .action(
       async (
@@ -100,7 +101,7 @@ async function printWhenFinished(io: CliIO, client: CodexRunnerClient, taskId: s
   const finished = await client.waitForTask(taskId);
   if (json) printJson(io, { task: finished });
   else io.stdout(`${formatTask(finished)}\n`);
-  if (finished.state !== 'completed') process.exitCode = 1;
+  failUnlessCompleted(`Task ${taskId}`, finished);
 }
 
 function registerRetryCommand(program: Command, cli: Cli): void {
@@ -110,7 +111,7 @@ function registerRetryCommand(program: Command, cli: Cli): void {
     .description('Run a failed or cancelled task again: in its worktree, on its branch and Codex thread (a graph child: use graph retry)')
     .argument('<taskId>')
     .option('--message <text>', 'the new instruction (default: finish the task)')
-    .option('--wait', 'wait until the task finishes; exit 1 if it failed')
+    .option('--wait', 'wait until the task ends; exit 1 unless it completed')
     .option('--json', 'print JSON')
     .action(async (taskId: string, flags: { message?: string; wait?: boolean; json?: boolean }) => {
       await withClient(cli, async (client) => {
