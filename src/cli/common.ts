@@ -177,7 +177,8 @@ export function addReadCommand<T>(
     description: string;
     read: (client: CodexRunnerClient, taskId: string) => Promise<T>;
     format: (value: T) => string;
-    json?: (value: T) => unknown;
+    /** The `--json` document (docs/decisions/0016-cli-json-documents.md). */
+    json: (value: T) => object;
   },
 ): void {
   parent
@@ -188,7 +189,7 @@ export function addReadCommand<T>(
     .action(async (taskId: string, flags: { json?: boolean }) => {
       await withClient(cli, async (client) => {
         const value = await command.read(client, taskId);
-        if (flags.json) printJson(cli.io, command.json ? command.json(value) : value);
+        if (flags.json) printJson(cli.io, command.json(value));
         else cli.io.stdout(`${command.format(value)}\n`);
       });
     });

@@ -6,7 +6,7 @@ import type { ChatGptLoginStarted } from '../host/chatgpt-login';
 import type { ConfigPaths } from '../host/codex-auth-config';
 import { codexHomeFor, defaultSecretsPath } from '../host/plato-home';
 import { integer } from './common';
-import { printJson, type CliIO } from './output';
+import { printJson, printJsonLine, type CliIO } from './output';
 
 interface PathFlags {
   configPath?: string;
@@ -156,11 +156,13 @@ export function registerConfigCommands(program: Command, io: CliIO): void {
       mode: flags.deviceCode ? 'device_code' : 'browser',
       timeoutMs: flags.timeoutMs,
       onLoginStarted: (login) => {
-        if (flags.json) printJson(io, { event: 'chatgpt_login_started', login });
+        if (flags.json) printJsonLine(io, { event: 'chatgpt_login_started', login });
         else io.stdout(describeLoginStart(login, flags.timeoutMs));
       },
     });
     const status = await setChatGptAccount({ email: account.email, planType: account.planType }, paths);
+    // With --json the login is a stream: the line printed when it started, then this one.
+    if (flags.json) return printJsonLine(io, status);
     printStatus(flags, status, 'Signed in with ChatGPT.');
   });
 }

@@ -5,7 +5,7 @@ import { startWorkerHint } from '../contracts/ids';
 import type { TaskRecord } from '../contracts/records';
 import type { TaskState } from '../contracts/task-values';
 import { withClient, type Cli } from './common';
-import { formatEvent, formatTask, printJson, type CliIO } from './output';
+import { formatEvent, formatTask, printJson, printJsonLine, type CliIO } from './output';
 
 /** How long the CLI waits for a signal (interrupt, resume) or a cancel to show in the task's state, while it still may. */
 const SETTLE_TIMEOUT_MS = 60_000;
@@ -176,6 +176,7 @@ function registerApprovalCommands(program: Command, cli: Cli): void {
 /** `events --follow`: one readable line (or one JSON document) per event until the task ends. */
 export async function followEvents(client: CodexRunnerClient, io: CliIO, taskId: string, afterSeq: number, json: boolean | undefined): Promise<void> {
   for await (const event of client.watchEvents(taskId, { afterSeq })) {
-    io.stdout(json ? `${JSON.stringify(event)}\n` : `${formatEvent(event)}\n`);
+    if (json) printJsonLine(io, event);
+    else io.stdout(`${formatEvent(event)}\n`);
   }
 }

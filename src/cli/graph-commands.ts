@@ -159,7 +159,7 @@ export function registerGraphCommands(program: Command, cli: Cli): void {
             snapshot = await waitForGraph(io, client, parentId, flags.json);
             if (!flags.json) io.stdout(`${formatGraph(snapshot)}\n`);
           }
-          if (flags.json) printJson(io, snapshot);
+          if (flags.json) printJson(io, { graph: snapshot });
           if (flags.wait) failUnlessCompleted(`Graph ${parentId}`, snapshot.parent, snapshot.state);
         },
         flags.taskQueue,
@@ -200,7 +200,7 @@ export function registerGraphCommands(program: Command, cli: Cli): void {
       if (flags.child.length === 0) throw new ValidationError('graph add needs at least one --child');
       const children = childrenOf(flags.child);
       const snapshot = await withClient(cli, (client) => client.addSubtasks(parentTaskId, children));
-      if (flags.json) return printJson(io, snapshot);
+      if (flags.json) return printJson(io, { graph: snapshot });
       io.stdout(`Added ${children.map((child) => child.taskId).join(', ')} to graph ${parentTaskId}\n`);
     });
 
@@ -234,11 +234,14 @@ export function registerGraphCommands(program: Command, cli: Cli): void {
     description: 'A graph by its parent id or any child id: parent, children, dependencies, aggregate state',
     read: (client, taskId) => client.getTaskGraph(taskId),
     format: formatGraph,
+    json: (graph) => ({ graph }),
   });
   addReadCommand(graph, cli, {
     name: 'results',
     description: "A graph's worker results and, once every child finished, its synthesis",
     read: (client, taskId) => client.getTaskGraphResults(taskId),
     format: formatGraphResults,
+    // Already the `results` list with what qualifies it (parentTaskId, parentState, synthesis).
+    json: (results) => results,
   });
 }

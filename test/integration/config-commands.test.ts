@@ -211,9 +211,13 @@ describe('config auth-chatgpt, through the real codex app-server', () => {
       await loginEnv?.cleanup();
     });
 
-    it('prints the code to enter, then the status with the account', () => {
+    it('prints the code to enter, then the status with the account, as JSON Lines', () => {
       expect(run).toMatchObject({ code: 0, stderr: '' });
-      const [started, status] = run.stdout.split(/\n(?=\{)/).map((doc) => JSON.parse(doc) as Record<string, unknown>);
+      const [started, status, ...more] = run.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(more).toEqual([]);
       expect(started).toEqual({
         event: 'chatgpt_login_started',
         login: { type: 'device_code', loginId: expect.any(String), verificationUrl: `${standIn.baseUrl}/codex/device`, userCode: 'TEST-CODE' },

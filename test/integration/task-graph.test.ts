@@ -107,7 +107,7 @@ describe('a chain a -> b -> c', () => {
     const byChild = await harness().cli(['graph', 'status', 'chain-b', '--json']);
     expect(byParent.code).toBe(0);
     expect(JSON.parse(byChild.stdout)).toEqual(JSON.parse(byParent.stdout));
-    const graph = JSON.parse(byParent.stdout) as TaskGraphSnapshot;
+    const { graph } = JSON.parse(byParent.stdout) as { graph: TaskGraphSnapshot };
     expect(graph.state).toBe('completed');
     expect(graph.dependencies).toEqual({ 'chain-c': ['chain-b'], 'chain-a': [], 'chain-b': ['chain-a'] });
   });
