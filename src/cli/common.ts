@@ -1,8 +1,10 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CliIO } from './output';
+import { readOptionFile, readStdin } from './input-files';
 import { printJson } from './output';
 import type { CodexRunnerClient } from '../client/codex-runner-client';
 import type { TemporalTarget } from '../client/connection';
+import { ValidationError } from '../client/errors';
 import { DEFAULT_TASK_QUEUE, startWorkerHint, TASK_QUEUE_PATTERN, TASK_QUEUE_RULE } from '../contracts/ids';
 import type { TaskChecks } from '../contracts/repo-config';
 import type { CodexTaskOptions } from '../contracts/task';
@@ -52,6 +54,31 @@ export function codexOptions(flags: CodexFlags): CodexTaskOptions | undefined {
     ...(flags.outageWindow ? { outageWindow: flags.outageWindow } : {}),
   };
   return Object.keys(options).length > 0 ? options : undefined;
+}
+
+export interface PromptFlags {
+  prompt?: string;
+  promptFile?: string;
+}
+
+/** `--prompt <text>` and `--prompt-file <path|->` (of `start` and `graph start`): a command takes one of them. */
+export function addPromptOptions(command: Command, description: string): Command {
+  return command
+    .addOption(new Option('--prompt <text>', description).conflicts('promptFile'))
+    .option('--prompt-file <path|->', 'read the prompt from this file, or from stdin with -');
+}
+
+/**
+ * The prompt the flags give: `--prompt`, or the text of `--prompt-file` (stdin for `-`);
+ * undefined when neither is given.
+ * @throws ValidationError when the file cannot be read or holds nothing.
+ */
+export async function promptFrom(flags: PromptFlags): Promise<string | undefined> {
+  if (flags.promptFile === undefined) return flags.prompt;
+  const fromStdin = flags.promptFile === '-';
+  const text = fromStdin ? await readStdin() : await readOptionFile('--prompt-file', flags.promptFile);
+  if (text.trim() === '') throw new ValidationError(`--prompt-file: ${fromStdin ? 'stdin held no prompt' : `${flags.promptFile} holds no prompt`}`);
+  return text;
 }
 
 /** The per-task Codex flags shared by `start` and `graph start`. */

@@ -6,6 +6,7 @@ import type { ChatGptLoginStarted } from '../host/chatgpt-login';
 import type { ConfigPaths } from '../host/codex-auth-config';
 import { codexHomeFor, defaultSecretsPath } from '../host/plato-home';
 import { integer } from './common';
+import { readStdin } from './input-files';
 import { printJson, printJsonLine, type CliIO } from './output';
 
 interface PathFlags {
@@ -51,16 +52,6 @@ function describeLoginStart(started: ChatGptLoginStarted, timeoutMs: number): st
     return `On any device, open ${started.verificationUrl} and enter the code ${started.userCode}\n${wait}`;
   }
   return `Open this URL in a browser on this host to sign in with ChatGPT (on a remote host, use --device-code instead):\n` + `  ${started.authUrl}\n${wait}`;
-}
-
-function readStdin(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (chunk: string) => (text += chunk));
-    process.stdin.once('end', () => resolve(text));
-    process.stdin.once('error', reject);
-  });
 }
 
 /**

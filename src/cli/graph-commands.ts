@@ -6,6 +6,7 @@ import type { CodexRunnerClient } from '../client/codex-runner-client';
 import { ChildSpecError, parseChildSpec } from './child-spec';
 import { redrawable, watchGraph } from './graph-watch';
 import {
+  addPromptOptions,
   addReadCommand,
   addTaskOptions,
   approvalOptions,
@@ -13,16 +14,17 @@ import {
   codexOptions,
   integer,
   printStarted,
+  promptFrom,
   warnWithoutWorker,
   withClient,
   type Cli,
+  type PromptFlags,
   type TaskOptionFlags,
 } from './common';
 import { failUnlessCompleted } from './failure';
 import { printJson, type CliIO } from './output';
 
-interface GraphStartFlags extends TaskOptionFlags {
-  prompt?: string;
+interface GraphStartFlags extends TaskOptionFlags, PromptFlags {
   taskId?: string;
   repoPath?: string;
   baseRef?: string;
@@ -64,9 +66,10 @@ async function graphInput(flags: GraphStartFlags): Promise<CreateTaskGraphInput>
   const children: GraphChildInput[] = [...(fromFile.children ?? []), ...childrenOf(flags.child)];
   const codex = codexOptions(flags);
   const checks = checkOptions(flags);
+  const prompt = await promptFrom(flags);
   const parent = {
     ...fromFile.parent,
-    ...(flags.prompt !== undefined ? { prompt: flags.prompt } : {}),
+    ...(prompt !== undefined ? { prompt } : {}),
     ...(flags.taskId !== undefined ? { taskId: flags.taskId } : {}),
     ...(flags.priority !== undefined ? { priority: flags.priority } : {}),
     ...(flags.baseRef !== undefined ? { baseRef: flags.baseRef } : {}),
@@ -74,7 +77,7 @@ async function graphInput(flags: GraphStartFlags): Promise<CreateTaskGraphInput>
     ...(checks ? { checks: { ...fromFile.parent?.checks, ...checks } } : {}),
     repoPath: flags.repoPath ?? fromFile.parent?.repoPath ?? process.cwd(),
   };
-  if (parent.prompt === undefined) throw new ValidationError('graph start requires --prompt (or parent.prompt in --file)');
+  if (parent.prompt === undefined) throw new ValidationError('graph start needs a prompt: --prompt <text>, --prompt-file <path|->, or parent.prompt in --file');
   const maxConcurrentTasks = flags.maxConcurrentTasks ?? fromFile.maxConcurrentTasks;
   return {
     ...fromFile,
@@ -129,10 +132,10 @@ export function registerGraphCommands(program: Command, cli: Cli): void {
   const { io } = cli;
   const graph = program.command('graph').description('Task graphs: a parent goal split into child tasks that may depend on each other');
 
-  const start = graph
-    .command('start')
-    .description('Start a task graph (validated first; nothing is created when it is invalid)')
-    .option('--prompt <text>', "the parent's prompt: the overall goal every child works toward")
+  const start = addPromptOptions(
+    graph.command('start').description('Start a task graph (validated first; nothing is created when it is invalid)'),
+    "the parent's prompt: the overall goal every child works toward (this, --prompt-file or parent.prompt in --file is required)",
+  )
     .option('--task-id <id>', 'parent task id (default: a new UUID)')
     .option('--repo-path <path>', 'git repository the whole graph works in (default: the current directory)')
     .option('--base-ref <ref>', 'branch, tag or commit the graph starts from (default HEAD)')

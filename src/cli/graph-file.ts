@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ValidationError } from '../client/errors';
 import type { CreateTaskGraphInput } from '../contracts/graph';
 import { describeIssues } from '../contracts/validation';
-import { readRegularFile } from '../host/files';
+import { readOptionFile } from './input-files';
 
 /**
  * The shape of `--file` before it is merged with the flags: the client input's top level, each
@@ -21,9 +21,7 @@ const GraphFileSchema = z
 
 /** Reads `--file graph.json|graph.yaml`: the same `{ parent, children }` shape as the client input. */
 export async function readGraphFile(file: string): Promise<Partial<CreateTaskGraphInput>> {
-  const text = await readRegularFile(file).catch((error: Error) => {
-    throw new ValidationError(`--file: cannot read ${error.message.startsWith(file) ? error.message : `${file}: ${error.message}`}`);
-  });
+  const text = await readOptionFile('--file', file);
   const yaml = /\.ya?ml$/i.test(file);
   let value: unknown;
   try {

@@ -1,7 +1,9 @@
 import { Option, type Command } from 'commander';
 import type { CodexRunnerClient } from '../client/codex-runner-client';
+import { ValidationError } from '../client/errors';
 import { TASK_STATES, type TaskState } from '../contracts/task-values';
 import {
+  addPromptOptions,
   addReadCommand,
   addTaskOptions,
   approvalOptions,
@@ -9,9 +11,11 @@ import {
   codexOptions,
   integer,
   printStarted,
+  promptFrom,
   warnWithoutWorker,
   withClient,
   type Cli,
+  type PromptFlags,
   type TaskOptionFlags,
 } from './common';
 import { followEvents } from './control-commands';
@@ -28,10 +32,10 @@ export function registerTaskCommands(program: Command, cli: Cli): void {
 
 function registerStartCommand(program: Command, cli: Cli): void {
   const { io } = cli;
-  const start = program
-    .command('start')
-    .description('Start one task: a Codex session on its own branch and worktree')
-    .requiredOption('--prompt <text>', 'what the agent should do')
+  const start = addPromptOptions(
+    program.command('start').description('Start one task: a Codex session on its own branch and worktree'),
+    'what the agent should do (this or --prompt-file is required)',
+  )
     .option('--task-id <id>', 'task id (default: a new UUID)')
     .option('--repo-path <path>', 'git repository to work in', process.cwd())
     .option('--base-ref <ref>', 'branch, tag or commit the task branch starts from (default HEAD)')
@@ -41,23 +45,25 @@ function registerStartCommand(program: Command, cli: Cli): void {
     .option('--json', 'print JSON')
     .action(
       async (
-        flags: TaskOptionFlags & {
-          prompt: string;
-          taskId?: string;
-          repoPath: string;
-          baseRef?: string;
-          priority: number;
-          wait?: boolean;
-          json?: boolean;
-        },
+        flags: TaskOptionFlags &
+          PromptFlags & {
+            taskId?: string;
+            repoPath: string;
+            baseRef?: string;
+            priority: number;
+            wait?: boolean;
+            json?: boolean;
+          },
       ) => {
+        const prompt = await promptFrom(flags);
+        if (prompt === undefined) throw new ValidationError('start needs a prompt: --prompt <text> or --prompt-file <path|->');
         await withClient(
           cli,
           async (client, target) => {
             const codex = codexOptions(flags);
             const checks = checkOptions(flags);
             const task = await client.startTask({
-              prompt: flags.prompt,
+              prompt,
               repoPath: flags.repoPath,
               priority: flags.priority,
               ...(flags.taskId ? { taskId: flags.taskId } : {}),
