@@ -86,10 +86,10 @@ export function addCodexOptions(command: Command): Command {
   return command
     .option('--model <name>', 'Codex model')
     .addOption(new Option('--reasoning-effort <level>', 'Codex reasoning effort').choices(REASONING_EFFORTS))
-    .addOption(new Option('--sandbox <mode>', 'Codex sandbox mode (default workspace-write)').choices(SANDBOX_MODES))
+    .addOption(new Option('--sandbox <mode>', 'Codex sandbox mode (default: workspace-write)').choices(SANDBOX_MODES))
     .option('--network', 'allow network access inside the sandbox')
-    .option('--turn-inactivity-timeout <duration>', 'end a turn whose codex reports nothing for this long, and retry it as a model outage (default 10m)')
-    .option('--outage-window <duration>', 'retry a turn on its thread for this long while the model is unavailable (default 30m)');
+    .option('--turn-inactivity-timeout <duration>', 'end a turn whose codex reports nothing for this long, and retry it as a model outage (default: 10m)')
+    .option('--outage-window <duration>', 'retry a turn on its thread for this long while the model is unavailable (default: 30m)');
 }
 
 /** The Codex, approval, checks and task queue flags shared by `start` and `graph start`; `what` names what they start. */
@@ -114,7 +114,11 @@ function addCheckOptions(command: Command): Command {
     .option('--setup <command>', "run in the new worktree before the first turn, instead of .codex-runner.yaml's setup (repeatable)", collect)
     .option('--verify <command>', "check the work after each turn, instead of .codex-runner.yaml's verify (repeatable)", collect)
     .option('--no-verify', 'run no verify commands, whatever .codex-runner.yaml says')
-    .addOption(new Option('--max-verify-turns <n>', 'turns the agent gets to fix a failed check (default 2)').argParser(integer('max verify turns', 0, 10)));
+    .addOption(
+      new Option('--max-verify-turns <n>', "turns the agent gets to fix a failed check (default: .codex-runner.yaml's maxVerifyTurns, else 2)").argParser(
+        integer('max verify turns', 0, 10),
+      ),
+    );
 }
 
 /** The task's `checks` from the flags; `undefined` when none was given. */
@@ -151,7 +155,7 @@ export function approvalOptions(flags: ApprovalFlags): ApprovalFlags {
 
 /** `--task-queue`, shared by `worker`, `start`, `graph start` and `mcp`; `what` says what the queue is for here. */
 export function taskQueueOption(what: string): Option {
-  return new Option('--task-queue <name>', `${what} (default ${DEFAULT_TASK_QUEUE})`).argParser((raw) => {
+  return new Option('--task-queue <name>', `${what} (default: ${DEFAULT_TASK_QUEUE})`).argParser((raw) => {
     if (!TASK_QUEUE_PATTERN.test(raw)) throw new InvalidArgumentError(`A task queue name ${TASK_QUEUE_RULE}.`);
     return raw;
   });

@@ -24,8 +24,8 @@ function configPaths(flags: PathFlags): ConfigPaths {
 
 function withPathOptions(command: Command): Command {
   return command
-    .option('--config-path <file>', 'config file (default $PLATO_HOME/config.json)')
-    .option('--secrets-path <file>', 'secrets file (default $PLATO_HOME/secrets.json)')
+    .option('--config-path <file>', 'config file (default: $PLATO_HOME/config.json)')
+    .option('--secrets-path <file>', 'secrets file (default: $PLATO_HOME/secrets.json)')
     .option('--json', 'print JSON');
 }
 

@@ -138,7 +138,7 @@ export function registerGraphCommands(program: Command, cli: Cli): void {
   )
     .option('--task-id <id>', 'parent task id (default: a new UUID)')
     .option('--repo-path <path>', 'git repository the whole graph works in (default: the current directory)')
-    .option('--base-ref <ref>', 'branch, tag or commit the graph starts from (default HEAD)')
+    .option('--base-ref <ref>', 'branch, tag or commit the graph starts from (default: HEAD)')
     .option('--priority <n>', "the parent's priority", integer('priority'))
     .option('--child <spec>', CHILD_SPEC_HELP, collectSpecs, [] as string[])
     .option('--file <graph.json|graph.yaml>', 'the graph as { parent, children, maxConcurrentTasks }, as the client library takes it')

@@ -23,6 +23,11 @@ export async function runCli(argv: string[], io = processIO): Promise<number> {
 }
 
 if (require.main === module) {
+  // A reader that stops early (`codex-runner --help | head`) ends the command quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(ExitCode.ok);
+  });
   void runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -1,13 +1,14 @@
 import { Command, Option } from 'commander';
 import type { TemporalOverrides } from '../client/connection';
 import { ValidationError } from '../client/errors';
-import { DEFAULT_TASK_QUEUE } from '../contracts/ids';
+import { DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS } from '../contracts/ids';
 import { DEFAULT_MAX_CONCURRENT_TASKS, DEFAULT_SESSION_NICE } from '../worker/worker-defaults';
 import { integer, taskQueueOption, type Cli } from './common';
 import { registerControlCommands } from './control-commands';
 import { registerGraphCommands } from './graph-commands';
 import { registerConfigCommands } from './config-commands';
 import { registerRuntimeCommands } from './runtime-commands';
+import { addExamples, markRequiredOptions, registerHelpCommand, ROOT_HELP_FOOTER } from './help';
 import { registerMcpCommand } from './mcp-command';
 import { printJson, type CliIO } from './output';
 import { registerTaskCommands } from './task-commands';
@@ -25,7 +26,7 @@ export function buildProgram(io: CliIO, { json = false }: { json?: boolean } = {
   const program = new Command('codex-runner')
     .description('Run OpenAI Codex agent tasks durably on Temporal')
     .version(VERSION, '-V, --version', "print codex-runner's version")
-    .option('--address <host:port>', "Temporal's frontend (default: TEMPORAL_ADDRESS, else the profile's, else localhost:7233)")
+    .option('--address <host:port>', `Temporal's frontend (default: TEMPORAL_ADDRESS, else the profile's, else ${DEFAULT_TEMPORAL_ADDRESS})`)
     .option('--namespace <name>', "Temporal namespace (default: TEMPORAL_NAMESPACE, else the profile's, else default)")
     .option('--profile <name>', 'profile of the Temporal configuration file (temporal.toml) to read (default: TEMPORAL_PROFILE, else default)')
     .configureOutput({
@@ -35,7 +36,9 @@ export function buildProgram(io: CliIO, { json = false }: { json?: boolean } = {
       outputError: () => undefined,
     })
     .exitOverride()
+    .addHelpText('after', ROOT_HELP_FOOTER)
     .hook('preAction', (_program, command) => refuseEmptyValues(command));
+  markRequiredOptions(program);
 
   const cli: Cli = {
     io,
@@ -50,6 +53,8 @@ export function buildProgram(io: CliIO, { json = false }: { json?: boolean } = {
   registerConfigCommands(program, io);
   registerRuntimeCommands(program, io);
   registerMcpCommand(program, cli);
+  registerHelpCommand(program, io);
+  addExamples(program);
   return program;
 }
 
@@ -95,8 +100,8 @@ function registerWorkerCommand(program: Command, { io, temporalTarget }: Cli): v
         .default(DEFAULT_SESSION_NICE),
     )
     .addOption(taskQueueOption("task queue to poll, and its sessions' queue named after it: this worker runs only the tasks started on it"))
-    .option('--config-path <file>', 'runner config (default $PLATO_HOME/config.json)')
-    .option('--secrets-path <file>', 'secrets file (default $PLATO_HOME/secrets.json)')
+    .option('--config-path <file>', 'runner config (default: $PLATO_HOME/config.json)')
+    .option('--secrets-path <file>', 'secrets file (default: $PLATO_HOME/secrets.json)')
     .option(
       '--scripted-model',
       "try codex-runner offline: sessions run the real codex against a bundled scripted model, which runs the prompt's `$ <command>` lines (or notes the prompt in a file); no OpenAI credential needed",
@@ -127,8 +132,8 @@ function registerDoctorCommand(program: Command, { io, temporalTarget }: Cli): v
   program
     .command('doctor')
     .description("Check that this host can run tasks: Temporal, search attributes, a worker, codex, credentials (and a repository's config)")
-    .option('--config-path <file>', 'runner config (default $PLATO_HOME/config.json)')
-    .option('--secrets-path <file>', 'secrets file (default $PLATO_HOME/secrets.json)')
+    .option('--config-path <file>', 'runner config (default: $PLATO_HOME/config.json)')
+    .option('--secrets-path <file>', 'secrets file (default: $PLATO_HOME/secrets.json)')
     .addOption(taskQueueOption('task queue whose workers to look for'))
     .option('--repo <path>', "also check a repository's committed .codex-runner.yaml")
     .option('--json', 'print JSON')

@@ -37,8 +37,8 @@ function registerStartCommand(program: Command, cli: Cli): void {
     'what the agent should do (this or --prompt-file is required)',
   )
     .option('--task-id <id>', 'task id (default: a new UUID)')
-    .option('--repo-path <path>', 'git repository to work in', process.cwd())
-    .option('--base-ref <ref>', 'branch, tag or commit the task branch starts from (default HEAD)')
+    .option('--repo-path <path>', 'git repository to work in (default: the current directory)')
+    .option('--base-ref <ref>', 'branch, tag or commit the task branch starts from (default: HEAD)')
     .option('--priority <n>', 'higher runs first', integer('priority'), 0);
   addTaskOptions(start, 'the task')
     .option('--wait', 'wait until the task ends; exit 1 unless it completed')
@@ -48,7 +48,7 @@ function registerStartCommand(program: Command, cli: Cli): void {
         flags: TaskOptionFlags &
           PromptFlags & {
             taskId?: string;
-            repoPath: string;
+            repoPath?: string;
             baseRef?: string;
             priority: number;
             wait?: boolean;
@@ -64,7 +64,7 @@ function registerStartCommand(program: Command, cli: Cli): void {
             const checks = checkOptions(flags);
             const task = await client.startTask({
               prompt,
-              repoPath: flags.repoPath,
+              repoPath: flags.repoPath ?? process.cwd(),
               priority: flags.priority,
               ...(flags.taskId ? { taskId: flags.taskId } : {}),
               ...(flags.baseRef ? { baseRef: flags.baseRef } : {}),

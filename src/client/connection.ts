@@ -1,9 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
+import { DEFAULT_TEMPORAL_ADDRESS } from '../contracts/ids';
 import { TemporalUnavailableError, ValidationError } from './errors';
-
-export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
 
 export interface TemporalTarget {
   connectionOptions: NativeConnectionOptions;
