@@ -58,6 +58,10 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   runtime: ['runtime install'],
   'runtime install': ['runtime install', 'runtime install --force --json'],
   mcp: ['mcp', 'mcp --task-queue gpu --runtime-id codex-gpu'],
+  completion: [
+    'completion bash > ~/.local/share/bash-completion/completions/codex-runner',
+    'source <(codex-runner completion zsh)   # in ~/.zshrc, after compinit',
+  ],
   help: ['help start', 'help graph start', 'help environment'],
 };
 

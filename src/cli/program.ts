@@ -8,6 +8,7 @@ import { registerControlCommands } from './control-commands';
 import { registerGraphCommands } from './graph-commands';
 import { registerConfigCommands } from './config-commands';
 import { registerRuntimeCommands } from './runtime-commands';
+import { registerCompletionCommand } from './completion';
 import { addExamples, markRequiredOptions, registerHelpCommand, ROOT_HELP_FOOTER } from './help';
 import { registerMcpCommand } from './mcp-command';
 import { printJson, type CliIO } from './output';
@@ -53,6 +54,7 @@ export function buildProgram(io: CliIO, { json = false }: { json?: boolean } = {
   registerConfigCommands(program, io);
   registerRuntimeCommands(program, io);
   registerMcpCommand(program, cli);
+  registerCompletionCommand(program, io);
   registerHelpCommand(program, io);
   addExamples(program);
   return program;
