@@ -127,7 +127,7 @@ echo "scripts/codex-niced.sh: installed executable, runs the binary it is given"
 # look the name up in the registry instead).
 npm install -g --prefix "$SCRATCH/global" --prefer-offline --no-audit --no-fund --loglevel=error "$SCRATCH/$TARBALL"
 (cd / && "$SCRATCH/global/bin/codex-runner" --help) | grep -q '^  worker ' || fail "the globally installed codex-runner does not run from /"
-(cd "$SCRATCH/global" && "$SCRATCH/global/bin/codex-runner" start --help) | grep -q "\"$SCRATCH/global\")" ||
-  fail "the globally installed codex-runner start does not default --repo-path to the directory it runs in"
+(cd "$SCRATCH/global" && "$SCRATCH/global/bin/codex-runner" start --help) | tr -s ' \n' ' ' | grep -q -- '--repo-path <path> git repository to work in (default: the current directory)' ||
+  fail "the globally installed codex-runner start --help does not say --repo-path defaults to the current directory"
 echo "global install: codex-runner runs from any directory"
 echo "package test passed in $((SECONDS - started)) s"

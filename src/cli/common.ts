@@ -1,11 +1,21 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CliIO } from './output';
+import { readOptionFile, readStdin } from './input-files';
 import { printJson } from './output';
-import { CodexRunnerClient } from '../client/codex-runner-client';
-import { connectTemporalClient, loadTemporalTarget, type TemporalTarget } from '../client/connection';
+import type { CodexRunnerClient } from '../client/codex-runner-client';
+import type { TemporalTarget } from '../client/connection';
+import { ValidationError } from '../client/errors';
 import { DEFAULT_TASK_QUEUE, startWorkerHint, TASK_QUEUE_PATTERN, TASK_QUEUE_RULE } from '../contracts/ids';
 import type { TaskChecks } from '../contracts/repo-config';
-import { REASONING_EFFORTS, SANDBOX_MODES, type CodexTaskOptions } from '../contracts/task';
+import type { CodexTaskOptions } from '../contracts/task';
+import { REASONING_EFFORTS, SANDBOX_MODES } from '../contracts/task-values';
+
+/** What every command's action gets from the program it runs in. */
+export interface Cli {
+  io: CliIO;
+  /** Where Temporal is: the environment configuration, under the global `--address`, `--namespace` and `--profile`. */
+  temporalTarget: () => Promise<TemporalTarget>;
+}
 
 /** A commander argument parser for integers that names the field in its error. */
 export function integer(field: string, min?: number, max?: number) {
@@ -46,15 +56,40 @@ export function codexOptions(flags: CodexFlags): CodexTaskOptions | undefined {
   return Object.keys(options).length > 0 ? options : undefined;
 }
 
+export interface PromptFlags {
+  prompt?: string;
+  promptFile?: string;
+}
+
+/** `--prompt <text>` and `--prompt-file <path|->` (of `start` and `graph start`): a command takes one of them. */
+export function addPromptOptions(command: Command, description: string): Command {
+  return command
+    .addOption(new Option('--prompt <text>', description).conflicts('promptFile'))
+    .option('--prompt-file <path|->', 'read the prompt from this file, or from stdin with -');
+}
+
+/**
+ * The prompt the flags give: `--prompt`, or the text of `--prompt-file` (stdin for `-`);
+ * undefined when neither is given.
+ * @throws ValidationError when the file cannot be read or holds nothing.
+ */
+export async function promptFrom(flags: PromptFlags): Promise<string | undefined> {
+  if (flags.promptFile === undefined) return flags.prompt;
+  const fromStdin = flags.promptFile === '-';
+  const text = fromStdin ? await readStdin() : await readOptionFile('--prompt-file', flags.promptFile);
+  if (text.trim() === '') throw new ValidationError(`--prompt-file: ${fromStdin ? 'stdin held no prompt' : `${flags.promptFile} holds no prompt`}`);
+  return text;
+}
+
 /** The per-task Codex flags shared by `start` and `graph start`. */
 export function addCodexOptions(command: Command): Command {
   return command
     .option('--model <name>', 'Codex model')
     .addOption(new Option('--reasoning-effort <level>', 'Codex reasoning effort').choices(REASONING_EFFORTS))
-    .addOption(new Option('--sandbox <mode>', 'Codex sandbox mode (default workspace-write)').choices(SANDBOX_MODES))
+    .addOption(new Option('--sandbox <mode>', 'Codex sandbox mode (default: workspace-write)').choices(SANDBOX_MODES))
     .option('--network', 'allow network access inside the sandbox')
-    .option('--turn-inactivity-timeout <duration>', 'end a turn whose codex reports nothing for this long, and retry it as a model outage (default 10m)')
-    .option('--outage-window <duration>', 'retry a turn on its thread for this long while the model is unavailable (default 30m)');
+    .option('--turn-inactivity-timeout <duration>', 'end a turn whose codex reports nothing for this long, and retry it as a model outage (default: 10m)')
+    .option('--outage-window <duration>', 'retry a turn on its thread for this long while the model is unavailable (default: 30m)');
 }
 
 /** The Codex, approval, checks and task queue flags shared by `start` and `graph start`; `what` names what they start. */
@@ -79,7 +114,11 @@ function addCheckOptions(command: Command): Command {
     .option('--setup <command>', "run in the new worktree before the first turn, instead of .codex-runner.yaml's setup (repeatable)", collect)
     .option('--verify <command>', "check the work after each turn, instead of .codex-runner.yaml's verify (repeatable)", collect)
     .option('--no-verify', 'run no verify commands, whatever .codex-runner.yaml says')
-    .addOption(new Option('--max-verify-turns <n>', 'turns the agent gets to fix a failed check (default 2)').argParser(integer('max verify turns', 0, 10)));
+    .addOption(
+      new Option('--max-verify-turns <n>', "turns the agent gets to fix a failed check (default: .codex-runner.yaml's maxVerifyTurns, else 2)").argParser(
+        integer('max verify turns', 0, 10),
+      ),
+    );
 }
 
 /** The task's `checks` from the flags; `undefined` when none was given. */
@@ -116,15 +155,23 @@ export function approvalOptions(flags: ApprovalFlags): ApprovalFlags {
 
 /** `--task-queue`, shared by `worker`, `start`, `graph start` and `mcp`; `what` says what the queue is for here. */
 export function taskQueueOption(what: string): Option {
-  return new Option('--task-queue <name>', `${what} (default ${DEFAULT_TASK_QUEUE})`).argParser((raw) => {
+  return new Option('--task-queue <name>', `${what} (default: ${DEFAULT_TASK_QUEUE})`).argParser((raw) => {
     if (!TASK_QUEUE_PATTERN.test(raw)) throw new InvalidArgumentError(`A task queue name ${TASK_QUEUE_RULE}.`);
     return raw;
   });
 }
 
-/** Connects a client for one command (starting tasks on `taskQueue`, when given) and closes it afterwards. */
-export async function withClient<T>(run: (client: CodexRunnerClient, target: TemporalTarget) => Promise<T>, taskQueue?: string): Promise<T> {
-  const target = loadTemporalTarget();
+/**
+ * Connects a client for one command (starting tasks on `taskQueue`, when given) and closes it
+ * afterwards. The client library is loaded here, not at start-up, so that `--help` and
+ * `--version` do not wait for it.
+ */
+export async function withClient<T>(cli: Cli, run: (client: CodexRunnerClient, target: TemporalTarget) => Promise<T>, taskQueue?: string): Promise<T> {
+  const [{ CodexRunnerClient }, { connectTemporalClient }, target] = await Promise.all([
+    import('../client/codex-runner-client.js'),
+    import('../client/connection.js'),
+    cli.temporalTarget(),
+  ]);
   const client = new CodexRunnerClient(await connectTemporalClient(target), taskQueue ? { taskQueue } : {});
   try {
     return await run(client, target);
@@ -155,13 +202,14 @@ export function printStarted(io: CliIO, target: TemporalTarget, { headline, foll
  */
 export function addReadCommand<T>(
   parent: Command,
-  io: CliIO,
+  cli: Cli,
   command: {
     name: string;
     description: string;
     read: (client: CodexRunnerClient, taskId: string) => Promise<T>;
     format: (value: T) => string;
-    json?: (value: T) => unknown;
+    /** The `--json` document (docs/decisions/0016-cli-json-documents.md). */
+    json: (value: T) => object;
   },
 ): void {
   parent
@@ -170,10 +218,10 @@ export function addReadCommand<T>(
     .argument('<taskId>')
     .option('--json', 'print JSON')
     .action(async (taskId: string, flags: { json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(cli, async (client) => {
         const value = await command.read(client, taskId);
-        if (flags.json) printJson(io, command.json ? command.json(value) : value);
-        else io.stdout(`${command.format(value)}\n`);
+        if (flags.json) printJson(cli.io, command.json(value));
+        else cli.io.stdout(`${command.format(value)}\n`);
       });
     });
 }

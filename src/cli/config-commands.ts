@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { Command } from 'commander';
+import { ValidationError } from '../client/errors';
 import type { PlatoConfigStatus } from '../contracts/config';
-import { loginWithChatGpt, type ChatGptLoginStarted } from '../host/chatgpt-login';
-import { clearCodexAuth, getCodexAuthStatus, setChatGptAccount, setOpenAIApiKey, type ConfigPaths } from '../host/codex-auth-config';
-import { resolveCodexBinary } from '../host/codex-binary';
+import type { ChatGptLoginStarted } from '../host/chatgpt-login';
+import type { ConfigPaths } from '../host/codex-auth-config';
 import { codexHomeFor, defaultSecretsPath } from '../host/plato-home';
-import { loadRunnerConfig } from '../host/runner-config';
 import { integer } from './common';
-import { printJson, type CliIO } from './output';
+import { readStdin } from './input-files';
+import { printJson, printJsonLine, type CliIO } from './output';
 
 interface PathFlags {
   configPath?: string;
@@ -24,8 +24,8 @@ function configPaths(flags: PathFlags): ConfigPaths {
 
 function withPathOptions(command: Command): Command {
   return command
-    .option('--config-path <file>', 'config file (default $PLATO_HOME/config.json)')
-    .option('--secrets-path <file>', 'secrets file (default $PLATO_HOME/secrets.json)')
+    .option('--config-path <file>', 'config file (default: $PLATO_HOME/config.json)')
+    .option('--secrets-path <file>', 'secrets file (default: $PLATO_HOME/secrets.json)')
     .option('--json', 'print JSON');
 }
 
@@ -54,16 +54,6 @@ function describeLoginStart(started: ChatGptLoginStarted, timeoutMs: number): st
   return `Open this URL in a browser on this host to sign in with ChatGPT (on a remote host, use --device-code instead):\n` + `  ${started.authUrl}\n${wait}`;
 }
 
-function readStdin(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (chunk: string) => (text += chunk));
-    process.stdin.once('end', () => resolve(text));
-    process.stdin.once('error', reject);
-  });
-}
-
 /**
  * The key `set-openai-key` was given, by precedence stdin > environment variable > flag (as the
  * reference system). A flag is the least safe way: the key is visible in the process list.
@@ -71,16 +61,19 @@ function readStdin(): Promise<string> {
 async function apiKeyFrom(flags: { apiKeyStdin?: boolean; apiKeyEnv?: string; apiKey?: string }): Promise<string> {
   if (flags.apiKeyStdin) {
     const key = (await readStdin()).trim();
-    if (key === '') throw new Error('config set-openai-key received an empty API key from stdin');
+    if (key === '') throw new ValidationError('config set-openai-key received an empty API key from stdin');
     return key;
   }
   if (flags.apiKeyEnv !== undefined) {
     const key = process.env[flags.apiKeyEnv]?.trim();
-    if (!key) throw new Error(`Environment variable ${flags.apiKeyEnv} does not contain an OpenAI API key`);
+    if (!key) throw new ValidationError(`Environment variable ${flags.apiKeyEnv} does not contain an OpenAI API key`);
     return key;
   }
-  if (flags.apiKey !== undefined) return flags.apiKey;
-  throw new Error('config set-openai-key requires --api-key-stdin, --api-key-env <name>, or --api-key');
+  if (flags.apiKey !== undefined) {
+    if (flags.apiKey.trim() === '') throw new ValidationError('OpenAI API key cannot be empty');
+    return flags.apiKey;
+  }
+  throw new ValidationError('config set-openai-key requires --api-key-stdin, --api-key-env <name>, or --api-key');
 }
 
 /**
@@ -94,7 +87,7 @@ export function registerConfigCommands(program: Command, io: CliIO): void {
     .description("This host's Codex credential: an OpenAI API key or a ChatGPT login")
     .argument('[subcommand]')
     .action(() => {
-      throw new Error('config requires a subcommand: status, set-openai-key, clear-openai-key, or auth-chatgpt');
+      throw new ValidationError('config requires a subcommand: status, set-openai-key, clear-openai-key, or auth-chatgpt');
     });
 
   const printStatus = (flags: PathFlags, status: PlatoConfigStatus, headline?: string) => {
@@ -102,8 +95,11 @@ export function registerConfigCommands(program: Command, io: CliIO): void {
     io.stdout(`${headline ? `${headline}\n` : ''}${formatConfigStatus(status, configPaths(flags).secretsPath ?? defaultSecretsPath())}`);
   };
 
+  // The config files are read and written by modules each action loads, so that --help does not wait for them.
+  const auth = () => import('../host/codex-auth-config.js');
+
   withPathOptions(config.command('status').description('Show which credential is configured')).action(async (flags: PathFlags) => {
-    printStatus(flags, await getCodexAuthStatus(configPaths(flags)));
+    printStatus(flags, await (await auth()).getCodexAuthStatus(configPaths(flags)));
   });
 
   withPathOptions(
@@ -114,12 +110,13 @@ export function registerConfigCommands(program: Command, io: CliIO): void {
       .option('--api-key-env <name>', 'read the key from this environment variable')
       .option('--api-key <key>', 'the key itself (visible in the process list)'),
   ).action(async (flags: PathFlags & { apiKeyStdin?: boolean; apiKeyEnv?: string; apiKey?: string }) => {
-    const status = await setOpenAIApiKey(await apiKeyFrom(flags), configPaths(flags));
+    const status = await (await auth()).setOpenAIApiKey(await apiKeyFrom(flags), configPaths(flags));
     printStatus(flags, status, 'Stored the OpenAI API key.');
   });
 
   withPathOptions(config.command('clear-openai-key').description('Forget the configured credential (an API key, or the record of a ChatGPT login)')).action(
     async (flags: PathFlags) => {
+      const { clearCodexAuth, getCodexAuthStatus } = await auth();
       const before = await getCodexAuthStatus(configPaths(flags));
       const status = await clearCodexAuth(configPaths(flags));
       const note =
@@ -136,6 +133,12 @@ export function registerConfigCommands(program: Command, io: CliIO): void {
       .option('--timeout-ms <n>', 'how long to wait for the login to finish', integer('timeout-ms', 1), 300_000)
       .option('--codex-path <path>', 'codex binary to run (default: the one sessions on this host run)'),
   ).action(async (flags: PathFlags & { deviceCode?: boolean; timeoutMs: number; codexPath?: string }) => {
+    const [{ loginWithChatGpt }, { setChatGptAccount }, { resolveCodexBinary }, { loadRunnerConfig }] = await Promise.all([
+      import('../host/chatgpt-login.js'),
+      auth(),
+      import('../host/codex-binary.js'),
+      import('../host/runner-config.js'),
+    ]);
     const paths = configPaths(flags);
     const binary = resolveCodexBinary(
       flags.codexPath === undefined ? (await loadRunnerConfig(paths.configPath, true)).codex?.codexPath : path.resolve(flags.codexPath),
@@ -144,11 +147,13 @@ export function registerConfigCommands(program: Command, io: CliIO): void {
       mode: flags.deviceCode ? 'device_code' : 'browser',
       timeoutMs: flags.timeoutMs,
       onLoginStarted: (login) => {
-        if (flags.json) printJson(io, { event: 'chatgpt_login_started', login });
+        if (flags.json) printJsonLine(io, { event: 'chatgpt_login_started', login });
         else io.stdout(describeLoginStart(login, flags.timeoutMs));
       },
     });
     const status = await setChatGptAccount({ email: account.email, planType: account.planType }, paths);
+    // With --json the login is a stream: the line printed when it started, then this one.
+    if (flags.json) return printJsonLine(io, status);
     printStatus(flags, status, 'Signed in with ChatGPT.');
   });
 }

@@ -43,7 +43,7 @@ async function checkTemporal(target: TemporalTarget, taskQueue: string): Promise
         name: 'temporal',
         ok: false,
         detail: `Temporal is not reachable at ${target.address} (namespace ${target.namespace})`,
-        fix: 'Start the embedded dev server with `./temporal-dev.sh start`, or set TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE, TEMPORAL_API_KEY) to your cluster',
+        fix: 'Start the embedded dev server with `./temporal-dev.sh start`, or point --address and --namespace (or TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY) at your cluster',
       },
       { name: 'search attributes', ok: false, detail: `not checked: ${(error as Error).message.split(':')[0]}` },
     ];

@@ -1,15 +1,12 @@
 import { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import { ValidationError, WrongStateError } from '../client/errors';
 import type { CreateTaskGraphInput, GraphChildInput, GraphSynthesis, TaskGraphResults, TaskGraphSnapshot } from '../contracts/graph';
-import { isTerminalState } from '../contracts/task';
-import { describeIssues } from '../contracts/validation';
-import { readRegularFile } from '../host/files';
+import { isTerminalState } from '../contracts/task-values';
 import type { CodexRunnerClient } from '../client/codex-runner-client';
 import { ChildSpecError, parseChildSpec } from './child-spec';
 import { redrawable, watchGraph } from './graph-watch';
 import {
+  addPromptOptions,
   addReadCommand,
   addTaskOptions,
   approvalOptions,
@@ -17,14 +14,17 @@ import {
   codexOptions,
   integer,
   printStarted,
+  promptFrom,
   warnWithoutWorker,
   withClient,
+  type Cli,
+  type PromptFlags,
   type TaskOptionFlags,
 } from './common';
+import { failUnlessCompleted } from './failure';
 import { printJson, type CliIO } from './output';
 
-interface GraphStartFlags extends TaskOptionFlags {
-  prompt?: string;
+interface GraphStartFlags extends TaskOptionFlags, PromptFlags {
   taskId?: string;
   repoPath?: string;
   baseRef?: string;
@@ -50,20 +50,6 @@ function childrenOf(specs: string[]): GraphChildInput[] {
 const CHILD_SPEC_HELP = 'a child task: JSON ({"taskId","prompt","priority","dependencyTaskIds"}) or taskId:prompt[:priority]; repeatable';
 const collectSpecs = (spec: string, all: string[]) => [...all, spec];
 
-/**
- * The shape of `--file` before it is merged with the flags: the client input's top level, each
- * part checked for its kind (the client validates their fields once they are merged).
- */
-const GraphFileSchema = z
-  .object({
-    parent: z.object({}).passthrough().optional(),
-    children: z.array(z.object({}).passthrough()).optional(),
-    maxConcurrentTasks: z.unknown().optional(),
-    requireApproval: z.unknown().optional(),
-    approvalTimeout: z.unknown().optional(),
-  })
-  .strict();
-
 /** `--wait` of `graph start` and `graph retry`: watches the graph (silently with `--json`, whose output is one document). */
 async function waitForGraph(io: CliIO, client: CodexRunnerClient, parentTaskId: string, json: boolean | undefined): Promise<TaskGraphSnapshot> {
   await warnWithoutWorker(io, client);
@@ -74,38 +60,16 @@ async function waitForGraph(io: CliIO, client: CodexRunnerClient, parentTaskId: 
   return watchGraph(io, client, parentTaskId, redrawable());
 }
 
-/** Reads `--file graph.json|graph.yaml`: the same `{ parent, children }` shape as the client input. */
-async function readGraphFile(file: string): Promise<Partial<CreateTaskGraphInput>> {
-  const text = await readRegularFile(file).catch((error: Error) => {
-    throw new ValidationError(`--file: cannot read ${error.message.startsWith(file) ? error.message : `${file}: ${error.message}`}`);
-  });
-  const yaml = /\.ya?ml$/i.test(file);
-  let value: unknown;
-  try {
-    // YAML's merge keys (`<<: *defaults`) let a graph share a child's fields.
-    value = yaml ? parseYaml(text, { merge: true }) : JSON.parse(text);
-  } catch (error) {
-    throw new ValidationError(`--file: ${file} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(error as Error).message.split('\n')[0]}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError(
-      `--file: ${file} must hold an object with parent and children, not ${Array.isArray(value) ? 'a list' : value === null ? 'nothing' : `a ${typeof value}`}`,
-    );
-  }
-  const parsed = GraphFileSchema.safeParse(value);
-  if (!parsed.success) throw new ValidationError(`--file: ${file}: ${describeIssues(parsed.error)}`);
-  return parsed.data as Partial<CreateTaskGraphInput>;
-}
-
 /** Merges `--file` with the flags: flags set the parent's fields and add children. */
 async function graphInput(flags: GraphStartFlags): Promise<CreateTaskGraphInput> {
-  const fromFile = flags.file ? await readGraphFile(flags.file) : {};
+  const fromFile = flags.file ? await (await import('./graph-file.js')).readGraphFile(flags.file) : {};
   const children: GraphChildInput[] = [...(fromFile.children ?? []), ...childrenOf(flags.child)];
   const codex = codexOptions(flags);
   const checks = checkOptions(flags);
+  const prompt = await promptFrom(flags);
   const parent = {
     ...fromFile.parent,
-    ...(flags.prompt !== undefined ? { prompt: flags.prompt } : {}),
+    ...(prompt !== undefined ? { prompt } : {}),
     ...(flags.taskId !== undefined ? { taskId: flags.taskId } : {}),
     ...(flags.priority !== undefined ? { priority: flags.priority } : {}),
     ...(flags.baseRef !== undefined ? { baseRef: flags.baseRef } : {}),
@@ -113,7 +77,7 @@ async function graphInput(flags: GraphStartFlags): Promise<CreateTaskGraphInput>
     ...(checks ? { checks: { ...fromFile.parent?.checks, ...checks } } : {}),
     repoPath: flags.repoPath ?? fromFile.parent?.repoPath ?? process.cwd(),
   };
-  if (parent.prompt === undefined) throw new ValidationError('graph start requires --prompt (or parent.prompt in --file)');
+  if (parent.prompt === undefined) throw new ValidationError('graph start needs a prompt: --prompt <text>, --prompt-file <path|->, or parent.prompt in --file');
   const maxConcurrentTasks = flags.maxConcurrentTasks ?? fromFile.maxConcurrentTasks;
   return {
     ...fromFile,
@@ -186,50 +150,55 @@ async function readSynthesis(client: CodexRunnerClient, taskId: string): Promise
   return results.synthesis;
 }
 
-export function registerGraphCommands(program: Command, io: CliIO): void {
+export function registerGraphCommands(program: Command, cli: Cli): void {
+  const { io } = cli;
   const graph = program.command('graph').description('Task graphs: a parent goal split into child tasks that may depend on each other');
 
-  const start = graph
-    .command('start')
-    .description('Start a task graph (validated first; nothing is created when it is invalid)')
-    .option('--prompt <text>', "the parent's prompt: the overall goal every child works toward")
+  const start = addPromptOptions(
+    graph.command('start').description('Start a task graph (validated first; nothing is created when it is invalid)'),
+    "the parent's prompt: the overall goal every child works toward (this, --prompt-file or parent.prompt in --file is required)",
+  )
     .option('--task-id <id>', 'parent task id (default: a new UUID)')
     .option('--repo-path <path>', 'git repository the whole graph works in (default: the current directory)')
-    .option('--base-ref <ref>', 'branch, tag or commit the graph starts from (default HEAD)')
+    .option('--base-ref <ref>', 'branch, tag or commit the graph starts from (default: HEAD)')
     .option('--priority <n>', "the parent's priority", integer('priority'))
     .option('--child <spec>', CHILD_SPEC_HELP, collectSpecs, [] as string[])
     .option('--file <graph.json|graph.yaml>', 'the graph as { parent, children, maxConcurrentTasks }, as the client library takes it')
     .option('--max-concurrent-tasks <n>', "how many of this graph's tasks run at once (default: no limit)", integer('max concurrent tasks', 1))
     .option('--open', 'the graph takes subtasks (graph add) and ends only once it is closed (graph close) and every child has ended');
   addTaskOptions(start, 'every child')
-    .option('--wait', 'wait until every child is finished; exit 1 if the graph failed')
+    .option('--wait', 'wait until every child has ended; exit 1 unless the graph completed')
     .option('--json', 'print JSON')
     .action(async (flags: GraphStartFlags) => {
       const input = await graphInput(flags);
-      await withClient(async (client, target) => {
-        let snapshot = await client.createTaskGraph(input);
-        const parentId = snapshot.parent.taskId;
-        if (!flags.json) {
-          const headline = `Started task graph ${parentId} with ${snapshot.children.length} children in ${snapshot.parent.repoPath}`;
-          printStarted(io, target, { headline, follow: `codex-runner graph status ${parentId}`, taskId: parentId });
-        }
-        if (flags.wait) {
-          snapshot = await waitForGraph(io, client, parentId, flags.json);
-          if (snapshot.state !== 'completed') process.exitCode = 1;
-          if (!flags.json) io.stdout(`${formatGraph(snapshot)}\n`);
-        }
-        if (flags.json) printJson(io, snapshot);
-      }, flags.taskQueue);
+      await withClient(
+        cli,
+        async (client, target) => {
+          let snapshot = await client.createTaskGraph(input);
+          const parentId = snapshot.parent.taskId;
+          if (!flags.json) {
+            const headline = `Started task graph ${parentId} with ${snapshot.children.length} children in ${snapshot.parent.repoPath}`;
+            printStarted(io, target, { headline, follow: `codex-runner graph status ${parentId}`, taskId: parentId });
+          }
+          if (flags.wait) {
+            snapshot = await waitForGraph(io, client, parentId, flags.json);
+            if (!flags.json) io.stdout(`${formatGraph(snapshot)}\n`);
+          }
+          if (flags.json) printJson(io, { graph: snapshot });
+          if (flags.wait) failUnlessCompleted(`Graph ${parentId}`, snapshot.parent, snapshot.state);
+        },
+        flags.taskQueue,
+      );
     });
 
   graph
     .command('retry')
     .description('Run a failed or cancelled graph again: completed children carry over; failed and blocked ones run again, on their threads')
     .argument('<parentTaskId>')
-    .option('--wait', 'wait until every child is finished; exit 1 if the graph failed')
+    .option('--wait', 'wait until every child has ended; exit 1 unless the graph completed')
     .option('--json', 'print JSON')
     .action(async (parentTaskId: string, flags: { wait?: boolean; json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(cli, async (client) => {
         const retry = await client.retryGraph(parentTaskId);
         if (!flags.json) {
           const carried = retry.carriedTaskIds.length ? `; carried over: ${retry.carriedTaskIds.join(', ')}` : '';
@@ -240,9 +209,9 @@ export function registerGraphCommands(program: Command, io: CliIO): void {
           return;
         }
         const snapshot = await waitForGraph(io, client, parentTaskId, flags.json);
-        if (snapshot.state !== 'completed') process.exitCode = 1;
         if (flags.json) printJson(io, { retry, graph: snapshot });
         else io.stdout(`${formatGraph(snapshot)}\n`);
+        failUnlessCompleted(`Graph ${parentTaskId}`, snapshot.parent, snapshot.state);
       });
     });
 
@@ -255,8 +224,8 @@ export function registerGraphCommands(program: Command, io: CliIO): void {
     .action(async (parentTaskId: string, flags: { child: string[]; json?: boolean }) => {
       if (flags.child.length === 0) throw new ValidationError('graph add needs at least one --child');
       const children = childrenOf(flags.child);
-      const snapshot = await withClient((client) => client.addSubtasks(parentTaskId, children));
-      if (flags.json) return printJson(io, snapshot);
+      const snapshot = await withClient(cli, (client) => client.addSubtasks(parentTaskId, children));
+      if (flags.json) return printJson(io, { graph: snapshot });
       io.stdout(`Added ${children.map((child) => child.taskId).join(', ')} to graph ${parentTaskId}\n`);
     });
 
@@ -266,7 +235,7 @@ export function registerGraphCommands(program: Command, io: CliIO): void {
     .argument('<parentTaskId>')
     .option('--json', 'print JSON')
     .action(async (parentTaskId: string, flags: { json?: boolean }) => {
-      const task = await withClient((client) => client.closeGraph(parentTaskId));
+      const task = await withClient(cli, (client) => client.closeGraph(parentTaskId));
       if (flags.json) return printJson(io, { task });
       io.stdout(`Closed graph ${parentTaskId}: it ends once every child has ended\n`);
     });
@@ -278,26 +247,29 @@ export function registerGraphCommands(program: Command, io: CliIO): void {
     )
     .argument('<taskId>', "the graph's parent or any child")
     .action(async (taskId: string) => {
-      await withClient(async (client) => {
+      await withClient(cli, async (client) => {
         const snapshot = await watchGraph(io, client, (await client.getTaskGraph(taskId)).parent.taskId, redrawable());
         io.stdout(`${formatGraph(snapshot)}\n`);
-        if (snapshot.state !== 'completed') process.exitCode = 1;
+        failUnlessCompleted(`Graph ${snapshot.parent.taskId}`, snapshot.parent, snapshot.state);
       });
     });
 
-  addReadCommand(graph, io, {
+  addReadCommand(graph, cli, {
     name: 'status',
     description: 'A graph by its parent id or any child id: parent, children, dependencies, aggregate state',
     read: (client, taskId) => client.getTaskGraph(taskId),
     format: formatGraph,
+    json: (graph) => ({ graph }),
   });
-  addReadCommand(graph, io, {
+  addReadCommand(graph, cli, {
     name: 'results',
     description: "A graph's worker results and, once every child finished, its synthesis",
     read: (client, taskId) => client.getTaskGraphResults(taskId),
     format: formatGraphResults,
+    // Already the `results` list with what qualifies it (parentTaskId, parentState, synthesis).
+    json: (results) => results,
   });
-  addReadCommand(graph, io, {
+  addReadCommand(graph, cli, {
     name: 'synthesis',
     description: "A graph's synthesis: its one outcome once every child finished (fails while it has none)",
     read: readSynthesis,

@@ -3,7 +3,7 @@ import { describeEvent } from '../contracts/describe-event';
 import type { TaskEvent } from '../contracts/events';
 import type { TaskGraphSnapshot } from '../contracts/graph';
 import type { TaskRecord } from '../contracts/records';
-import { isTerminalState } from '../contracts/task';
+import { isTerminalState } from '../contracts/task-values';
 import type { CliIO } from './output';
 
 /** How often a watch reads the graph again. */

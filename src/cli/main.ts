@@ -1,24 +1,33 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
-import { ZodError } from 'zod';
-import { describeIssues } from '../contracts/validation';
+import { describeFailure, ExitCode, formatFailure, jsonRequested } from './failure';
 import { buildProgram } from './program';
 import { processIO } from './output';
 
-/** Runs the CLI; resolves to the exit code. Errors become one line on stderr. */
+/**
+ * Runs the CLI; resolves to the exit code (see {@link ExitCode}). An error is one line on stderr,
+ * `CODE: message`, or with `--json` anywhere on the command line one JSON document.
+ */
 export async function runCli(argv: string[], io = processIO): Promise<number> {
+  const json = jsonRequested(argv);
   try {
-    await buildProgram(io).parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    await buildProgram(io, { json }).parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    const message = error instanceof ZodError ? describeIssues(error) : error instanceof Error ? error.message : String(error);
-    io.stderr(`Error: ${message}\n`);
-    return 1;
+    // --help and --version end the parse with a CommanderError whose exit code is 0.
+    if (error instanceof CommanderError && error.exitCode === 0) return ExitCode.ok;
+    const failure = describeFailure(error);
+    io.stderr(formatFailure(failure, json));
+    return failure.exitCode;
   }
 }
 
 if (require.main === module) {
+  // A reader that stops early (`codex-runner --help | head`) ends the command quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(ExitCode.ok);
+  });
   void runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -1,15 +1,6 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Command } from 'commander';
-import { CodexRunnerClient } from '../client/codex-runner-client';
-import { connectTemporalClient, loadTemporalTarget } from '../client/connection';
-import { createPlatoMcpServer } from '../mcp/plato-mcp-server';
-import { guardToolCalls } from '../mcp/tool-call-guard';
-import { OnDemand } from '../mcp/on-demand';
-import { CodexRunnerAgentRuntime } from '../orchestration/codex-runner-agent-runtime';
-import { TaskOrchestrationService } from '../orchestration/task-orchestration-service';
-import { taskQueueOption } from './common';
 import { DEFAULT_TASK_QUEUE } from '../contracts/ids';
-import type { CliIO } from './output';
+import { taskQueueOption, type Cli } from './common';
 
 /**
  * `codex-runner mcp`: the `plato.*` tools and `plato://` resources over stdio, backed by the
@@ -19,14 +10,34 @@ import type { CliIO } from './output';
  * so the command prints its status lines to stderr. It serves until stdin closes or a
  * SIGINT/SIGTERM arrives.
  */
-export function registerMcpCommand(program: Command, io: CliIO): void {
+export function registerMcpCommand(program: Command, { io, temporalTarget }: Cli): void {
   program
     .command('mcp')
     .description('Serve the plato.* MCP tools and plato:// resources over stdio (for MCP clients and agents)')
     .option('--runtime-id <id>', 'id of the codex-runner agent runtime in records and events', 'codex')
     .addOption(taskQueueOption('task queue the tools start tasks and graphs on'))
     .action(async (flags: { runtimeId: string; taskQueue?: string }) => {
-      const target = loadTemporalTarget();
+      const [
+        { StdioServerTransport },
+        { CodexRunnerClient },
+        { connectTemporalClient },
+        { createPlatoMcpServer },
+        { guardToolCalls },
+        { OnDemand },
+        { CodexRunnerAgentRuntime },
+        { TaskOrchestrationService },
+        target,
+      ] = await Promise.all([
+        import('@modelcontextprotocol/sdk/server/stdio.js'),
+        import('../client/codex-runner-client.js'),
+        import('../client/connection.js'),
+        import('../mcp/plato-mcp-server.js'),
+        import('../mcp/tool-call-guard.js'),
+        import('../mcp/on-demand.js'),
+        import('../orchestration/codex-runner-agent-runtime.js'),
+        import('../orchestration/task-orchestration-service.js'),
+        temporalTarget(),
+      ]);
       const taskQueue = flags.taskQueue ?? DEFAULT_TASK_QUEUE;
       const connection = new OnDemand(async () => {
         const client = new CodexRunnerClient(await connectTemporalClient(target), { taskQueue });

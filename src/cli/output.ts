@@ -14,8 +14,18 @@ export const processIO: CliIO = {
   stderr: (text) => process.stderr.write(text),
 };
 
-export function printJson(io: CliIO, value: unknown): void {
-  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+/**
+ * Prints a command's `--json` document: one object naming what it holds, a thing under its noun
+ * (`{ "task": … }`), a list under its plural (`{ "tasks": [ … ] }`), with the keys that qualify it
+ * beside them (docs/decisions/0016-cli-json-documents.md).
+ */
+export function printJson(io: CliIO, document: object): void {
+  io.stdout(`${JSON.stringify(document, null, 2)}\n`);
+}
+
+/** Prints one item of a `--json` stream (`events --follow`, `config auth-chatgpt`): one compact object per line, as it happens. */
+export function printJsonLine(io: CliIO, item: object): void {
+  io.stdout(`${JSON.stringify(item)}\n`);
 }
 
 export function formatEvent(event: TaskEvent): string {

@@ -1,7 +1,9 @@
 import { Option, type Command } from 'commander';
 import type { CodexRunnerClient } from '../client/codex-runner-client';
-import { TASK_STATES, type TaskState } from '../contracts/task';
+import { ValidationError } from '../client/errors';
+import { TASK_STATES, type TaskState } from '../contracts/task-values';
 import {
+  addPromptOptions,
   addReadCommand,
   addTaskOptions,
   approvalOptions,
@@ -9,71 +11,82 @@ import {
   codexOptions,
   integer,
   printStarted,
+  promptFrom,
   warnWithoutWorker,
   withClient,
+  type Cli,
+  type PromptFlags,
   type TaskOptionFlags,
 } from './common';
 import { followEvents } from './control-commands';
 import { approvalHint } from './graph-watch';
+import { failUnlessCompleted } from './failure';
 import { formatEvent, formatTask, formatTaskTable, printJson, type CliIO } from './output';
 
 /** start, status, events, list. */
-export function registerTaskCommands(program: Command, io: CliIO): void {
-  registerStartCommand(program, io);
-  registerRetryCommand(program, io);
-  registerReadCommands(program, io);
+export function registerTaskCommands(program: Command, cli: Cli): void {
+  registerStartCommand(program, cli);
+  registerRetryCommand(program, cli);
+  registerReadCommands(program, cli);
 }
 
-function registerStartCommand(program: Command, io: CliIO): void {
-  const start = program
-    .command('start')
-    .description('Start one task: a Codex session on its own branch and worktree')
-    .requiredOption('--prompt <text>', 'what the agent should do')
+function registerStartCommand(program: Command, cli: Cli): void {
+  const { io } = cli;
+  const start = addPromptOptions(
+    program.command('start').description('Start one task: a Codex session on its own branch and worktree'),
+    'what the agent should do (this or --prompt-file is required)',
+  )
     .option('--task-id <id>', 'task id (default: a new UUID)')
-    .option('--repo-path <path>', 'git repository to work in', process.cwd())
-    .option('--base-ref <ref>', 'branch, tag or commit the task branch starts from (default HEAD)')
+    .option('--repo-path <path>', 'git repository to work in (default: the current directory)')
+    .option('--base-ref <ref>', 'branch, tag or commit the task branch starts from (default: HEAD)')
     .option('--priority <n>', 'higher runs first', integer('priority'), 0);
   addTaskOptions(start, 'the task')
-    .option('--wait', 'wait until the task finishes; exit 1 if it failed')
+    .option('--wait', 'wait until the task ends; exit 1 unless it completed')
     .option('--json', 'print JSON')
     .action(
       async (
-        flags: TaskOptionFlags & {
-          prompt: string;
-          taskId?: string;
-          repoPath: string;
-          baseRef?: string;
-          priority: number;
-          wait?: boolean;
-          json?: boolean;
-        },
+        flags: TaskOptionFlags &
+          PromptFlags & {
+            taskId?: string;
+            repoPath?: string;
+            baseRef?: string;
+            priority: number;
+            wait?: boolean;
+            json?: boolean;
+          },
       ) => {
-        await withClient(async (client, target) => {
-          const codex = codexOptions(flags);
-          const checks = checkOptions(flags);
-          const task = await client.startTask({
-            prompt: flags.prompt,
-            repoPath: flags.repoPath,
-            priority: flags.priority,
-            ...(flags.taskId ? { taskId: flags.taskId } : {}),
-            ...(flags.baseRef ? { baseRef: flags.baseRef } : {}),
-            ...(codex ? { codex } : {}),
-            ...(checks ? { checks } : {}),
-            ...approvalOptions(flags),
-          });
-          if (!flags.json) {
-            printStarted(io, target, {
-              headline: `Started task ${task.taskId} (queued) in ${task.repoPath}`,
-              follow: `codex-runner events ${task.taskId}`,
-              taskId: task.taskId,
+        const prompt = await promptFrom(flags);
+        if (prompt === undefined) throw new ValidationError('start needs a prompt: --prompt <text> or --prompt-file <path|->');
+        await withClient(
+          cli,
+          async (client, target) => {
+            const codex = codexOptions(flags);
+            const checks = checkOptions(flags);
+            const task = await client.startTask({
+              prompt,
+              repoPath: flags.repoPath ?? process.cwd(),
+              priority: flags.priority,
+              ...(flags.taskId ? { taskId: flags.taskId } : {}),
+              ...(flags.baseRef ? { baseRef: flags.baseRef } : {}),
+              ...(codex ? { codex } : {}),
+              ...(checks ? { checks } : {}),
+              ...approvalOptions(flags),
             });
-          }
-          if (!flags.wait) {
-            if (flags.json) printJson(io, { task });
-            return;
-          }
-          await printWhenFinished(io, client, task.taskId, flags.json);
-        }, flags.taskQueue);
+            if (!flags.json) {
+              printStarted(io, target, {
+                headline: `Started task ${task.taskId} (queued) in ${task.repoPath}`,
+                follow: `codex-runner events ${task.taskId}`,
+                taskId: task.taskId,
+              });
+            }
+            if (!flags.wait) {
+              if (flags.json) printJson(io, { task });
+              return;
+            }
+            await printWhenFinished(io, client, task.taskId, flags.json);
+          },
+          flags.taskQueue,
+        );
       },
     );
 }
@@ -94,19 +107,20 @@ async function printWhenFinished(io: CliIO, client: CodexRunnerClient, taskId: s
   const finished = await client.waitForTask(taskId);
   if (json) printJson(io, { task: finished });
   else io.stdout(`${formatTask(finished)}\n`);
-  if (finished.state !== 'completed') process.exitCode = 1;
+  failUnlessCompleted(`Task ${taskId}`, finished);
 }
 
-function registerRetryCommand(program: Command, io: CliIO): void {
+function registerRetryCommand(program: Command, cli: Cli): void {
+  const { io } = cli;
   program
     .command('retry')
     .description('Run a failed or cancelled task again: in its worktree, on its branch and Codex thread (a graph child: use graph retry)')
     .argument('<taskId>')
     .option('--message <text>', 'the new instruction (default: finish the task)')
-    .option('--wait', 'wait until the task finishes; exit 1 if it failed')
+    .option('--wait', 'wait until the task ends; exit 1 unless it completed')
     .option('--json', 'print JSON')
     .action(async (taskId: string, flags: { message?: string; wait?: boolean; json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(cli, async (client) => {
         const task = await client.retryTask(taskId, flags.message !== undefined ? { message: flags.message } : {});
         if (!flags.json) io.stdout(`Retrying ${taskId} as a new run after run ${task.retryOfRunId}\n  follow: codex-runner events ${taskId}\n`);
         if (!flags.wait) {
@@ -119,8 +133,9 @@ function registerRetryCommand(program: Command, io: CliIO): void {
 }
 
 /** status, events, list: what a task is and was. */
-function registerReadCommands(program: Command, io: CliIO): void {
-  addReadCommand(program, io, {
+function registerReadCommands(program: Command, cli: Cli): void {
+  const { io } = cli;
+  addReadCommand(program, cli, {
     name: 'status',
     description: "Show a task's record",
     read: (client, taskId) => client.getTask(taskId),
@@ -136,7 +151,7 @@ function registerReadCommands(program: Command, io: CliIO): void {
     .option('--follow', 'keep printing events as they happen until the task ends (with --json: one event per line)')
     .option('--json', 'print JSON')
     .action(async (taskId: string, flags: { after: number; follow?: boolean; json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(cli, async (client) => {
         if (flags.follow) {
           await followEvents(client, io, taskId, flags.after, flags.json);
           return;
@@ -157,7 +172,7 @@ function registerReadCommands(program: Command, io: CliIO): void {
     .option('--limit <n>', 'at most this many', integer('limit', 1), 100)
     .option('--json', 'print JSON')
     .action(async (flags: { state?: TaskState; parent?: string; repoPath?: string; host?: string; limit: number; json?: boolean }) => {
-      await withClient(async (client) => {
+      await withClient(cli, async (client) => {
         const tasks = await client.listTasks({
           limit: flags.limit,
           ...(flags.state ? { state: flags.state } : {}),

@@ -1,21 +1,21 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { GcReport, Removal } from '../client/task-work';
-import { DurationSchema, durationMs } from '../contracts/duration';
-import { runGit } from '../host/git';
-import { withClient } from './common';
-import { printJson, type CliIO } from './output';
+import { ValidationError } from '../client/errors';
+import { withClient, type Cli } from './common';
+import { printJson } from './output';
 
 /** `diff`, `land`, `push`, `clean` and `gc`: what happens to a task's work after its agent is done. */
-export function registerWorkCommands(program: Command, io: CliIO): void {
-  registerDiff(program, io);
-  registerLand(program, io);
-  registerPush(program, io);
-  registerClean(program, io);
-  registerGc(program, io);
+export function registerWorkCommands(program: Command, cli: Cli): void {
+  registerDiff(program, cli);
+  registerLand(program, cli);
+  registerPush(program, cli);
+  registerClean(program, cli);
+  registerGc(program, cli);
 }
 
-function registerDiff(program: Command, io: CliIO): void {
+function registerDiff(program: Command, cli: Cli): void {
+  const { io } = cli;
   program
     .command('diff')
     .description("Show a task's or graph's work: git diff of its branch from its base to its commit (paged on a terminal)")
@@ -24,11 +24,12 @@ function registerDiff(program: Command, io: CliIO): void {
     .option('--name-only', 'only the changed files')
     .option('--json', 'print JSON: the files with lines added and deleted, and the patch')
     .action(async (taskId: string, flags: { stat?: boolean; nameOnly?: boolean; json?: boolean }) => {
-      const diff = await withClient((client) => client.getTaskDiff(taskId));
+      const diff = await withClient(cli, (client) => client.getTaskDiff(taskId));
       if (flags.json) return printJson(io, { diff });
       const args = ['diff', ...(flags.stat ? ['--stat'] : []), ...(flags.nameOnly ? ['--name-only'] : []), diff.base, diff.commit];
       // On a terminal git itself pages and colours, as `git diff` does.
       if (process.stdout.isTTY) return runOnTerminal('git', args, diff.repoPath);
+      const { runGit } = await import('../host/git.js');
       const run = await runGit(diff.repoPath, args);
       io.stdout(run.stdout);
     });
@@ -45,7 +46,8 @@ function runOnTerminal(command: string, args: string[], cwd: string): Promise<vo
   });
 }
 
-function registerLand(program: Command, io: CliIO): void {
+function registerLand(program: Command, cli: Cli): void {
+  const { io } = cli;
   program
     .command('land')
     .description("Merge a task's or graph's work into a branch of its repository (fast-forward when possible); approves a task awaiting approval")
@@ -54,7 +56,7 @@ function registerLand(program: Command, io: CliIO): void {
     .option('--by <name>', 'who lands it, for the approval record')
     .option('--json', 'print JSON')
     .action(async (taskId: string, flags: { into?: string; by?: string; json?: boolean }) => {
-      const landing = await withClient((client) =>
+      const landing = await withClient(cli, (client) =>
         client.landTask(taskId, { ...(flags.into ? { into: flags.into } : {}), ...(flags.by ? { by: flags.by } : {}) }),
       );
       if (flags.json) return printJson(io, { landing });
@@ -63,7 +65,8 @@ function registerLand(program: Command, io: CliIO): void {
     });
 }
 
-function registerPush(program: Command, io: CliIO): void {
+function registerPush(program: Command, cli: Cli): void {
+  const { io } = cli;
   program
     .command('push')
     .description("Push a task's or graph's branch to a remote; on GitHub, print the URL that opens a pull request")
@@ -73,7 +76,7 @@ function registerPush(program: Command, io: CliIO): void {
     .option('--pr', 'open a pull request with the GitHub CLI (gh)')
     .option('--json', 'print JSON')
     .action(async (taskId: string, flags: { remote: string; branch?: string; pr?: boolean; json?: boolean }) => {
-      const pushed = await withClient((client) => client.pushTask(taskId, { remote: flags.remote, ...(flags.branch ? { branch: flags.branch } : {}) }));
+      const pushed = await withClient(cli, (client) => client.pushTask(taskId, { remote: flags.remote, ...(flags.branch ? { branch: flags.branch } : {}) }));
       if (flags.json && !flags.pr) return printJson(io, { push: pushed });
       const lines = [`Pushed ${pushed.commit.slice(0, 12)} to ${pushed.remote} as ${pushed.branch}`];
       if (pushed.compareUrl) lines.push(`Open a pull request: ${pushed.compareUrl}`);
@@ -102,7 +105,8 @@ const describeRemoval = (removal: Removal) =>
     .filter(Boolean)
     .join(' and ');
 
-function registerClean(program: Command, io: CliIO): void {
+function registerClean(program: Command, cli: Cli): void {
+  const { io } = cli;
   program
     .command('clean')
     .description("Remove an ended task's worktree; its branch keeps the committed work")
@@ -110,34 +114,38 @@ function registerClean(program: Command, io: CliIO): void {
     .option('--force', 'also when the worktree holds changes that are in no commit')
     .option('--json', 'print JSON')
     .action(async (taskId: string, flags: { force?: boolean; json?: boolean }) => {
-      const removal = await withClient((client) => client.cleanTask(taskId, { force: flags.force === true }));
+      const removal = await withClient(cli, (client) => client.cleanTask(taskId, { force: flags.force === true }));
       if (flags.json) return printJson(io, { removal });
       io.stdout(removal.worktreePath ? `Removed ${describeRemoval(removal)}\n` : `Task ${taskId} has no worktree to remove\n`);
     });
 }
 
-function duration(raw: string): number {
-  if (!DurationSchema.safeParse(raw).success) throw new InvalidArgumentError('a duration is a number and a unit: ms, s, m, h or d (e.g. 7d)');
+/** `--older-than` in milliseconds (read in the action: the duration rules load zod, which `--help` does without). */
+async function olderThanMs(raw: string): Promise<number> {
+  const { DurationSchema, durationMs } = await import('../contracts/duration.js');
+  if (!DurationSchema.safeParse(raw).success) throw new ValidationError('--older-than: a duration is a number and a unit: ms, s, m, h or d (e.g. 7d)');
   return durationMs(raw);
 }
 
-function registerGc(program: Command, io: CliIO): void {
+function registerGc(program: Command, cli: Cli): void {
+  const { io } = cli;
   program
     .command('gc')
     .description('Remove the worktrees (and with --branches the branches) of ended tasks, never losing work')
     .option('--repo-path <path>', 'only tasks of this repository')
-    .option('--older-than <duration>', 'only tasks that ended at least this long ago (e.g. 7d)', duration)
+    .option('--older-than <duration>', 'only tasks that ended at least this long ago (e.g. 7d)')
     .option('--merged-into <branch>', 'only tasks whose work is in this branch')
     .option('--branches', "also delete the tasks' branches whose commits are in the target branch (--merged-into, or the checked-out one)")
     .option('--force', 'also remove worktrees with uncommitted changes and branches with unmerged commits')
     .option('--dry-run', 'say what would be removed, and remove nothing')
     .option('--json', 'print JSON')
     .action(
-      async (flags: { repoPath?: string; olderThan?: number; mergedInto?: string; branches?: boolean; force?: boolean; dryRun?: boolean; json?: boolean }) => {
-        const report = await withClient((client) =>
+      async (flags: { repoPath?: string; olderThan?: string; mergedInto?: string; branches?: boolean; force?: boolean; dryRun?: boolean; json?: boolean }) => {
+        const olderThan = flags.olderThan === undefined ? undefined : await olderThanMs(flags.olderThan);
+        const report = await withClient(cli, (client) =>
           client.collectGarbage({
             ...(flags.repoPath ? { repoPath: flags.repoPath } : {}),
-            ...(flags.olderThan !== undefined ? { olderThanMs: flags.olderThan } : {}),
+            ...(olderThan !== undefined ? { olderThanMs: olderThan } : {}),
             ...(flags.mergedInto ? { mergedInto: flags.mergedInto } : {}),
             branches: flags.branches === true,
             force: flags.force === true,

@@ -57,6 +57,9 @@ export function taskWorktreeRelativePath(taskId: string): string {
  */
 export const DEFAULT_TASK_QUEUE = 'codex-runner';
 
+/** Where Temporal is when neither the environment configuration nor the caller says: the dev server. */
+export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
+
 /** The command that starts a worker polling `taskQueue`. */
 export function startWorkerCommand(taskQueue: string): string {
   return taskQueue === DEFAULT_TASK_QUEUE ? 'codex-runner worker' : `codex-runner worker --task-queue ${taskQueue}`;

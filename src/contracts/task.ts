@@ -3,26 +3,16 @@ import { ContextPackageSchema } from './context-package';
 import { FULL_COMMIT_ID, TASK_ID_PATTERN, TASK_ID_RULE } from './ids';
 import { DurationSchema } from './duration';
 import { TaskChecksSchema } from './repo-config';
+import { REASONING_EFFORTS, SANDBOX_MODES, TASK_STATES } from './task-values';
 
 export type { ApprovalRecord, TaskRecord, TokenUsage } from './records';
 
-/** Task states, exactly as DESIGN.md fixes them (the reference's six plus `cancelled`). */
-export const TASK_STATES = ['queued', 'running', 'awaiting_approval', 'interrupted', 'completed', 'failed', 'cancelled'] as const;
+export { isTerminalState, REASONING_EFFORTS, SANDBOX_MODES, TASK_STATES, TERMINAL_TASK_STATES, type TaskState } from './task-values';
 export const TaskStateSchema = z.enum(TASK_STATES);
-export type TaskState = z.infer<typeof TaskStateSchema>;
-
-export const TERMINAL_TASK_STATES: readonly TaskState[] = ['completed', 'failed', 'cancelled'];
-
-export function isTerminalState(state: TaskState): boolean {
-  return TERMINAL_TASK_STATES.includes(state);
-}
 
 export const TaskIdSchema = z.string().regex(TASK_ID_PATTERN, { message: `task id ${TASK_ID_RULE}` });
 
 export { DurationSchema, durationMs } from './duration';
-
-export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
-export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 
 /** Codex settings a task may override; everything else comes from the worker's config file. */
 export const CodexTaskOptionsSchema = z

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { codexProcessEnv, type CodexBinary } from './codex-binary';
+import { VERSION } from '../version';
 
 /** Identifies this program to `codex app-server` (it becomes the login's `originator`). */
-const CLIENT_INFO = { name: 'codex-runner', title: 'codex-runner', version: '0.1.0' };
+const CLIENT_INFO = { name: 'codex-runner', title: 'codex-runner', version: VERSION };
 
 interface PendingRequest {
   resolve: (result: unknown) => void;

@@ -13,6 +13,7 @@ import { assertNicedLaunchWorks, startsNiced } from '../host/codex-binary';
 import { checkCodexCredentials, resolveOpenAIApiKey } from '../host/credentials';
 import { loadRunnerConfig } from '../host/runner-config';
 import { startOfflineModel, type OfflineModel } from '../scripted-model/offline-model';
+import { DEFAULT_MAX_CONCURRENT_TASKS, DEFAULT_SESSION_NICE } from './worker-defaults';
 import { WORKFLOW_CODE } from './workflow-code';
 
 export interface RunWorkerOptions {
@@ -52,17 +53,6 @@ export interface RunWorkerOptions {
   /** Called before `onReady` with the scripted model's address, when {@link scriptedModel} is set. */
   onScriptedModel?: (baseUrl: string) => void;
 }
-
-export const DEFAULT_MAX_CONCURRENT_TASKS = 4;
-
-/**
- * Sessions run niced by default so that, when the cores are short, the agents' work waits and
- * the orchestration does not wait behind it: this worker and its git commands keep their
- * priority, so a finished task's dependents are released, and an interrupt or approval acted on,
- * without queueing behind codex (see docs/decisions/0005-niced-sessions.md). On an idle host
- * niceness changes nothing.
- */
-export const DEFAULT_SESSION_NICE = 10;
 
 /**
  * Time a turn gets to stop after SIGTERM before the worker gives up on it. The turn is aborted

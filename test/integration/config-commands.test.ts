@@ -113,8 +113,8 @@ describe('config set-openai-key', () => {
     [['--api-key', '   '], {}, 'OpenAI API key cannot be empty'],
   ])('refuses %j with the reference message and writes nothing', async (flags, extra, message) => {
     const run = await cli(['config', 'set-openai-key', ...flags], extra);
-    expect(run).toMatchObject({ code: 1, stdout: '' });
-    expect(run.stderr).toBe(`Error: ${message}\n`);
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toBe(`VALIDATION_FAILED: ${message}\n`);
     expect(existsSync(home)).toBe(false);
   });
 
@@ -150,7 +150,10 @@ describe('config clear-openai-key', () => {
 describe('config without a subcommand', () => {
   it('names the subcommands', async () => {
     const run = await cli(['config']);
-    expect(run).toMatchObject({ code: 1, stderr: 'Error: config requires a subcommand: status, set-openai-key, clear-openai-key, or auth-chatgpt\n' });
+    expect(run).toMatchObject({
+      code: 2,
+      stderr: 'VALIDATION_FAILED: config requires a subcommand: status, set-openai-key, clear-openai-key, or auth-chatgpt\n',
+    });
   });
 });
 
@@ -178,14 +181,14 @@ describe('config auth-chatgpt, through the real codex app-server', () => {
     const run = await cli(['config', 'auth-chatgpt', '--timeout-ms', '1500'], { env: offline });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/Open this URL in a browser on this host to sign in with ChatGPT[^\n]*\n {2}https:\/\/auth\.openai\.com\/oauth\/authorize\?\S+/);
-    expect(run.stderr).toMatch(/^Error: Timed out waiting for account\/login\/completed: the ChatGPT login was not finished within 2 s/);
+    expect(run.stderr).toMatch(/^INTERNAL_ERROR: Timed out waiting for account\/login\/completed: the ChatGPT login was not finished within 2 s/);
     expect(existsSync(home)).toBe(false);
   });
 
   it('fails --device-code without network with a clear message, and writes nothing', async () => {
     const run = await cli(['config', 'auth-chatgpt', '--device-code'], { env: offline });
     expect(run).toMatchObject({ code: 1, stdout: '' });
-    expect(run.stderr).toContain('Error: ChatGPT login could not start: failed to request device code');
+    expect(run.stderr).toContain('INTERNAL_ERROR: ChatGPT login could not start: failed to request device code');
     expect(run.stderr).toContain('this host could not reach the login server');
     expect(existsSync(home)).toBe(false);
   });
@@ -208,9 +211,13 @@ describe('config auth-chatgpt, through the real codex app-server', () => {
       await loginEnv?.cleanup();
     });
 
-    it('prints the code to enter, then the status with the account', () => {
+    it('prints the code to enter, then the status with the account, as JSON Lines', () => {
       expect(run).toMatchObject({ code: 0, stderr: '' });
-      const [started, status] = run.stdout.split(/\n(?=\{)/).map((doc) => JSON.parse(doc) as Record<string, unknown>);
+      const [started, status, ...more] = run.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(more).toEqual([]);
       expect(started).toEqual({
         event: 'chatgpt_login_started',
         login: { type: 'device_code', loginId: expect.any(String), verificationUrl: `${standIn.baseUrl}/codex/device`, userCode: 'TEST-CODE' },

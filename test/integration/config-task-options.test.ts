@@ -138,7 +138,7 @@ describe('a graph with options on the parent and on one child', () => {
 it('refuses an unknown sandbox mode before anything is created', async () => {
   const repo = await harness().makeRepo();
   const run = await harness().cli(['start', '--task-id', 'bad-sandbox', '--repo-path', repo, '--prompt', 'x', '--sandbox', 'full-access']);
-  expect(run.code).toBe(1);
+  expect(run.code).toBe(2);
   expect(run.stderr).toContain(
     "option '--sandbox <mode>' argument 'full-access' is invalid. Allowed choices are read-only, workspace-write, danger-full-access.",
   );

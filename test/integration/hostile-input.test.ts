@@ -170,12 +170,12 @@ describe('an ordinary mistake', () => {
     await harness().client.startTask({ taskId: 'mistake', repoPath: repo, prompt: 'Work (mistake-marker)', requireApproval: true });
     await eventually(async () => (await harness().client.getTask('mistake')).state === 'awaiting_approval', 60_000, 'awaiting approval');
     const asked = Date.now();
-    expect(oneLine(await harness().cli(['interrupt', 'mistake']))).toBe('Error: Task mistake was not interrupted: it is awaiting_approval');
-    expect(oneLine(await harness().cli(['resume', 'mistake']))).toBe('Error: Task mistake was not resumed: it is awaiting_approval');
+    expect(oneLine(await harness().cli(['interrupt', 'mistake']))).toBe('TASK_WRONG_STATE: Task mistake was not interrupted: it is awaiting_approval');
+    expect(oneLine(await harness().cli(['resume', 'mistake']))).toBe('TASK_WRONG_STATE: Task mistake was not resumed: it is awaiting_approval');
     // Before, the CLI sent the signal and waited a minute for a state that could not come.
     expect(Date.now() - asked).toBeLessThan(30_000);
     expect((await harness().cli(['cancel', 'mistake'])).code).toBe(0);
-    expect(oneLine(await harness().cli(['cancel', 'mistake']))).toBe('Error: Task mistake is already cancelled');
+    expect(oneLine(await harness().cli(['cancel', 'mistake']))).toBe('TASK_WRONG_STATE: Task mistake is already cancelled');
   });
 
   it('ends the wait for a graph child that can never run: its graph was terminated', async () => {
@@ -225,9 +225,9 @@ describe('an ordinary mistake', () => {
     await writeFile(path.join(repo, 'file.txt'), 'x\n');
     await simpleGit(repo).raw(['worktree', 'add', '-b', 'side', path.join(repo, '..', `${path.basename(repo)}-side`)]);
     const start = (...args: string[]) => harness().cli(['start', '--prompt', 'x', '--repo-path', repo, ...args]);
-    expect(oneLine(await start('--task-id', ''))).toBe('Error: --task-id must not be empty (give it a value, or leave it out)');
-    expect(oneLine(await start('--base-ref', ''))).toBe('Error: --base-ref must not be empty (give it a value, or leave it out)');
-    expect(oneLine(await start('--model', ''))).toBe('Error: --model must not be empty (give it a value, or leave it out)');
+    expect(oneLine(await start('--task-id', ''))).toBe('VALIDATION_FAILED: --task-id must not be empty (give it a value, or leave it out)');
+    expect(oneLine(await start('--base-ref', ''))).toBe('VALIDATION_FAILED: --base-ref must not be empty (give it a value, or leave it out)');
+    expect(oneLine(await start('--model', ''))).toBe('VALIDATION_FAILED: --model must not be empty (give it a value, or leave it out)');
     expect(oneLine(await start('--approval-timeout', '2h'))).toContain('approvalTimeout: a timeout needs an approval to time out');
     const elsewhere = (repoPath: string) => harness().cli(['start', '--prompt', 'x', '--repo-path', repoPath]);
     expect(oneLine(await elsewhere(path.join(repo, 'file.txt')))).toContain('is a file, not a directory');
@@ -235,10 +235,10 @@ describe('an ordinary mistake', () => {
     expect(oneLine(await elsewhere(path.join(repo, '..', `${path.basename(repo)}-side`)))).toContain(
       `is a linked worktree of the repository at ${repo}; pass ${repo}`,
     );
-    expect(oneLine(await harness().cli(['start', '--prompt', 'x', '--bogus']))).toBe("error: unknown option '--bogus' (run with --help for usage)");
+    expect(oneLine(await harness().cli(['start', '--prompt', 'x', '--bogus']))).toBe("VALIDATION_FAILED: unknown option '--bogus' (run with --help for usage)");
     for (const command of [['start', '--prompt', 'x'], ['graph', 'start', '--prompt', 'x', '--child', 'a:x'], ['worker'], ['mcp']]) {
       expect(oneLine(await harness().cli([...command, '--task-queue', 'a b']))).toBe(
-        `error: option '--task-queue <name>' argument 'a b' is invalid. A task queue name ${TASK_QUEUE_RULE}. (run with --help for usage)`,
+        `VALIDATION_FAILED: option '--task-queue <name>' argument 'a b' is invalid. A task queue name ${TASK_QUEUE_RULE}. (run with --help for usage)`,
       );
     }
   });

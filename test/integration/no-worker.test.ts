@@ -38,13 +38,15 @@ const NO_WORKER = 'No worker is polling task queue codex-runner (never polled)';
 it('status and graph status say that no worker polls, and how to start one, in one line', async () => {
   const status = await promptly(['status', 'lonely']);
   expect(status.code).toBe(1);
-  expect(status.stderr).toBe(`Error: ${NO_WORKER}, so task lonely (queued) has none to answer for its record: start one with \`codex-runner worker\`\n`);
+  expect(status.stderr).toBe(
+    `WORKER_UNAVAILABLE: ${NO_WORKER}, so task lonely (queued) has none to answer for its record: start one with \`codex-runner worker\`\n`,
+  );
 
   const graph = await promptly(['graph', 'start', '--task-id', 'g', '--repo-path', repo, '--prompt', 'goal', '--child', 'g-a:do a', '--json']);
   expect(graph.code).toBe(0);
   const graphStatus = await promptly(['graph', 'status', 'g']);
   expect(graphStatus.code).toBe(1);
-  expect(graphStatus.stderr).toContain(`Error: ${NO_WORKER}, so task g (queued)`);
+  expect(graphStatus.stderr).toContain(`WORKER_UNAVAILABLE: ${NO_WORKER}, so task g (queued)`);
 });
 
 it('events are read from the history, which needs no worker', async () => {

@@ -65,7 +65,7 @@ describe('interrupt and resume', () => {
   it('says so when a task cannot be interrupted', async () => {
     const result = await harness().cli(['interrupt', taskId]);
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toBe(`Error: Task ${taskId} was not interrupted: it is completed`);
+    expect(result.stderr.trim()).toBe(`TASK_WRONG_STATE: Task ${taskId} was not interrupted: it is completed`);
   });
 
   it('keeps an interrupted queued graph child from starting until it is resumed', async () => {
@@ -179,7 +179,7 @@ describe('the approval gate', () => {
     });
     const cli = await harness().cli(['approve', 'busy']);
     expect(cli.code).toBe(1);
-    expect(cli.stderr.trim()).toBe('Error: Task busy is not awaiting approval (it is running)');
+    expect(cli.stderr.trim()).toBe('TASK_WRONG_STATE: Task busy is not awaiting approval (it is running)');
     const history = await handle.fetchHistory();
     expect(history.events?.some((event) => event.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
     expect(history.events?.length).toBeGreaterThanOrEqual(eventsBefore ?? 0);

@@ -40,7 +40,7 @@ it('refuses to retry a task that completed, in one line', async () => {
   await harness().client.waitForTask('done-already');
   const refused = await harness().cli(['retry', 'done-already']);
   expect(refused.code).toBe(1);
-  expect(refused.stderr).toBe('Error: Task done-already is completed: only a failed or cancelled task is retried\n');
+  expect(refused.stderr).toBe('TASK_WRONG_STATE: Task done-already is completed: only a failed or cancelled task is retried\n');
 });
 
 it('retries a graph with a failed middle child: completed children carry over, the failed and blocked ones run again', async () => {

@@ -120,7 +120,7 @@ it('refuses to start a worker that has no credential for Codex, naming the fix, 
   expect(run.code).toBe(1);
   expect(run.stdout).not.toContain('Worker ready');
   expect(run.stderr).toBe(
-    'Error: This worker has no credential for Codex, so it does not take tasks: no OpenAI API key or ChatGPT login is configured. Run `codex-runner config set-openai-key --api-key-env OPENAI_API_KEY` (or --api-key-stdin), or `codex-runner config auth-chatgpt` (add --device-code on a host without a browser), then start the worker again (`codex-runner doctor` checks it).\n',
+    'CODEX_VERIFY_FAILED: This worker has no credential for Codex, so it does not take tasks: no OpenAI API key or ChatGPT login is configured. Run `codex-runner config set-openai-key --api-key-env OPENAI_API_KEY` (or --api-key-stdin), or `codex-runner config auth-chatgpt` (add --device-code on a host without a browser), then start the worker again (`codex-runner doctor` checks it).\n',
   );
   const doctor = await harness().cli(['doctor', '--config-path', empty]);
   expect(doctor.code).toBe(1);

@@ -54,7 +54,7 @@ describe('codex-runner runtime install', () => {
       }),
     });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`Error: npm install @openai/codex@${MIN_CODEX_VERSION} into ${target} failed (exit`);
+    expect(run.stderr).toContain(`CODEX_INSTALL_FAILED: npm install @openai/codex@${MIN_CODEX_VERSION} into ${target} failed (exit`);
     expect(run.stderr).toContain('Check that this host reaches the npm registry');
     expect(existsSync(target)).toBe(false);
     expect((await readdir(root)).filter((name) => name.startsWith('unreachable-runtime'))).toEqual([]);

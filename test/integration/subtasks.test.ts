@@ -58,15 +58,15 @@ it('refuses a taken id, an unknown prerequisite, a cycle and an ended graph, eac
   await eventually(async () => (await stateOf('ref-a')) === 'completed', 60_000, 'ref-a');
   const add = async (...children: object[]) => harness().cli(['graph', 'add', 'ref', ...children.flatMap((child) => ['--child', JSON.stringify(child)])]);
 
-  expect((await add({ taskId: 'ref-a', prompt: 'Again' })).stderr).toBe('Error: Task ref-a already exists\n');
+  expect((await add({ taskId: 'ref-a', prompt: 'Again' })).stderr).toBe('TASK_ALREADY_EXISTS: Task ref-a already exists\n');
   expect((await add({ taskId: 'ref-b', prompt: 'B', dependencyTaskIds: ['ref-nope'] })).stderr).toBe(
-    'Error: Task graph child ref-b depends on missing child task ref-nope\n',
+    'VALIDATION_FAILED: Task graph child ref-b depends on missing child task ref-nope\n',
   );
   const cycle = await add(
     { taskId: 'ref-c', prompt: 'C', dependencyTaskIds: ['ref-a', 'ref-d'] },
     { taskId: 'ref-d', prompt: 'D', dependencyTaskIds: ['ref-c'] },
   );
-  expect(cycle.stderr).toBe('Error: Task graph child dependencies contain a cycle: ref-c -> ref-d -> ref-c\n');
+  expect(cycle.stderr).toBe('VALIDATION_FAILED: Task graph child dependencies contain a cycle: ref-c -> ref-d -> ref-c\n');
   expect((await harness().client.listSubtasks('ref')).map((task) => task.taskId)).toEqual(['ref-a']);
   await expect(harness().client.getTask('ref-b')).rejects.toMatchObject({ code: 'TASK_NOT_FOUND' });
 
@@ -74,7 +74,7 @@ it('refuses a taken id, an unknown prerequisite, a cycle and an ended graph, eac
   await harness().client.waitForTask('ref');
   const ended = await add({ taskId: 'ref-e', prompt: 'E' });
   expect(ended.code).toBe(1);
-  expect(ended.stderr).toBe('Error: Task ref has ended (completed)\n');
+  expect(ended.stderr).toBe('TASK_WRONG_STATE: Task ref has ended (completed)\n');
 });
 
 it('blocks at once a subtask whose prerequisite has failed', async () => {

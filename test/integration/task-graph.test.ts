@@ -107,7 +107,7 @@ describe('a chain a -> b -> c', () => {
     const byChild = await harness().cli(['graph', 'status', 'chain-b', '--json']);
     expect(byParent.code).toBe(0);
     expect(JSON.parse(byChild.stdout)).toEqual(JSON.parse(byParent.stdout));
-    const graph = JSON.parse(byParent.stdout) as TaskGraphSnapshot;
+    const { graph } = JSON.parse(byParent.stdout) as { graph: TaskGraphSnapshot };
     expect(graph.state).toBe('completed');
     expect(graph.dependencies).toEqual({ 'chain-c': ['chain-b'], 'chain-a': [], 'chain-b': ['chain-a'] });
   });
@@ -402,8 +402,8 @@ describe('graph validation, before anything is created', () => {
 
   it('prints one clear line on the CLI for a bad --child', async () => {
     const result = await harness().cli(['graph', 'start', '--repo-path', repo, '--prompt', 'goal', '--child', 'no-colon']);
-    expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toBe('Error: --child must use JSON or taskId:prompt[:priority]');
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe('VALIDATION_FAILED: --child must use JSON or taskId:prompt[:priority]');
   });
 
   it('names the cycle on the CLI', async () => {
@@ -419,8 +419,8 @@ describe('graph validation, before anything is created', () => {
       '--child',
       '{"taskId":"x2","prompt":"p","dependencyTaskIds":["x1"]}',
     ]);
-    expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toBe('Error: Task graph child dependencies contain a cycle: x1 -> x2 -> x1');
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe('VALIDATION_FAILED: Task graph child dependencies contain a cycle: x1 -> x2 -> x1');
   });
 
   it('is a ValidationError with a stable code', async () => {

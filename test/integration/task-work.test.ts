@@ -100,7 +100,7 @@ describe('land', () => {
     let before = await snapshot(repo);
     const dirty = await cli(['land', 'land-conflict']);
     expect(dirty.code).toBe(1);
-    expect(dirty.stderr).toBe(`Error: ${repo} has uncommitted changes on main (README.md); commit or stash them, then land again\n`);
+    expect(dirty.stderr).toBe(`TASK_LAND_REFUSED: ${repo} has uncommitted changes on main (README.md); commit or stash them, then land again\n`);
     expect(await snapshot(repo)).toBe(before);
 
     await git.raw(['-c', 'user.name=u', '-c', 'user.email=u@x', 'commit', '-q', '-am', 'user edit']);
@@ -136,7 +136,7 @@ describe('push', () => {
     await cli(['push', 'push-me', '--branch', 'feature/pushed']);
     expect((await simpleGit(bare).revparse(['feature/pushed'])).trim()).toBe(task.commitSha);
     const missing = await cli(['push', 'push-me', '--remote', 'upstream']);
-    expect(missing.stderr).toBe(`Error: upstream is not a remote of ${repo}; add it with \`git remote add upstream <url>\`\n`);
+    expect(missing.stderr).toBe(`TASK_PUSH_FAILED: upstream is not a remote of ${repo}; add it with \`git remote add upstream <url>\`\n`);
   });
 
   it('knows a GitHub remote', () => {
@@ -175,12 +175,12 @@ describe('clean and gc', () => {
     expect(existsSync(running)).toBe(true);
 
     const clean = await cli(['clean', 'gc-running']);
-    expect(clean.stderr).toBe("Error: Task gc-running is running: only an ended task's worktree is removed\n");
+    expect(clean.stderr).toBe("TASK_WRONG_STATE: Task gc-running is running: only an ended task's worktree is removed\n");
     await harness().client.cancel('gc-running');
     await harness().client.waitForTask('gc-running');
     await writeFile(path.join(running, 'unsaved.txt'), 'not committed\n');
     const kept = await cli(['clean', 'gc-running']);
-    expect(kept.stderr).toBe(`Error: ${running} holds changes that are in no commit; pass --force to remove them with the worktree\n`);
+    expect(kept.stderr).toBe(`TASK_WRONG_STATE: ${running} holds changes that are in no commit; pass --force to remove them with the worktree\n`);
     expect((await cli(['clean', 'gc-running', '--force'])).stdout).toMatch(new RegExp(`^Removed worktree ${running} \\(\\d+\\.\\d MB\\)\\n$`));
     expect(existsSync(running)).toBe(false);
   });

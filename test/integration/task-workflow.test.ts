@@ -180,7 +180,7 @@ describe('rejected before anything is created', () => {
 
   it('refuses a repository path that is not a git repository', async () => {
     const result = await harness().cli(['start', '--prompt', 'x', '--task-id', 'not-a-repo', '--repo-path', harness().codexEnv.root]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('is not a git repository');
     await expectNoWorkflow('not-a-repo');
   });
@@ -188,7 +188,7 @@ describe('rejected before anything is created', () => {
   it.each(['../x', 'a b', 'a/b', '.hidden', 'x'.repeat(65)])('refuses the task id %j', async (taskId) => {
     const repo = await harness().makeRepo();
     const result = await harness().cli(['start', '--prompt', 'x', '--task-id', taskId, '--repo-path', repo]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/taskId: task id must start with a letter or digit/);
     expect((await simpleGit(repo).branchLocal()).all).toEqual(['main']);
   });
@@ -196,7 +196,7 @@ describe('rejected before anything is created', () => {
   it('refuses an empty prompt', async () => {
     const repo = await harness().makeRepo();
     const result = await harness().cli(['start', '--prompt', '   ', '--task-id', 'empty-prompt', '--repo-path', repo]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('prompt: prompt must not be empty');
     await expectNoWorkflow('empty-prompt');
   });
@@ -204,7 +204,7 @@ describe('rejected before anything is created', () => {
   it('refuses an unknown base ref', async () => {
     const repo = await harness().makeRepo();
     const result = await harness().cli(['start', '--prompt', 'x', '--task-id', 'bad-base', '--repo-path', repo, '--base-ref', 'nope']);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('baseRef: nope is not a branch, tag or commit');
     await expectNoWorkflow('bad-base');
   });
@@ -214,7 +214,7 @@ describe('rejected before anything is created', () => {
     await harness().client.waitForTask('hello-task');
     const result = await harness().cli(['start', '--prompt', 'again', '--task-id', 'hello-task', '--repo-path', repo]);
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toBe('Error: Task hello-task already exists');
+    expect(result.stderr.trim()).toBe('TASK_ALREADY_EXISTS: Task hello-task already exists');
     expect((await simpleGit(repo).branchLocal()).all).toEqual(['main']);
   });
 });

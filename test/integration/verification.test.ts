@@ -108,9 +108,9 @@ it('fails a task whose setup fails before any model call, naming the command', a
 it('refuses a malformed config in one line naming the file and the field, and nothing starts', async () => {
   const repo = await harness().makeRepo({ 'README.md': '# app\n', '.codex-runner.yaml': 'verify: [""]\nmaxVerifyTurns: many\n' });
   const cli = await harness().cli(['start', '--repo-path', repo, '--task-id', 'bad-config', '--prompt', 'Never runs']);
-  expect(cli.code).toBe(1);
+  expect(cli.code).toBe(2);
   expect(cli.stderr).toBe(
-    'Error: .codex-runner.yaml at HEAD: verify.0: a command must not be empty; maxVerifyTurns: Invalid input: expected number, received string; fix the file and commit it\n',
+    'VALIDATION_FAILED: .codex-runner.yaml at HEAD: verify.0: a command must not be empty; maxVerifyTurns: Invalid input: expected number, received string; fix the file and commit it\n',
   );
   await expect(harness().client.getTask('bad-config')).rejects.toMatchObject({ code: 'TASK_NOT_FOUND' });
   const doctor = await harness().cli(['doctor', '--config-path', harness().configPath, '--repo', repo, '--json']);
