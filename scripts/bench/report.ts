@@ -139,10 +139,19 @@ interface Column {
   left?: boolean;
 }
 
+/** `1` on one host; the children each host ran, `67/66/67`, on several. */
+function placementCell(placement: Record<string, number> | undefined): string {
+  const counts = Object.keys(placement ?? {})
+    .sort()
+    .map((host) => placement![host]!);
+  return counts.length <= 1 ? '1' : counts.join('/');
+}
+
 const COLUMNS: Column[] = [
   { header: 'shape', cell: (r) => r.shape.name, left: true },
   { header: 'tasks', cell: (r) => String(r.shape.tasks) },
   { header: 'slots', cell: (r) => String(r.shape.slots) },
+  { header: 'hosts', cell: (r) => (r.shape.historyOnly ? '-' : placementCell(r.runner.placement)) },
   { header: 'limit', cell: (r) => (r.shape.graphLimit ? String(r.shape.graphLimit) : '-') },
   { header: 'model', cell: (r) => `${r.shape.modelDelayMs / 1000}s` },
   { header: 'wall s', cell: (r, f) => (r.shape.historyOnly ? '-' : fixed(1)(f.wallS)) },
@@ -213,6 +222,7 @@ export function formatTable(results: readonly ShapeResult[]): string {
     'ratio = runner wall / baseline wall; floor = the baseline script scheduling through a parent workflow and one child',
     'workflow with one activity per task (scripts/bench/floor-workflow.ts); floor ratio = floor wall / baseline wall;',
     'ovh = (runner - baseline) / tasks; dep = prerequisite task.completed -> dependent task.graph.worker.started (samples);',
+    'hosts = the children each worker host ran (its own worker process and CODEX_HOME; slots split evenly);',
     'CPU = all processes of a run incl. the dev server (runner/baseline/floor); KB = protobuf-encoded history;',
     'MB = peak VmRSS (tree: summed over the worker or baseline and their children); other load = share of the machine',
     'other processes took during the run (runner/baseline/floor): figures from a busy machine are not comparable.',

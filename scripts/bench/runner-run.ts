@@ -18,6 +18,8 @@ export interface RunnerFigures {
   wallMs: number;
   /** Prerequisite's `task.completed` → dependent's `task.graph.worker.started`, one per dependency. */
   dependencyLatencyMs: number[];
+  /** Children placed on each host (`task.placed`), by host name. */
+  placement: Record<string, number>;
   history: {
     workflows: number;
     events: number;
@@ -25,8 +27,9 @@ export interface RunnerFigures {
     parent: HistorySize;
     largestChild: HistorySize;
   };
+  /** The worker's peaks; with several hosts, the largest worker's own and the sum of their trees. */
   worker: RssPeaks;
-  /** CPU seconds used during the run: the worker and its codex/git children, the dev server, the bench process (client and model server). */
+  /** CPU seconds used during the run: the workers and their codex/git children, the dev server, the bench process (client and model server). */
   cpu: BenchCpu;
   /** One per child that ran. */
   timelines: ChildTimeline[];
@@ -114,11 +117,12 @@ export async function startBenchWorker(
   harness: RunnerHarness,
   slots: number,
   track: (stop: Stoppable) => void,
+  hostArgs: string[] = [],
 ): Promise<{ worker: WorkerProcess; stop: Stoppable }> {
   const codexEnv = await createCodexTestEnv();
   const child = spawn(
     process.execPath,
-    [...workerNodeArgs(), CLI_ENTRY, 'worker', '--config-path', harness.configPath, '--max-concurrent-tasks', String(slots), ...workerArgs()],
+    [...workerNodeArgs(), CLI_ENTRY, 'worker', '--config-path', harness.configPath, '--max-concurrent-tasks', String(slots), ...hostArgs, ...workerArgs()],
     {
       env: harness.env({ CODEX_HOME: codexEnv.codexHome, HOME: codexEnv.home, TMPDIR: codexEnv.tmpDir }),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -134,17 +138,37 @@ export async function startBenchWorker(
   return { worker, stop };
 }
 
+/** The largest root peak of `peaks` (one host's worker), and the sum of their trees (the pool's). */
+function poolPeaks(peaks: readonly RssPeaks[]): RssPeaks {
+  return {
+    rootPeakBytes: Math.max(...peaks.map((peak) => peak.rootPeakBytes)),
+    treePeakBytes: peaks.reduce((sum, peak) => sum + peak.treePeakBytes, 0),
+    peakProcesses: peaks.reduce((sum, peak) => sum + peak.peakProcesses, 0),
+    samples: Math.min(...peaks.map((peak) => peak.samples)),
+  };
+}
+
+function poolCpuSeconds(pids: readonly number[]): CpuSeconds {
+  return pids.map(treeCpuSeconds).reduce((sum, cpu) => ({ self: sum.self + cpu.self, children: sum.children + cpu.children }));
+}
+
 export async function runRunnerShape(harness: RunnerHarness, shape: Shape, track: (stop: Stoppable) => void): Promise<RunnerFigures> {
-  const { worker, stop } = await startBenchWorker(harness, shape.slots, track);
+  const hosts = shape.hosts ?? 1;
+  const started = await Promise.all(
+    Array.from({ length: hosts }, (_, i) => startBenchWorker(harness, shape.slots / hosts, track, hosts > 1 ? ['--host-name', `bench-host-${i + 1}`] : [])),
+  );
+  const stop = async () => {
+    await Promise.all(started.map((host) => host.stop()));
+  };
   const repoPath = await harness.makeRepo();
   const parentTaskId = `${shape.name}-graph`;
   const children = graphChildren(shape, `${shape.name}-r`);
   scriptChildren(harness.model, shape, children);
 
-  const workerPid = worker.child.pid!;
-  const sampler = sampleProcessTreeRss(workerPid);
+  const workerPids = started.map(({ worker }) => worker.child.pid!);
+  const samplers = workerPids.map((pid) => sampleProcessTreeRss(pid));
   const sharedCpu = measureSharedCpu(harness);
-  const worker0 = treeCpuSeconds(workerPid);
+  const worker0 = poolCpuSeconds(workerPids);
   const machine0 = machineBusySeconds();
   const t0 = performance.now();
   let wallMs: number;
@@ -158,10 +182,10 @@ export async function runRunnerShape(harness: RunnerHarness, shape: Shape, track
     });
     const parent = await harness.client.waitForTask(parentTaskId);
     wallMs = performance.now() - t0;
-    cpu = { work: cpuDelta(worker0, treeCpuSeconds(workerPid)), ...sharedCpu(), machine: machineBusySeconds() - machine0 };
+    cpu = { work: cpuDelta(worker0, poolCpuSeconds(workerPids)), ...sharedCpu(), machine: machineBusySeconds() - machine0 };
     if (parent.state !== 'completed') throw new Error(`graph ${parentTaskId} ended ${parent.state}: ${parent.failure?.message ?? ''}`);
   } finally {
-    workerPeaks = sampler.stop();
+    workerPeaks = poolPeaks(samplers.map((sampler) => sampler.stop()));
     await stop();
   }
   const unmatched = harness.model.unmatchedRequests.length;
@@ -175,11 +199,17 @@ export async function runRunnerShape(harness: RunnerHarness, shape: Shape, track
   const dependencyLatencyMs = children.flatMap((child) =>
     child.dependencyTaskIds.map((id) => at(histories.get(child.taskId)!.events, 'task.graph.worker.started') - at(histories.get(id)!.events, 'task.completed')),
   );
+  const placement: Record<string, number> = {};
+  for (const child of children) {
+    const host = histories.get(child.taskId)!.events.find((event) => event.type === 'task.placed')?.host ?? '?';
+    placement[host] = (placement[host] ?? 0) + 1;
+  }
   const lastChildDone = Math.max(...children.map((child) => at(histories.get(child.taskId)!.events, 'task.completed')));
   return {
     parentTaskId,
     wallMs,
     dependencyLatencyMs,
+    placement,
     history: {
       workflows: all.length,
       events: all.reduce((sum, size) => sum + size.events, 0),

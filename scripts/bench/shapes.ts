@@ -13,8 +13,10 @@ export interface Shape {
   name: string;
   /** Child tasks (the parent task comes on top). */
   tasks: number;
-  /** `worker --max-concurrent-tasks`. */
+  /** Session slots in all: `worker --max-concurrent-tasks`, split evenly over the hosts. */
   slots: number;
+  /** Worker hosts (worker processes with their own `--host-name` and CODEX_HOME; default 1). */
+  hosts?: number;
   /** The graph's own `--max-concurrent-tasks` (none: every ready child is released at once). */
   graphLimit?: number;
   /** How long the scripted model waits before each answer. */
@@ -46,6 +48,9 @@ export const SHAPES: readonly Shape[] = [
   // The same with a graph limit: ready children are released as slots free up instead of all at once.
   { name: 'n200-s8-g8', tasks: 200, slots: 8, graphLimit: 8, modelDelayMs: 0, baseline: true },
   { name: 'n200-s8-g16', tasks: 200, slots: 8, graphLimit: 16, modelDelayMs: 0, baseline: true },
+  // A pool: the same 200 tasks and 6 slots on one host, and over three hosts of 2 slots each.
+  { name: 'n200-s6', tasks: 200, slots: 6, modelDelayMs: 0, baseline: true },
+  { name: 'n200-s6-h3', tasks: 200, slots: 6, hosts: 3, modelDelayMs: 0, baseline: true },
   { name: 'n500-s8', tasks: 500, slots: 8, modelDelayMs: 0, baseline: false, historyOnly: true, optIn: true },
 ];
 

@@ -109,7 +109,7 @@ it('fails the task with CODEX_INSTALL_FAILED when npm cannot install codex, afte
   const task = await offline.waitForTask('cannot-install');
   expect(task.failure).toMatchObject({ code: 'CODEX_INSTALL_FAILED', message: expect.stringContaining(`npm install @openai/codex@${MIN_CODEX_VERSION}`) });
   const events = await offline.listEvents('cannot-install');
-  expect(events.map((event) => event.type)).toEqual(['task.queued', 'runtime.install.started', 'runtime.install.failed', 'task.failed']);
-  expect(events[2]).toMatchObject({ errorCode: 'CODEX_INSTALL_FAILED', message: task.failure!.message });
+  expect(events.map((event) => event.type)).toEqual(['task.queued', 'task.placed', 'runtime.install.started', 'runtime.install.failed', 'task.failed']);
+  expect(events[3]).toMatchObject({ errorCode: 'CODEX_INSTALL_FAILED', message: task.failure!.message });
   await harness.recordHistory('task-runtime-install-failed', 'cannot-install');
 });
