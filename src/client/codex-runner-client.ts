@@ -109,6 +109,9 @@ function retryOfRun(record: TaskRecord, runId: string): RetryOf {
   };
 }
 
+/** gRPC's NOT_FOUND status, as a history fetch of an unknown workflow fails with it. */
+const GRPC_NOT_FOUND = 5;
+
 /** The refusal of a message to a task that has ended. */
 const hasEnded = (taskId: string) => (state: string) => `Task ${taskId} has ended (${state})`;
 
@@ -972,7 +975,8 @@ export class CodexRunnerClient {
   ): Promise<{ description: WorkflowExecutionDescription; earlier: z.output<S> }> {
     const handle = this.handle(taskId);
     const [description, history] = await Promise.all([handle.describe(), handle.fetchHistory()]).catch((error: unknown) => {
-      throw error instanceof WorkflowNotFoundError ? new TaskNotFoundError(taskId) : error;
+      // describe() says WorkflowNotFoundError; fetchHistory() (whichever fails first) gRPC's NOT_FOUND as it is.
+      throw error instanceof WorkflowNotFoundError || (error as { code?: unknown }).code === GRPC_NOT_FOUND ? new TaskNotFoundError(taskId) : error;
     });
     const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
     const parsed = started ? schema.safeParse(defaultPayloadConverter.fromPayload(started)) : undefined;
