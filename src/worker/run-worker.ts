@@ -180,10 +180,13 @@ async function runWorkers(
     defaultHeartbeatThrottleInterval: '1 second',
   } as const;
   const hostQueue = hostTaskQueue(taskQueue, host.name);
+  // What the server lists as this worker's pollers (`doctor`, the Web UI): the pool's host name, not the machine's.
+  const identity = `${process.pid}@${host.name}`;
   try {
     const main = await Worker.create({
       connection,
       namespace: target.namespace,
+      identity,
       taskQueue,
       ...workflowSource(),
       activities: bookkeeping,
@@ -193,6 +196,7 @@ async function runWorkers(
     const sharedSessions = await Worker.create({
       connection,
       namespace: target.namespace,
+      identity,
       taskQueue: sessionTaskQueue(taskQueue),
       activities: sessionActivities,
       ...sessionWorkerOptions,
@@ -200,6 +204,7 @@ async function runWorkers(
     const placement = await Worker.create({
       connection,
       namespace: target.namespace,
+      identity,
       taskQueue: placementTaskQueue(taskQueue),
       activities: { placeTask },
       maxConcurrentActivityTaskExecutions: 1,
@@ -208,6 +213,7 @@ async function runWorkers(
     const hostStepsWorker = await Worker.create({
       connection,
       namespace: target.namespace,
+      identity,
       taskQueue: hostQueue,
       activities: hostSteps(host.load, bookkeeping),
       maxConcurrentActivityTaskExecutions: HOST_STEP_SLOTS,
@@ -216,6 +222,7 @@ async function runWorkers(
     const hostSessions = await Worker.create({
       connection,
       namespace: target.namespace,
+      identity,
       taskQueue: hostTaskQueue(sessionTaskQueue(taskQueue), host.name),
       activities: sessionActivities,
       ...sessionWorkerOptions,

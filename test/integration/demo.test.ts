@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { taskWorkflowId } from '../../src/contracts/ids';
+import { hostNameFrom, taskWorkflowId } from '../../src/contracts/ids';
 import { useRunnerHarness, type CliRun, type WorkerProcess } from '../support/runner-harness';
 import { exec, httpError, say } from '../../src/scripted-model/scripted-model-server';
 
@@ -44,7 +44,8 @@ async function workersOf(taskId: string): Promise<{ taskQueue: string; identitie
   return { taskQueue, identities };
 }
 
-const identityOf = (worker: WorkerProcess) => `${worker.child.pid}@${hostname()}`;
+// A worker polls as `<pid>@<its host name>` (run-worker.ts).
+const identityOf = (worker: WorkerProcess) => `${worker.child.pid}@${hostNameFrom(hostname())}`;
 
 describe('the demo without credentials, with another worker on the server', () => {
   let demo: CliRun & { graphId: string };

@@ -105,6 +105,9 @@ it('runs a graph across three hosts: each task on one host, every host some, no 
     byHost.set(task.host!, [...(byHost.get(task.host!) ?? []), task.taskId]);
   }
   expect([...byHost.keys()].sort()).toEqual(HOSTS);
+  // Each host's workers poll under its name, as `doctor` and the Web UI list them.
+  const polling = (await harness.client.findWorkers()).polling;
+  expect(HOSTS.map((host) => polling.some((identity) => identity.endsWith(`@${host}`)))).toEqual([true, true, true]);
 
   for (const [host, taskIds] of byHost) {
     const events = await Promise.all(taskIds.map((taskId) => harness.client.listEvents(taskId)));
