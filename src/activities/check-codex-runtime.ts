@@ -31,6 +31,11 @@ export interface CodexRuntimeStatus {
   installEvents?: SessionEventInput[];
 }
 
+/** The worker host as messages name it: its name in the pool, else the machine's. */
+function hostLabel(settings: HostSettings): string {
+  return settings.host?.name ?? hostname();
+}
+
 /** Heartbeat period while npm installs: a download can be silent for minutes. */
 const INSTALL_HEARTBEAT_MS = 5_000;
 
@@ -38,10 +43,10 @@ const INSTALL_HEARTBEAT_MS = 5_000;
  * Installs the pinned codex, heartbeating while npm runs, and records it in `events`:
  * `runtime.install.started`, then `runtime.install.completed` or `runtime.install.failed`.
  */
-async function installRecorded(context: Context, events: SessionEventInput[]): Promise<CodexBinary> {
+async function installRecorded(context: Context, events: SessionEventInput[], host: string): Promise<CodexBinary> {
   const record = (event: Omit<SessionEventInput, 'at' | 'attempt'>) => events.push({ at: new Date().toISOString(), attempt: context.info.attempt, ...event });
   const progress = `installing @openai/codex@${MIN_CODEX_VERSION} into ${codexRuntimeDir()}`;
-  record({ type: 'runtime.install.started', message: `No codex on worker host ${hostname()}: ${progress}` });
+  record({ type: 'runtime.install.started', message: `No codex on worker host ${host}: ${progress}` });
   try {
     const installed = await heartbeatWhile(context, progress, INSTALL_HEARTBEAT_MS, () => installCodexRuntime({ signal: context.cancellationSignal }));
     record({ type: 'runtime.install.completed', message: `Installed codex ${installed.version} at ${installed.path}` });
@@ -105,7 +110,7 @@ export async function runtimeCheck(context: Context, settings: HostSettings): Pr
     const codexPath = config.codex?.codexPath;
     let binary = codexPath === undefined ? (findBundledCodexBinary() ?? findRuntimeCodexBinary()) : resolveCodexBinary(codexPath);
     const installed = binary === undefined;
-    binary ??= await installRecorded(context, installEvents);
+    binary ??= await installRecorded(context, installEvents, hostLabel(settings));
     const { version } = await verifyCodexBinaryOnce(binary);
     const credentials = checkCodexCredentials({
       config,
@@ -115,7 +120,7 @@ export async function runtimeCheck(context: Context, settings: HostSettings): Pr
     if (!credentials.ok)
       throw new CodexRuntimeError(
         ErrorCode.codexVerifyFailed,
-        `Codex has no credential on worker host ${hostname()}: ${credentials.detail}. ${credentials.fix}.`,
+        `Codex has no credential on worker host ${hostLabel(settings)}: ${credentials.detail}. ${credentials.fix}.`,
       );
     return {
       status: {

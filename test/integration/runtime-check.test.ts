@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { RunnerConfig } from '../../src/contracts/config';
-import { taskWorkflowId } from '../../src/contracts/ids';
+import { hostNameFrom, taskWorkflowId } from '../../src/contracts/ids';
 import type { TaskRecord } from '../../src/contracts/task';
 import { MIN_CODEX_VERSION } from '../../src/host/codex-binary';
 import { useRunnerHarness } from '../support/runner-harness';
@@ -85,7 +85,7 @@ it('fails a task on a host without any credential with CODEX_VERIFY_FAILED and t
   const { task } = await runTaskWith({}, 'no-credential');
   expect(task.failure?.code).toBe('CODEX_VERIFY_FAILED');
   expect(task.failure?.message).toBe(
-    `Codex has no credential on worker host ${hostname()}: no OpenAI API key or ChatGPT login is configured. ` +
+    `Codex has no credential on worker host ${hostNameFrom(hostname())}: no OpenAI API key or ChatGPT login is configured. ` +
       'Run `codex-runner config set-openai-key --api-key-env OPENAI_API_KEY` (or --api-key-stdin), or `codex-runner config auth-chatgpt` (add --device-code on a host without a browser).',
   );
 });
