@@ -13,11 +13,12 @@ export interface Placement {
 }
 
 /**
- * Placement attempts that pass over a host without the task's repository before one takes the
- * task anyway: its provisioning then fails with the reason (a client checks the path before it
- * starts a task, so this is a path that vanished, or a pool whose hosts do not share it).
+ * Placement attempts (retried at most 5 s apart: about 10 minutes) that pass over a host without
+ * the task's repository before one takes the task anyway, and its provisioning fails with the
+ * reason. A client checks the path before it starts a task, so this is a path that vanished, or
+ * a pool whose hosts do not share it; a host that has it may be full for a while meanwhile.
  */
-const ATTEMPTS_BEFORE_ANY_HOST = 10;
+const ATTEMPTS_BEFORE_ANY_HOST = 120;
 
 /** How often a placement waiting for a slot looks again (a reservation may expire unseen) and heartbeats. */
 const WAIT_STEP_MS = 2_000;

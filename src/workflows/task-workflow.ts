@@ -72,7 +72,9 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
     if (!patched(HOST_AFFINITY_PATCH)) {
       await workOnHost({ input, journal, control, approval, graph, steps: unplacedSteps() }, base, prompt);
     } else {
-      for (let host = await placement(input, journal); ;) {
+      const first = await placement(input, journal, control);
+      if (first.message) prompt = journal.record.threadId ? first.message : `${turnPrompt(input)}\n\n${first.message}`;
+      for (let { host } = first; ;) {
         try {
           await workOnHost({ input, journal, control, approval, graph, steps: placedSteps(host) }, base, prompt);
           break;
@@ -80,7 +82,7 @@ export async function taskWorkflow(rawInput: TaskWorkflowInput): Promise<TaskRec
           if (!(error instanceof HostLost)) throw error;
           prompt = relocationInstruction(turnPrompt(input), journal.events, error.host);
           journal.update({ threadId: undefined });
-          host = await placement(input, journal, error.host);
+          ({ host } = await placement(input, journal, control, error.host));
         }
       }
     }
@@ -180,12 +182,26 @@ function refuseGraphSignals(journal: TaskJournal): undefined {
 
 /**
  * The host the task runs on: the one a retried run was on (its worktree and thread are there),
- * else the first host with a free session slot to take it. After `lost` stopped answering, the
- * task is placed again and starts a new thread there (`session.relocated`).
+ * else the first host with a free session slot to take it. An interrupt while the task waits for
+ * one parks it; once resumed it waits again, and the operator's message comes back with the host.
+ * After `lost` stopped answering, the task is placed again and starts a new thread there
+ * (`session.relocated`).
  */
-async function placement(input: ValidTaskWorkflowInput, journal: TaskJournal, lost?: string): Promise<string> {
-  const kept = lost === undefined ? input.retryOf?.host : undefined;
-  const host = kept ?? (await step(ErrorCode.worktreeProvisioningFailed, () => placeTask({ taskId: input.taskId, repoPath: input.repoPath }))).host;
+async function placement(
+  input: ValidTaskWorkflowInput,
+  journal: TaskJournal,
+  control: OperatorControl,
+  lost?: string,
+): Promise<{ host: string; message?: string }> {
+  let host = lost === undefined ? input.retryOf?.host : undefined;
+  let message: string | undefined;
+  while (host === undefined) {
+    const placed = await control.interruptible(() =>
+      step(ErrorCode.worktreeProvisioningFailed, () => placeTask({ taskId: input.taskId, repoPath: input.repoPath })),
+    );
+    if (placed) host = placed.host;
+    else message = (await control.pauseIfInterrupted()).message ?? message;
+  }
   journal.placedOn(host);
   if (lost !== undefined) {
     journal.emit('session.relocated', {
@@ -193,7 +209,7 @@ async function placement(input: ValidTaskWorkflowInput, journal: TaskJournal, lo
       message: `Host ${lost} stopped answering: the task continues on host ${host}, on a new Codex thread told what the earlier one did (the thread stayed on ${lost})`,
     });
   }
-  return host;
+  return { host, ...(message ? { message } : {}) };
 }
 
 /** The runtime check, then the task's branch and worktree (and its context files, if any). */

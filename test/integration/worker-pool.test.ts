@@ -182,3 +182,38 @@ it('moves the task of a host that is lost mid-graph to another host, on a new th
   expect(await simpleGit(repo).show(['plato/graph-lost-graph:all.txt'])).toBe('lost-1\nlost-2\nlost-3\n');
   await harness.recordHistory('task-relocated-from-a-lost-host', 'lost-2');
 }, 360_000);
+
+it('interrupts a task that waits for a free slot in the pool at once, and places it once resumed', async () => {
+  const repo = await harness.makeRepo();
+  // Every live host's one slot busy for a while (a host may have been lost above): the next task waits to be placed.
+  const live = HOSTS.filter((host) => workers.get(host)!.child.exitCode === null && workers.get(host)!.child.signalCode === null);
+  const busy = live.map((_, i) => `busy-${i + 1}`);
+  busy.forEach((taskId, i) => harness.model.script({ when: `bz${i}q`, steps: [delay(8_000, exec(`echo ${taskId} > ${taskId}.txt`)), say('busy done')] }));
+  await Promise.all(busy.map((taskId, i) => harness.client.startTask({ taskId, repoPath: repo, prompt: `Busy (bz${i}q)` })));
+  await eventually(
+    async () => (await Promise.all(busy.map((taskId) => harness.client.getTask(taskId)))).every((task) => task.host !== undefined),
+    60_000,
+    'every host busy',
+  );
+  const waiting = harness.model.script({ when: 'wtq', steps: [exec('echo waited > waited.txt'), say('placed at last')] });
+  await harness.client.startTask({ taskId: 'waiting', repoPath: repo, prompt: 'Wait for a slot (wtq)' });
+  await eventually(async () => (await harness.client.listEvents('waiting')).some((event) => event.type === 'task.queued'), 30_000, 'waiting to be queued');
+
+  await harness.client.interrupt('waiting', { reason: 'not now' });
+  const parked = await eventually(
+    async () => {
+      const task = await harness.client.getTask('waiting');
+      return task.state === 'interrupted' && task;
+    },
+    5_000,
+    'the waiting task to park at once',
+  );
+  expect(parked.host).toBeUndefined();
+
+  await harness.client.resume('waiting', { message: 'Also say hello (resumed-while-unplaced).' });
+  const done = await harness.client.waitForTask('waiting');
+  expect(done).toMatchObject({ state: 'completed', finalMessage: 'placed at last' });
+  expect(HOSTS).toContain(done.host);
+  expect(waiting.requests[0]!.userText).toContain('Also say hello (resumed-while-unplaced).');
+  await Promise.all(busy.map((taskId) => harness.client.waitForTask(taskId)));
+}, 120_000);
