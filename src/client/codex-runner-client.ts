@@ -22,6 +22,7 @@ import {
   type TaskGraphWorkflowInput,
 } from '../contracts/graph';
 import { DEFAULT_TASK_QUEUE, ID_TAKING_STATUSES, startWorkerHint, taskIdFromWorkflowId, taskQueueProblem, taskWorkflowId } from '../contracts/ids';
+import { polledRecently } from '../contracts/pollers';
 import { CodexHost, CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
 import {
   RetryOfSchema,
@@ -171,13 +172,6 @@ function checkTaskQueue(taskQueue: string): string {
   if (problem) throw new ValidationError(problem);
   return taskQueue;
 }
-
-/**
- * How recently a worker must have polled a task queue to count as running. The server records a
- * poller when its long poll starts, and an idle worker's poll expires and is renewed once a
- * minute; a stopped worker stays listed for minutes, at its last poll.
- */
-const WORKER_SEEN_MS = 75_000;
 
 /** How long a worker seen polling a queue is taken as still there before the client asks again. */
 const WORKER_RECHECK_MS = 5_000;
@@ -484,7 +478,7 @@ export class CodexRunnerClient {
       taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     });
     const seen = (response.pollers ?? []).map((poller) => ({ identity: poller.identity ?? '', at: timestampToIso(poller.lastAccessTime) }));
-    const since = Date.now() - WORKER_SEEN_MS;
+    const now = Date.now();
     const last = seen
       .map((poller) => poller.at)
       .filter((at): at is string => at !== undefined)
@@ -492,7 +486,7 @@ export class CodexRunnerClient {
       .at(-1);
     return {
       taskQueue,
-      polling: seen.filter((poller) => poller.at !== undefined && Date.parse(poller.at) >= since).map((poller) => poller.identity),
+      polling: seen.filter((poller) => polledRecently(poller.at === undefined ? undefined : Date.parse(poller.at), now)).map((poller) => poller.identity),
       ...(last ? { lastPolledAt: last } : {}),
     };
   }

@@ -1,4 +1,4 @@
-import { anyPolledRecently, HOST_LOST_AFTER_MS } from '../../src/activities/host-liveness';
+import { polledRecently, WORKER_SEEN_MS } from '../../src/contracts/pollers';
 import { HostLoad, RESERVATION_MS } from '../../src/activities/host-load';
 import { hostNameFrom, hostNameProblem, hostTaskQueue, sessionTaskQueue } from '../../src/contracts/ids';
 
@@ -65,11 +65,11 @@ describe('host names', () => {
   });
 });
 
-describe('a lost host', () => {
-  it('is one whose queue no worker polled in the last 90 s', () => {
+describe('a running worker (and so a live host)', () => {
+  it('is one that polled its queue in the last 90 s', () => {
     const now = 1_000_000;
-    expect(anyPolledRecently([now - 10_000], now)).toBe(true);
-    expect(anyPolledRecently([now - HOST_LOST_AFTER_MS - 1, undefined], now)).toBe(false);
-    expect(anyPolledRecently([], now)).toBe(false);
+    expect(polledRecently(now - 10_000, now)).toBe(true);
+    expect(polledRecently(now - WORKER_SEEN_MS - 1, now)).toBe(false);
+    expect(polledRecently(undefined, now)).toBe(false);
   });
 });
