@@ -492,8 +492,25 @@ describe('a chain among independent children, no graph limit, the worker busy', 
 
   it('hands a freed slot to the dependent before independent children listed after it', async () => {
     const repo = await harness().makeRepo();
-    for (const link of ['a', 'b']) harness().model.script({ when: `busy-marker-${link}.`, steps: [exec(`echo ${link} > ${link}.txt`), say(`${link} done`)] });
-    for (let i = 1; i <= 5; i++) harness().model.script({ when: `busy-marker-i${i}.`, steps: [exec(`sleep 3 && echo ${i} > i${i}.txt`), say(`i${i} done`)] });
+    // The order this test is about is forced with marker files, not left to how long each step
+    // takes on a loaded machine: busy-a holds its slot until busy-i3 has a session (so busy-i4 is
+    // released to wait for one), and busy-i1..i3 hold theirs until busy-i4 has one (so busy-b,
+    // released then, waits for a slot while busy-i5 is still ready).
+    const marks = path.join(harness().codexEnv.root, 'busy-marks');
+    await mkdir(marks);
+    const mark = (name: string) => `touch ${path.join(marks, name)}`;
+    const until = (name: string) => `until [ -e ${path.join(marks, name)} ]; do sleep 0.1; done`;
+    const held = { yieldTimeMs: 60_000 };
+    harness().model.script({ when: 'busy-marker-a.', steps: [exec(`${until('i3')} && echo a > a.txt`, held), say('a done')] });
+    harness().model.script({ when: 'busy-marker-b.', steps: [exec('echo b > b.txt'), say('b done')] });
+    for (let i = 1; i <= 3; i++) {
+      harness().model.script({
+        when: `busy-marker-i${i}.`,
+        steps: [exec(`${mark(`i${i}`)} && ${until('i4')} && sleep 1 && echo ${i} > i${i}.txt`, held), say(`i${i} done`)],
+      });
+    }
+    harness().model.script({ when: 'busy-marker-i4.', steps: [exec(`${mark('i4')} && sleep 3 && echo 4 > i4.txt`), say('i4 done')] });
+    harness().model.script({ when: 'busy-marker-i5.', steps: [exec('echo 5 > i5.txt'), say('i5 done')] });
     // The worker has 4 session slots: busy-a and three slow ones take them; busy-b becomes ready
     // when busy-a completes, while busy-i4 and busy-i5 are still ready and waiting.
     const slow = Array.from({ length: 5 }, (_, i) => ({ taskId: `busy-i${i + 1}`, prompt: `Slow part ${i + 1} (busy-marker-i${i + 1}.)` }));
