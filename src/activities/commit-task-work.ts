@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
 import { taskBranchName } from '../contracts/ids';
 import { git, gitDirsOf, headCommitOf, runGit } from '../host/git';
+import { pushBranch } from '../host/repo-mirror';
 
 export interface CommitTaskWorkInput {
   taskId: string;
@@ -13,6 +14,8 @@ export interface CommitTaskWorkInput {
   message: string;
   /** Untracked files copied into the worktree (`copy`), never committed. */
   leaveOut?: string[];
+  /** The task's repository is this git URL: the task branch is pushed there once committed. */
+  repoUrl?: string;
 }
 
 export interface TaskCommit {
@@ -37,14 +40,17 @@ export interface TaskCommit {
  * worktree and its branch are the task's own, so no other git process can be working in them).
  *
  * The git directories and the new HEAD are read from files, and one `git diff --numstat` gives
- * both the file list and the approvers' summary.
+ * both the file list and the approvers' summary. With a `repoUrl`, the branch is then pushed, so
+ * a dependent on another host, or this task moved to another host, starts from it.
  */
 export async function commitTaskWork(input: CommitTaskWorkInput): Promise<TaskCommit> {
   if (!existsSync(input.worktreePath)) {
     throw ApplicationFailure.nonRetryable(`Worktree ${input.worktreePath} is gone; nothing to commit`, ErrorCode.commitFailed);
   }
   try {
-    return await commit(input);
+    const committed = await commit(input);
+    if (input.repoUrl !== undefined) await pushBranch(input.worktreePath, committed.commitSha, taskBranchName(input.taskId));
+    return committed;
   } catch (error) {
     // Without a code of its own, the error's class name would reach the task record as its code.
     throw ApplicationFailure.retryable(`Committing the work in ${input.worktreePath} failed: ${(error as Error).message.trim()}`, ErrorCode.commitFailed);

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { RepoRef } from '../contracts/repository';
 import type { HostSettings } from './host-settings';
 
-export interface PlaceTaskInput {
+export interface PlaceTaskInput extends RepoRef {
   taskId: string;
-  repoPath: string;
 }
 
 export interface Placement {
@@ -35,7 +35,8 @@ export function createPlaceTask(settings: HostSettings) {
     const { host } = settings;
     if (!host) throw ApplicationFailure.nonRetryable('placeTask needs a worker with a host name', 'HOST_UNNAMED');
     const context = Context.current();
-    if (!existsSync(input.repoPath) && context.info.attempt < ATTEMPTS_BEFORE_ANY_HOST) {
+    // A repository named by its URL is reachable from every host (each keeps a mirror).
+    if (input.repoPath !== undefined && !existsSync(input.repoPath) && context.info.attempt < ATTEMPTS_BEFORE_ANY_HOST) {
       throw ApplicationFailure.retryable(`Host ${host.name} has no ${input.repoPath}`, 'HOST_LACKS_REPOSITORY');
     }
     while (!host.load.reserve(input.taskId)) {

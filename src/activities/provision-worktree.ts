@@ -5,11 +5,13 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorCode } from '../contracts/errors';
 import { FULL_COMMIT_ID, taskBranchName, taskWorktreeRelativePath } from '../contracts/ids';
 import { isDirectory } from '../host/files';
-import { commitOf, git, gitDirPointedAt, gitDirsOf, headCommitOf, isRepositoryRoot, mergeCommits, runGit } from '../host/git';
+import type { RepoRef } from '../contracts/repository';
+import { commitOf, git, gitDirPointedAt, gitDirsOf, headCommitOf, isRepositoryRoot, mergeCommits, runGit, setBranch } from '../host/git';
+import { repositoryOnHost } from './repository-on-host';
 
-export interface ProvisionWorktreeInput {
+/** The repository by its path or its URL (then this host's mirror of it: see repo-mirror.ts). */
+export interface ProvisionWorktreeInput extends RepoRef {
   taskId: string;
-  repoPath: string;
   baseRef?: string;
   /**
    * Commits merged into the base before the branch is made: a graph child with several
@@ -88,6 +90,9 @@ interface TaskPlace {
 
 /**
  * Gives a task its branch `plato/task-<taskId>` and worktree `<repo>/.plato/worktrees/<taskId>`.
+ * A repository named by its URL is this host's mirror of it, fetched first (the base may be a
+ * branch that moved, or another host's pushed commit); a task branch the mirror lacks but the
+ * remote has (the task ran on a host that was lost) continues from its last pushed commit.
  *
  * Idempotent, because Temporal retries it and a worker may die at any instant: a branch or a
  * worktree left by an earlier attempt is reused, and a directory left half-made by an interrupted
@@ -100,7 +105,8 @@ interface TaskPlace {
  * path, which looks at everything before it acts.
  */
 export async function provisionWorktree(input: ProvisionWorktreeInput): Promise<WorktreeAllocation> {
-  const repoPath = path.resolve(input.repoPath);
+  const commits = [...(input.baseRef !== undefined && FULL_COMMIT_ID.test(input.baseRef) ? [input.baseRef] : []), ...(input.mergeRefs ?? [])];
+  const repoPath = await repositoryOnHost(input, { fresh: true, commits });
   const task: TaskPlace = { repoPath, branchName: taskBranchName(input.taskId), worktreePath: path.join(repoPath, taskWorktreeRelativePath(input.taskId)) };
   if (!existsSync(task.worktreePath) && isDirectory(path.join(repoPath, '.git'))) {
     const made = await addFreshWorktree(input, task);
@@ -173,7 +179,12 @@ async function provisionCarefully(input: ProvisionWorktreeInput, { repoPath, bra
   // every later `worktree add` fails on it. Only this task's activities write its branch.
   const { commonDir } = await gitDirsOf(repoPath);
   await rm(path.join(commonDir, 'refs', 'heads', `${branchName}.lock`), { force: true });
-  const branchExists = (await commitOf(repoPath, `refs/heads/${branchName}`)) !== undefined;
+  let branchExists = (await commitOf(repoPath, `refs/heads/${branchName}`)) !== undefined;
+  const pushed = !branchExists && input.repoUrl !== undefined ? await commitOf(repoPath, `refs/remotes/origin/${branchName}`) : undefined;
+  if (pushed !== undefined) {
+    await setBranch(repoPath, branchName, pushed);
+    branchExists = true;
+  }
   const added = await runGit(
     repoPath,
     branchExists ? ['worktree', 'add', worktreePath, branchName] : ['worktree', 'add', '-b', branchName, worktreePath, baseSha],

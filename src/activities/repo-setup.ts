@@ -5,17 +5,20 @@ import { ApplicationFailure } from '@temporalio/activity';
 import picomatch from 'picomatch';
 import { ErrorCode } from '../contracts/errors';
 import { RepoConfigError, type RepoConfig } from '../contracts/repo-config';
+import type { RepoRef } from '../contracts/repository';
 import { runGit } from '../host/git';
 import { readRepoConfigAt } from '../host/repo-config-file';
+import { repositoryOnHost } from './repository-on-host';
 
 /**
  * The repository's `.codex-runner.yaml` at `commit`, the task's base (or its graph's): never the
  * worktree's copy, which the agent can edit, so a turn cannot weaken its own checks.
  * @throws ApplicationFailure `CONFIG_INVALID` (not retryable) naming the file and the field.
  */
-export async function readRepoConfig(input: { repoPath: string; commit: string }): Promise<RepoConfig | undefined> {
+export async function readRepoConfig(input: RepoRef & { commit: string }): Promise<RepoConfig | undefined> {
+  const repoPath = await repositoryOnHost(input, { commits: [input.commit] });
   try {
-    return await readRepoConfigAt(input.repoPath, input.commit);
+    return await readRepoConfigAt(repoPath, input.commit);
   } catch (error) {
     if (error instanceof RepoConfigError) throw ApplicationFailure.nonRetryable(error.message, ErrorCode.configInvalid);
     throw error;
@@ -29,9 +32,11 @@ const NEVER_WALKED = new Set(['.git', '.plato', 'node_modules']);
  * Copies the untracked files that `patterns` (paths or globs relative to the repository root)
  * name from the main checkout into the worktree: a fresh worktree has none of a developer's
  * local files (`.env`, local config). Tracked files are left alone (the worktree has them from
- * its commit). Returns the copied paths, which the task's commit leaves out.
+ * its commit). Returns the copied paths, which the task's commit leaves out. A repository named by
+ * its URL has no checkout on the host, so nothing to copy.
  */
-export async function copyIntoWorktree(input: { repoPath: string; worktreePath: string; patterns: string[] }): Promise<string[]> {
+export async function copyIntoWorktree(input: RepoRef & { worktreePath: string; patterns: string[] }): Promise<string[]> {
+  if (input.repoPath === undefined) return [];
   const candidates = new Set<string>();
   for (const pattern of input.patterns) {
     if (!picomatch.scan(pattern).isGlob) {

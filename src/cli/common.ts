@@ -225,3 +225,14 @@ export function addReadCommand<T>(
       });
     });
 }
+
+/**
+ * The repository a command names: `--repo-url`, else `--repo-path`, else the current directory.
+ * @throws ValidationError when both are given.
+ */
+export function repositoryFlags(flags: { repoPath?: string | undefined; repoUrl?: string | undefined }): { repoPath: string } | { repoUrl: string } {
+  if (flags.repoPath !== undefined && flags.repoUrl !== undefined) {
+    throw new ValidationError('--repo-path, --repo-url: name the repository once, by its local path or by its git URL');
+  }
+  return flags.repoUrl !== undefined ? { repoUrl: flags.repoUrl } : { repoPath: flags.repoPath ?? process.cwd() };
+}

@@ -151,7 +151,7 @@ async function checkRepoConfig(repoPath: string): Promise<DoctorCheck> {
   const name = 'repository config';
   let repo: string;
   try {
-    repo = await checkRepository(repoPath);
+    repo = (await checkRepository({ repoPath })).repoPath!;
   } catch (error) {
     return { name, ok: false, detail: (error as Error).message, fix: `Fix ${REPO_CONFIG_FILE}, commit it, and check again` };
   }

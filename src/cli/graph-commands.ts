@@ -10,6 +10,7 @@ import {
   addReadCommand,
   addTaskOptions,
   approvalOptions,
+  repositoryFlags,
   checkOptions,
   codexOptions,
   integer,
@@ -27,6 +28,7 @@ import { printJson, type CliIO } from './output';
 interface GraphStartFlags extends TaskOptionFlags, PromptFlags {
   taskId?: string;
   repoPath?: string;
+  repoUrl?: string;
   baseRef?: string;
   priority?: number;
   child: string[];
@@ -67,15 +69,17 @@ async function graphInput(flags: GraphStartFlags): Promise<CreateTaskGraphInput>
   const codex = codexOptions(flags);
   const checks = checkOptions(flags);
   const prompt = await promptFrom(flags);
+  // The flags name the repository over the file, which names it over the current directory.
+  const { repoPath, repoUrl, ...fileParent } = fromFile.parent ?? {};
   const parent = {
-    ...fromFile.parent,
+    ...fileParent,
     ...(prompt !== undefined ? { prompt } : {}),
     ...(flags.taskId !== undefined ? { taskId: flags.taskId } : {}),
     ...(flags.priority !== undefined ? { priority: flags.priority } : {}),
     ...(flags.baseRef !== undefined ? { baseRef: flags.baseRef } : {}),
     ...(codex ? { codex: { ...fromFile.parent?.codex, ...codex } } : {}),
     ...(checks ? { checks: { ...fromFile.parent?.checks, ...checks } } : {}),
-    repoPath: flags.repoPath ?? fromFile.parent?.repoPath ?? process.cwd(),
+    ...repositoryFlags(flags.repoPath !== undefined || flags.repoUrl !== undefined ? flags : { repoPath, repoUrl }),
   };
   if (parent.prompt === undefined) throw new ValidationError('graph start needs a prompt: --prompt <text>, --prompt-file <path|->, or parent.prompt in --file');
   const maxConcurrentTasks = flags.maxConcurrentTasks ?? fromFile.maxConcurrentTasks;
@@ -160,6 +164,7 @@ export function registerGraphCommands(program: Command, cli: Cli): void {
   )
     .option('--task-id <id>', 'parent task id (default: a new UUID)')
     .option('--repo-path <path>', 'git repository the whole graph works in (default: the current directory)')
+    .option('--repo-url <url>', 'or the repository by its git URL: any host of a pool works on it, and the branches are pushed there')
     .option('--base-ref <ref>', 'branch, tag or commit the graph starts from (default: HEAD)')
     .option('--priority <n>', "the parent's priority", integer('priority'))
     .option('--child <spec>', CHILD_SPEC_HELP, collectSpecs, [] as string[])

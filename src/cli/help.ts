@@ -18,6 +18,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   start: [
     'start --prompt "Add a health check endpoint"',
     'start --repo-path ~/src/app --prompt-file task.md --wait',
+    'start --repo-url git@github.com:acme/app.git --prompt "Fix the flaky test"',
     'git log -1 --format=%B | codex-runner start --prompt-file - --require-approval',
     'start --task-id fix-login --prompt "Fix the login redirect" --verify "npm test" --json',
   ],
@@ -31,6 +32,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'graph start --prompt "Ship v2" --child api:"Add the API" --child \'{"taskId":"ui","prompt":"Build the UI","dependencyTaskIds":["api"]}\'',
     'graph start --file graph.yaml --max-concurrent-tasks 2 --wait',
     'graph start --task-id release --prompt-file goal.md --open --child api:"Add the API"',
+    'graph start --repo-url https://git.example.com/acme/app.git --file graph.yaml',
   ],
   'graph retry': ['graph retry release', 'graph retry release --wait --json'],
   'graph add': [

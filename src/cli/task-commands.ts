@@ -7,6 +7,7 @@ import {
   addReadCommand,
   addTaskOptions,
   approvalOptions,
+  repositoryFlags,
   checkOptions,
   codexOptions,
   integer,
@@ -38,6 +39,7 @@ function registerStartCommand(program: Command, cli: Cli): void {
   )
     .option('--task-id <id>', 'task id (default: a new UUID)')
     .option('--repo-path <path>', 'git repository to work in (default: the current directory)')
+    .option('--repo-url <url>', 'or the repository by its git URL: any host of a pool works on it, and the task branch is pushed there')
     .option('--base-ref <ref>', 'branch, tag or commit the task branch starts from (default: HEAD)')
     .option('--priority <n>', 'higher runs first', integer('priority'), 0);
   addTaskOptions(start, 'the task')
@@ -49,6 +51,7 @@ function registerStartCommand(program: Command, cli: Cli): void {
           PromptFlags & {
             taskId?: string;
             repoPath?: string;
+            repoUrl?: string;
             baseRef?: string;
             priority: number;
             wait?: boolean;
@@ -64,7 +67,7 @@ function registerStartCommand(program: Command, cli: Cli): void {
             const checks = checkOptions(flags);
             const task = await client.startTask({
               prompt,
-              repoPath: flags.repoPath ?? process.cwd(),
+              ...repositoryFlags(flags),
               priority: flags.priority,
               ...(flags.taskId ? { taskId: flags.taskId } : {}),
               ...(flags.baseRef ? { baseRef: flags.baseRef } : {}),

@@ -23,6 +23,8 @@ import {
 } from '../contracts/graph';
 import { DEFAULT_TASK_QUEUE, ID_TAKING_STATUSES, startWorkerHint, taskIdFromWorkflowId, taskQueueProblem, taskWorkflowId } from '../contracts/ids';
 import { polledRecently } from '../contracts/pollers';
+import { repositoryOf } from '../contracts/repository';
+import { mirrorOf } from '../host/repo-mirror';
 import { CodexHost, CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
 import {
   RetryOfSchema,
@@ -52,6 +54,7 @@ import {
   type Push,
   type Removal,
   type TaskDiff,
+  type TaskWork,
 } from './task-work';
 import { STATUS_MEMO_KEY, statusMemo, SUMMARY_MAX_BYTES, taskDetails, truncateUtf8 } from '../contracts/web-ui';
 import { aggregateGraphState } from '../workflows/graph-scheduler';
@@ -279,10 +282,11 @@ export class CodexRunnerClient {
     const approvalProblem = approvalTimeoutProblem(parsed.data);
     if (approvalProblem) throw new ValidationError(approvalProblem);
     const { taskId = randomUUID(), prompt, priority, baseRef, codex, requireApproval, approvalTimeout, contextPackage, checks } = parsed.data;
-    const repoPath = await checkRepository(parsed.data.repoPath, baseRef);
+    const repo = await checkRepository(parsed.data, baseRef);
+    const repoPath = repositoryOf(repo);
     const workflowInput: TaskWorkflowInput = {
       taskId,
-      repoPath,
+      ...repo,
       prompt,
       priority,
       ...(baseRef ? { baseRef } : {}),
@@ -300,7 +304,7 @@ export class CodexRunnerClient {
       details: taskDetails({ taskId, repoPath, priority, prompt }),
     });
     const now = new Date().toISOString();
-    return { taskId, repoPath, prompt, priority, state: 'queued', ...(baseRef ? { baseRef } : {}), createdAt: now, updatedAt: now };
+    return { taskId, repoPath, ...repo, prompt, priority, state: 'queued', ...(baseRef ? { baseRef } : {}), createdAt: now, updatedAt: now };
   }
 
   /**
@@ -320,17 +324,18 @@ export class CodexRunnerClient {
     const { parent, children, maxConcurrentTasks, requireApproval, approvalTimeout, open } = parsed.data;
     const parentTaskId = parent.taskId ?? randomUUID();
     const problem = findGraphProblem(
-      { taskId: parentTaskId, repoPath: path.resolve(parent.repoPath) },
+      { taskId: parentTaskId, repoUrl: parent.repoUrl, ...(parent.repoPath !== undefined ? { repoPath: path.resolve(parent.repoPath) } : {}) },
       children.map((child) => (child.repoPath ? { ...child, repoPath: path.resolve(child.repoPath) } : child)),
       parsed.data,
     );
     if (problem) throw new ValidationError(problem);
-    const repoPath = await checkRepository(parent.repoPath, parent.baseRef);
+    const repo = await checkRepository(parent, parent.baseRef);
+    const repoPath = repositoryOf(repo);
     const taken = await this.existingTaskIds([parentTaskId, ...children.map((child) => child.taskId)]);
     if (taken.length > 0) throw new TaskAlreadyExistsError(taken[0]!);
 
     const workflowInput: TaskGraphWorkflowInput = {
-      parent: { ...parent, taskId: parentTaskId, repoPath },
+      parent: { ...parent, taskId: parentTaskId, ...repo },
       children: children.map(({ repoPath: _ignored, ...child }) => child),
       ...(maxConcurrentTasks ? { maxConcurrentTasks } : {}),
       ...(requireApproval ? { requireApproval } : {}),
@@ -360,6 +365,7 @@ export class CodexRunnerClient {
     const queued = (taskId: string, prompt: string, priority: number, extra: Partial<TaskRecord> = {}): TaskRecord => ({
       taskId,
       repoPath,
+      ...(repo.repoUrl ? { repoUrl: repo.repoUrl } : {}),
       prompt,
       priority,
       state: 'queued',
@@ -718,7 +724,7 @@ export class CodexRunnerClient {
    * @throws TaskNotFoundError when no task has this id.
    */
   async getTaskDiff(taskId: string): Promise<TaskDiff> {
-    return diffOf(workOf(await this.getTask(taskId)));
+    return diffOf(await workHere(await this.getTask(taskId)));
   }
 
   /**
@@ -734,6 +740,11 @@ export class CodexRunnerClient {
     const record = await this.getTask(taskId);
     if (record.state !== 'completed' && record.state !== 'awaiting_approval') {
       throw new WrongStateError(`Task ${taskId} is ${record.state}: only completed work, or work awaiting approval, can be landed`);
+    }
+    if (record.repoUrl !== undefined) {
+      throw new ValidationError(
+        `into: task ${taskId}'s repository is ${record.repoUrl}, where its branch ${record.branchName ?? ''} is pushed: land it there (codex-runner push ${taskId} --branch <branch>, or a pull request)`,
+      );
     }
     const work = workOf(record);
     const into = options.into ?? (await checkedOutBranch(record.repoPath));
@@ -751,7 +762,7 @@ export class CodexRunnerClient {
    * @throws CodexRunnerError `TASK_PUSH_FAILED` with git's reason.
    */
   async pushTask(taskId: string, options: { remote?: string; branch?: string } = {}): Promise<Push> {
-    return push(workOf(await this.getTask(taskId)), options.remote ?? 'origin', options.branch);
+    return push(await workHere(await this.getTask(taskId)), options.remote ?? 'origin', options.branch);
   }
 
   /**
@@ -762,6 +773,9 @@ export class CodexRunnerClient {
   async cleanTask(taskId: string, options: { force?: boolean } = {}): Promise<Removal> {
     const record = await this.getTask(taskId);
     if (!isTerminalState(record.state)) throw new WrongStateError(`Task ${taskId} is ${record.state}: only an ended task's worktree is removed`);
+    if (record.repoUrl !== undefined) {
+      throw new WrongStateError(`Task ${taskId}'s worktree is on host ${record.host ?? '(unplaced)'}, in its mirror of ${record.repoUrl}: remove it there`);
+    }
     return removeWorktree(record, options);
   }
 
@@ -807,17 +821,18 @@ export class CodexRunnerClient {
       { ...input, retryOf: checked.data },
       {
         taskId,
-        repoPath: input.repoPath,
+        repoPath: repositoryOf(input),
         priority: input.priority,
         summary: `${taskId} · retry · ${input.prompt.replace(/\s+/g, ' ')}`,
-        details: taskDetails(input),
+        details: taskDetails({ ...input, repoPath: repositoryOf(input) }),
         taskQueue: description.taskQueue,
       },
     );
     const now = new Date().toISOString();
     return {
       taskId,
-      repoPath: input.repoPath,
+      repoPath: repositoryOf(input),
+      ...(input.repoUrl ? { repoUrl: input.repoUrl } : {}),
       prompt: input.prompt,
       priority: input.priority,
       state: 'queued',
@@ -868,10 +883,10 @@ export class CodexRunnerClient {
     const { parent } = earlier;
     await this.startWorkflow('taskGraphWorkflow', input, {
       taskId: parentTaskId,
-      repoPath: parent.repoPath,
+      repoPath: repositoryOf(parent),
       priority: parent.priority,
       summary: `${parentTaskId} · graph retry · ${again.length} of ${earlier.children.length} children again`,
-      details: taskDetails({ ...parent, taskId: parentTaskId }),
+      details: taskDetails({ ...parent, taskId: parentTaskId, repoPath: repositoryOf(parent) }),
       taskQueue: description.taskQueue,
     });
     // In the graph's own order (the results are in the order the children ended).
@@ -1086,4 +1101,14 @@ export class CodexRunnerClient {
       throw new CodexRunnerError(code, `Task ${taskId} ended without a record: ${message}`, { cause: error });
     }
   }
+}
+
+/**
+ * The work of `record` in a repository on this machine: its path, or, for a repository named by
+ * its URL, this machine's mirror of it (fetched when it lacks the work's commits).
+ */
+async function workHere(record: TaskRecord): Promise<TaskWork> {
+  const work = workOf(record);
+  if (record.repoUrl === undefined) return work;
+  return { ...work, repoPath: await mirrorOf(record.repoUrl, { commits: [work.base, work.commit] }) };
 }

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { isDirectory } from '../host/files';
 import { commitOf, isRepositoryRoot, runGit } from '../host/git';
 import { RepoConfigError } from '../contracts/repo-config';
+import { repositoryProblem, type RepoRef } from '../contracts/repository';
 import { readRepoConfigAt } from '../host/repo-config-file';
+import { mirrorOf } from '../host/repo-mirror';
 import { ValidationError } from './errors';
 
 /**
@@ -22,28 +24,48 @@ async function notARoot(dir: string): Promise<string> {
 }
 
 /**
- * Refuses a repository the task could not work in, before anything is created: the path must be
- * the root of a git repository with at least one commit, `baseRef` (when given) must name a
- * commit, and the `.codex-runner.yaml` committed there (if any) must be valid. Returns the
- * absolute repository path.
+ * Refuses a repository the task could not work in, before anything is created. A path must be
+ * the root of a git repository with at least one commit; a URL must be one git can read (the
+ * client's own mirror of it is made or fetched: see repo-mirror.ts). Then `baseRef` (when given)
+ * must name a commit, and the `.codex-runner.yaml` committed there (if any) must be valid.
+ * Returns the repository as workflow inputs carry it: the absolute path, or the URL.
  */
-export async function checkRepository(repoPath: string, baseRef?: string): Promise<string> {
-  const absolute = path.resolve(repoPath);
+export async function checkRepository(ref: RepoRef, baseRef?: string): Promise<RepoRef> {
+  const problem = repositoryProblem(ref);
+  if (problem) throw new ValidationError(problem);
+  if (ref.repoUrl !== undefined) {
+    await checkContents(await readableMirror(ref.repoUrl), ref.repoUrl, 'repoUrl', baseRef);
+    return { repoUrl: ref.repoUrl };
+  }
+  const absolute = path.resolve(ref.repoPath!);
   if (!existsSync(absolute)) throw new ValidationError(`repoPath: ${absolute} does not exist; pass the root of a git repository`);
   if (!isDirectory(absolute)) throw new ValidationError(`repoPath: ${absolute} is a file, not a directory; pass the root of a git repository`);
   if (!(await isRepositoryRoot(absolute))) throw new ValidationError(await notARoot(absolute));
-  const resolves = async (ref: string) => (await commitOf(absolute, ref)) !== undefined;
+  await checkContents(absolute, absolute, 'repoPath', baseRef);
+  return { repoPath: absolute };
+}
+
+async function readableMirror(url: string): Promise<string> {
+  try {
+    return await mirrorOf(url, { fresh: true });
+  } catch (error) {
+    throw new ValidationError(`repoUrl: git cannot read ${url} (${(error as Error).message.trim()}); check the URL and this machine's access to it`);
+  }
+}
+
+/** The base ref and the committed config of the repository at `dir`, which the messages call `name` (field `field`). */
+async function checkContents(dir: string, name: string, field: 'repoPath' | 'repoUrl', baseRef: string | undefined): Promise<void> {
+  const resolves = async (ref: string) => (await commitOf(dir, ref)) !== undefined;
   if (baseRef !== undefined && !(await resolves(baseRef))) {
-    throw new ValidationError(`baseRef: ${baseRef} is not a branch, tag or commit in ${absolute}`);
+    throw new ValidationError(`baseRef: ${baseRef} is not a branch, tag or commit in ${name}`);
   }
   if (baseRef === undefined && !(await resolves('HEAD'))) {
-    throw new ValidationError(`repoPath: ${absolute} has no commits yet; commit something first or pass --base-ref`);
+    throw new ValidationError(`${field}: ${name} has no commits yet; commit something first or pass --base-ref`);
   }
   try {
-    await readRepoConfigAt(absolute, baseRef ?? 'HEAD');
+    await readRepoConfigAt(dir, baseRef ?? 'HEAD');
   } catch (error) {
     if (error instanceof RepoConfigError) throw new ValidationError(`${error.message}; fix the file and commit it`);
     throw error;
   }
-  return absolute;
 }

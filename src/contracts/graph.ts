@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { FULL_COMMIT_ID } from './ids';
 import { TaskChecksSchema } from './repo-config';
 import { ContextPackageSchema } from './context-package';
+import { repositoryOf, repositoryProblem, type RepoRef } from './repository';
 import type { GraphSynthesis, TaskRecord, WorkerResult } from './records';
 import {
   AbsoluteRepoPathSchema,
@@ -65,7 +66,7 @@ export type CreateTaskGraphInput = z.input<typeof CreateTaskGraphInputSchema>;
 export const TaskGraphWorkflowInputSchema = CreateTaskGraphInputSchema.extend({
   parent: GraphParentInputSchema.extend({
     taskId: TaskIdSchema,
-    repoPath: AbsoluteRepoPathSchema,
+    repoPath: AbsoluteRepoPathSchema.optional(),
   }),
   /** This run retries an earlier one that failed or was cancelled (`graph retry`). */
   retryOf: z
@@ -113,7 +114,7 @@ export type AddSubtasksRequest = z.input<typeof AddSubtasksRequestSchema>;
  * prerequisites (existing children or added ones, completed or not), no cycle.
  */
 export function findSubtaskProblem(
-  parent: { taskId: string; repoPath: string },
+  parent: { taskId: string } & RepoRef,
   existing: readonly Pick<ValidGraphChild, 'taskId' | 'prompt' | 'priority' | 'dependencyTaskIds'>[],
   added: readonly ValidGraphChild[],
 ): string | undefined {
@@ -129,10 +130,13 @@ export function findSubtaskProblem(
  * and the workflow runs it again for graphs started with the plain `temporal` CLI.
  */
 export function findGraphProblem(
-  parent: { taskId?: string; repoPath: string },
+  parent: { taskId?: string | undefined } & RepoRef,
   children: readonly ValidGraphChild[],
   approval: { requireApproval?: boolean | undefined; approvalTimeout?: string | undefined } = {},
 ): string | undefined {
+  const repositoryIssue = repositoryProblem(parent);
+  if (repositoryIssue) return `Task graph parent: ${repositoryIssue}`;
+  const repository = repositoryOf(parent);
   const ids = new Set<string>();
   for (const id of [parent.taskId, ...children.map((child) => child.taskId)]) {
     if (id === undefined) continue;
@@ -142,8 +146,8 @@ export function findGraphProblem(
   if (children.length === 0) return 'Task graph requires at least one child task (add --child or children[])';
   const childIds = new Set(children.map((child) => child.taskId));
   for (const child of children) {
-    if (child.repoPath !== undefined && child.repoPath !== parent.repoPath) {
-      return `Task graph child ${child.taskId} names repository ${child.repoPath}, but a graph works in one repository (the parent's, ${parent.repoPath}); remove its repoPath`;
+    if (child.repoPath !== undefined && child.repoPath !== repository) {
+      return `Task graph child ${child.taskId} names repository ${child.repoPath}, but a graph works in one repository (the parent's, ${repository}); remove its repoPath`;
     }
     const seen = new Set<string>();
     for (const dependency of child.dependencyTaskIds) {

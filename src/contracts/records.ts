@@ -90,7 +90,10 @@ export type GraphRecord = z.infer<typeof GraphRecordSchema>;
 
 export const TaskRecordSchema = z.object({
   taskId: z.string(),
+  /** The repository: its local path, or its git URL when the task names it by `repoUrl`. */
   repoPath: z.string(),
+  /** The repository's git URL: each host works in its own mirror, and the task's branch is pushed there. */
+  repoUrl: z.string().optional(),
   prompt: z.string(),
   priority: z.number(),
   state: TaskStateSchema,

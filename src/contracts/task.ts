@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RepoUrlSchema } from './repository';
 import { ContextPackageSchema } from './context-package';
 import { FULL_COMMIT_ID, TASK_ID_PATTERN, TASK_ID_RULE } from './ids';
 import { DurationSchema } from './duration';
@@ -48,7 +49,10 @@ export const PrioritySchema = z.number().int('priority must be an integer').min(
 export const StartTaskInputSchema = z
   .object({
     taskId: TaskIdSchema.optional(),
-    repoPath: RepoPathSchema,
+    /** The repository on the local disk; or `repoUrl` (exactly one of the two). */
+    repoPath: RepoPathSchema.optional(),
+    /** The repository by its git URL, for a pool whose hosts each keep a mirror of it. */
+    repoUrl: RepoUrlSchema.optional(),
     prompt: PromptSchema,
     priority: PrioritySchema.default(0),
     baseRef: z.string().min(1).optional(),
@@ -107,12 +111,14 @@ export type RetryOf = z.infer<typeof RetryOfSchema>;
 
 /**
  * The task workflow's input, as found in its history (`WorkflowExecutionStarted`) and as typed by
- * someone starting a task with the plain `temporal workflow start`. `repoPath` is absolute.
+ * someone starting a task with the plain `temporal workflow start`. `repoPath` is absolute;
+ * exactly one of it and `repoUrl` is given (see repository.ts).
  */
 export const TaskWorkflowInputSchema = z
   .object({
     taskId: TaskIdSchema,
-    repoPath: AbsoluteRepoPathSchema,
+    repoPath: AbsoluteRepoPathSchema.optional(),
+    repoUrl: RepoUrlSchema.optional(),
     prompt: PromptSchema,
     priority: PrioritySchema.default(0),
     baseRef: z.string().min(1).optional(),

@@ -11,6 +11,7 @@ import { ErrorCode } from '../contracts/errors';
 import { taskRecordOf, toTaskFailure } from '../contracts/failures';
 import type { ValidGraphChild, ValidTaskGraphWorkflowInput } from '../contracts/graph';
 import { taskWorkflowId } from '../contracts/ids';
+import { repoRefOf, repositoryOf } from '../contracts/repository';
 import { initialSearchAttributes } from '../contracts/search-attributes';
 import type { GraphRelease, TaskWorkflowInput } from '../contracts/task';
 import { STATUS_MEMO_KEY, statusMemo, taskDetails } from '../contracts/web-ui';
@@ -136,11 +137,11 @@ export class GraphChildren {
       args: [this.childInput(child, release)],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      typedSearchAttributes: initialSearchAttributes({ repoPath: parent.repoPath, priority: child.priority, parentTaskId: parent.taskId }),
+      typedSearchAttributes: initialSearchAttributes({ repoPath: repositoryOf(parent), priority: child.priority, parentTaskId: parent.taskId }),
       staticSummary: truncate(`${child.taskId} · part of ${parent.taskId} · ${child.prompt.replace(/\s+/g, ' ')}`, 190),
       ...(patched(CHILD_DETAILS_PATCH)
         ? {
-            staticDetails: taskDetails({ ...child, repoPath: parent.repoPath, parentTaskId: parent.taskId }),
+            staticDetails: taskDetails({ ...child, repoPath: repositoryOf(parent), parentTaskId: parent.taskId }),
             memo: { [STATUS_MEMO_KEY]: statusMemo('queued', undefined) },
           }
         : {}),
@@ -163,7 +164,7 @@ export class GraphChildren {
     const retryOf = this.input.retryOf?.children[child.taskId];
     return {
       taskId: child.taskId,
-      repoPath: parent.repoPath,
+      ...repoRefOf(parent),
       prompt: child.prompt,
       priority: child.priority,
       parentTaskId: parent.taskId,

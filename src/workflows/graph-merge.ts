@@ -1,5 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities, GraphBranch } from '../activities';
+import type { RepoRef } from '../contracts/repository';
 
 // Merges happen in the object database with fixed dates, so a retry makes the same commits. The
 // activity heartbeats: when its worker dies, another retries it once the heartbeat times out,
@@ -26,7 +27,7 @@ export class GraphMerge {
 
   constructor(
     private readonly parentTaskId: string,
-    private readonly repoPath: string,
+    private readonly repo: RepoRef,
   ) {
     this.branch = { branchName: '', commitSha: '', mergedTaskIds: [], conflicts: [] };
   }
@@ -71,7 +72,7 @@ export class GraphMerge {
       if (commits.length === 0 || this.failure !== undefined) return;
       try {
         const merged = await mergeGraphBranch({
-          repoPath: this.repoPath,
+          ...this.repo,
           parentTaskId: this.parentTaskId,
           baseSha: this.branch.commitSha,
           commits,

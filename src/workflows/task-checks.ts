@@ -2,6 +2,7 @@ import type { WorktreeAllocation } from '../activities';
 import { describeCheck, fixInstruction, verdictOf, verificationRecord, type CheckResult } from '../contracts/checks';
 import { ErrorCode } from '../contracts/errors';
 import { resolveChecks, type ResolvedChecks } from '../contracts/repo-config';
+import { repoRefOf } from '../contracts/repository';
 import type { ValidTaskWorkflowInput } from '../contracts/task';
 import type { HostSteps } from './host-steps';
 import type { OperatorControl } from './operator-control';
@@ -45,12 +46,12 @@ export class TaskChecks {
     worktree: WorktreeAllocation,
     configSha: string,
   ): Promise<TaskChecks> {
-    const file = await step(ErrorCode.configInvalid, () => steps.readRepoConfig({ repoPath: input.repoPath, commit: configSha }));
+    const file = await step(ErrorCode.configInvalid, () => steps.readRepoConfig({ ...repoRefOf(input), commit: configSha }));
     const checks = resolveChecks(file, input.checks);
     let copied: string[] = [];
     if (checks.copy.length > 0) {
       copied = await step(ErrorCode.worktreeSetupFailed, () =>
-        steps.copyIntoWorktree({ repoPath: input.repoPath, worktreePath: worktree.worktreePath, patterns: checks.copy }),
+        steps.copyIntoWorktree({ ...repoRefOf(input), worktreePath: worktree.worktreePath, patterns: checks.copy }),
       );
       journal.emit('worktree.files.copied', {
         worktreePath: worktree.worktreePath,

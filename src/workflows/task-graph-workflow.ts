@@ -21,6 +21,7 @@ import {
 import { graphBranchName, taskWorkflowId } from '../contracts/ids';
 import { ChildStateChangeSchema, GraphSessionChangeSchema, InterruptRequestSchema, ResumeRequestSchema } from '../contracts/messages';
 import type { TaskRecord, WorkerResult } from '../contracts/records';
+import { repoRefOf } from '../contracts/repository';
 import { isTerminalState } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
 import { GraphChildren } from './graph-children';
@@ -62,7 +63,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   const carried = new Set(input.retryOf?.carried.map((result) => result.taskId));
   const toRun = input.children.filter((child) => !carried.has(child.taskId));
   const children = new GraphChildren(input, toRun);
-  const merge = new GraphMerge(parent.taskId, parent.repoPath);
+  const merge = new GraphMerge(parent.taskId, repoRefOf(parent));
   const messages = handleGraphMessages(journal, scheduler, children);
   const subtasks = new GraphSubtasks(input, { journal, scheduler, children });
 
@@ -77,7 +78,7 @@ export async function taskGraphWorkflow(rawInput: TaskGraphWorkflowInput): Promi
   };
   try {
     if (patched(CHILD_IDS_CHECKED)) await refuseTakenChildIds(toRun, journal);
-    const baseSha = input.retryOf?.baseSha ?? (await resolveGraphBase({ repoPath: parent.repoPath, ...(parent.baseRef ? { baseRef: parent.baseRef } : {}) }));
+    const baseSha = input.retryOf?.baseSha ?? (await resolveGraphBase({ ...repoRefOf(parent), ...(parent.baseRef ? { baseRef: parent.baseRef } : {}) }));
     journal.graph.baseSha = baseSha;
     merge.startFrom(baseSha);
     if (input.retryOf) carryOver(input.retryOf, { journal, scheduler, merge });

@@ -2,6 +2,7 @@ import { patched, setCurrentDetails, upsertMemo, upsertSearchAttributes, workflo
 import { describeEvent } from '../contracts/describe-event';
 import { EVENTS_MEMO_KEY, type SessionEventBatch, type TaskEvent, type TaskEventInput, type TaskEventType } from '../contracts/events';
 import type { TaskRecord } from '../contracts/records';
+import { repositoryOf } from '../contracts/repository';
 import { CodexHost, CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
 import type { TaskState } from '../contracts/task';
 import { STATUS_MEMO_KEY, statusMemo } from '../contracts/web-ui';
@@ -12,7 +13,8 @@ const STATUS_MEMO_PATCH = 'status-memo';
 /** What a journal is made from: a task's input, or a graph's parent. */
 export interface JournalledTask {
   taskId: string;
-  repoPath: string;
+  repoPath?: string | undefined;
+  repoUrl?: string | undefined;
   prompt: string;
   priority: number;
   parentTaskId?: string | undefined;
@@ -47,7 +49,8 @@ export class TaskJournal {
     const startedAt = workflowInfo().startTime.toISOString();
     this.record = {
       taskId: task.taskId,
-      repoPath: task.repoPath,
+      repoPath: repositoryOf(task),
+      ...(task.repoUrl ? { repoUrl: task.repoUrl } : {}),
       prompt: task.prompt,
       priority: task.priority,
       state: 'queued',
@@ -59,7 +62,7 @@ export class TaskJournal {
     };
     // The client and a graph parent start workflows with these set; `temporal workflow start` does not.
     const startedWith = workflowInfo().typedSearchAttributes;
-    const missing = initialSearchAttributes(task).filter(({ key, value }) => startedWith.get(key) !== value);
+    const missing = initialSearchAttributes({ ...task, repoPath: repositoryOf(task) }).filter(({ key, value }) => startedWith.get(key) !== value);
     if (missing.length > 0) upsertSearchAttributes(missing);
   }
 

@@ -7,6 +7,7 @@ import { turnOutageOf } from '../contracts/failures';
 import { taskWorkflowId } from '../contracts/ids';
 import { describeSpan, OutageTracker } from '../contracts/model-outage';
 import type { TaskRecord } from '../contracts/records';
+import { repoRefOf, repositoryProblem } from '../contracts/repository';
 import { TaskWorkflowInputSchema, approvalTimeoutProblem, type TaskWorkflowInput, type ValidTaskWorkflowInput } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
 import { ApprovalGate } from './approval';
@@ -128,6 +129,7 @@ async function workOnHost(run: TaskRun, base: WorktreeBase, firstPrompt: string)
         baseSha: worktree.baseSha,
         message: commitMessage(input.taskId, input.prompt),
         ...(checks?.copied.length ? { leaveOut: checks.copied } : {}),
+        ...(input.repoUrl ? { repoUrl: input.repoUrl } : {}),
       }),
     );
     journal.update({ commitSha: commit.commitSha, filesChanged: commit.filesChanged });
@@ -156,6 +158,8 @@ function validTaskInput(rawInput: TaskWorkflowInput): ValidTaskWorkflowInput {
   const input = parsed.data;
   const approvalProblem = approvalTimeoutProblem(input);
   if (approvalProblem) throw ApplicationFailure.nonRetryable(`Invalid task input: ${approvalProblem}`, ErrorCode.validation);
+  const repositoryIssue = repositoryProblem(input);
+  if (repositoryIssue) throw ApplicationFailure.nonRetryable(`Invalid task input: ${repositoryIssue}`, ErrorCode.validation);
   const { workflowId, parent } = workflowInfo();
   if (workflowId !== taskWorkflowId(input.taskId)) {
     throw ApplicationFailure.nonRetryable(
@@ -197,7 +201,7 @@ async function placement(
   let message: string | undefined;
   while (host === undefined) {
     const placed = await control.interruptible(() =>
-      step(ErrorCode.worktreeProvisioningFailed, () => placeTask({ taskId: input.taskId, repoPath: input.repoPath })),
+      step(ErrorCode.worktreeProvisioningFailed, () => placeTask({ taskId: input.taskId, ...repoRefOf(input) })),
     );
     if (placed) host = placed.host;
     else message = (await control.pauseIfInterrupted()).message ?? message;
@@ -218,7 +222,7 @@ async function prepareWorktree({ input, journal, steps }: TaskRun, base: Worktre
   if (runtime.installEvents) journal.appendSessionEvents({ attempt: 1, events: runtime.installEvents });
   journal.emit('runtime.checked', { version: runtime.version, codexPath: runtime.codexPath, message: `codex ${runtime.version}` });
 
-  const worktree = await step(ErrorCode.worktreeProvisioningFailed, () => steps.provisionWorktree({ taskId: input.taskId, repoPath: input.repoPath, ...base }));
+  const worktree = await step(ErrorCode.worktreeProvisioningFailed, () => steps.provisionWorktree({ taskId: input.taskId, ...repoRefOf(input), ...base }));
   const { worktreePath, branchName, baseSha } = worktree;
   journal.update({ worktreePath, branchName, baseSha });
   journal.emit('worktree.provisioned', {

@@ -1,11 +1,13 @@
 /**
  * A pool of worker hosts on one Temporal server: three worker processes, each a host of its own
  * (`--host-name`, its own PLATO_HOME and CODEX_HOME), run one graph of twelve children in four
- * chains. Each task is placed on one host and stays there; every host runs some; a host never
- * runs more sessions than its slots; every dependent sees its prerequisites' work. Then one host
- * is lost mid-graph (kill -9 of its worker and everything it started, its state deleted): its
- * task moves to another host, on a new thread told what the earlier one did, and nothing that
- * completed runs again.
+ * chains on a repository they reach by URL (a bare repository as the remote; each host works in
+ * its own mirror of it). Each task is placed on one host and stays there; every host runs some;
+ * a host never runs more sessions than its slots; every dependent sees its prerequisites' work,
+ * pushed from other hosts; the graph branch on the remote holds everything. Then one host is
+ * lost mid-graph (kill -9 of its worker and everything it started, its state deleted): its task
+ * moves to another host, on a new thread told what the earlier one did, from what was pushed,
+ * and nothing that completed runs again.
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,8 +28,13 @@ let harness: RunnerHarness;
 const hostHomes = new Map<string, { platoHome: string; codexHome: string }>();
 const workers = new Map<string, WorkerProcess>();
 
+/** The remote's `ref:file`. */
+const showOnRemote = (remote: { dir: string }, spec: string) => simpleGit(remote.dir).show([spec]);
+
 beforeAll(async () => {
   harness = await RunnerHarness.start();
+  // The test's own client mirrors the remote too (it checks the URL before it starts a task).
+  process.env.PLATO_HOME = path.join(harness.codexEnv.root, 'client-plato-home');
   for (const host of HOSTS) {
     const platoHome = path.join(harness.codexEnv.root, host, 'plato-home');
     const codexHome = path.join(harness.codexEnv.root, host, 'codex-home');
@@ -78,8 +85,8 @@ function mostAtOnce(spans: { start: number; end: number }[]): number {
   return most;
 }
 
-it('runs a graph across three hosts: each task on one host, every host some, no host over its slots, each dependent on its prerequisites’ work', async () => {
-  const repo = await harness.makeRepo();
+it('runs a graph across three hosts on a remote repository: each task on one host, every host some, no host over its slots, each dependent on its prerequisites’ pushed work', async () => {
+  const remote = await harness.makeRemote();
   const children = [];
   for (let chain = 1; chain <= CHAINS; chain++) {
     for (let link = 1; link <= LINKS; link++) {
@@ -93,7 +100,7 @@ it('runs a graph across three hosts: each task on one host, every host some, no 
       });
     }
   }
-  await harness.client.createTaskGraph({ parent: { taskId: 'pool-graph', repoPath: repo, prompt: 'Four chains across the pool' }, children });
+  await harness.client.createTaskGraph({ parent: { taskId: 'pool-graph', repoUrl: remote.url, prompt: 'Four chains across the pool' }, children });
   const parent = await harness.client.waitForTask('pool-graph');
   expect(parent.state).toBe('completed');
 
@@ -119,38 +126,66 @@ it('runs a graph across three hosts: each task on one host, every host some, no 
     expect((await harness.client.listTasks({ host })).map((task) => task.taskId).sort()).toEqual([...taskIds].sort());
   }
 
-  const git = simpleGit(repo);
+  // Each task worked in its host's mirror, and some dependent ran on another host than its prerequisite.
+  for (const task of tasks) {
+    expect(task.repoUrl).toBe(remote.url);
+    expect(task.worktreePath!.startsWith(path.join(hostHomes.get(task.host!)!.platoHome, 'mirrors'))).toBe(true);
+  }
+  const hostOf = new Map(tasks.map((task) => [task.taskId, task.host]));
+  expect(tasks.some((task) => task.dependencyTaskIds?.some((prerequisite) => hostOf.get(prerequisite) !== task.host))).toBe(true);
   for (let chain = 1; chain <= CHAINS; chain++) {
     const expected = Array.from({ length: LINKS }, (_, i) => `${id(chain, i + 1)}\n`).join('');
-    expect(await git.show([`plato/graph-pool-graph:${id(chain, LINKS)}.txt`])).toBe(expected);
+    // Each task's branch, and the graph branch, as pushed to the remote.
+    expect(await showOnRemote(remote, `plato/task-${id(chain, LINKS)}:${id(chain, LINKS)}.txt`)).toBe(expected);
+    expect(await showOnRemote(remote, `plato/graph-pool-graph:${id(chain, LINKS)}.txt`)).toBe(expected);
   }
-  await harness.recordHistory('task-placed-on-a-host', id(1, 2));
+  await harness.recordHistory('task-placed-from-a-remote-repository', id(1, 2));
 }, 240_000);
 
-it('moves the task of a host that is lost mid-graph to another host, on a new thread told what the earlier one did, and redoes nothing completed', async () => {
-  const repo = await harness.makeRepo();
-  const children = ['lost-1', 'lost-2', 'lost-3'].map((taskId, i) => ({ taskId, prompt: `Write ${taskId}.txt (lm${i}z)` }));
+it('moves the task of a host that is lost mid-graph to another host, on a new thread from its last pushed commit, and redoes nothing completed', async () => {
+  const remote = await harness.makeRemote();
+  // lost-2 asks for approval: its first turn's commit is pushed, and the second turn, asked for
+  // by a change request, is the one its host is lost in.
+  const children = ['lost-1', 'lost-2', 'lost-3'].map((taskId, i) => ({
+    taskId,
+    prompt: `Write ${taskId}.txt (lm${i}z)`,
+    ...(i === 1 ? { requireApproval: true } : {}),
+  }));
   const scripts = children.map((child, i) =>
     harness.model.script({
       when: `lm${i}z`,
-      steps: [exec(`echo ${child.taskId} > ${child.taskId}.txt`), delay(i === 0 ? 500 : 6_000, say(`${child.taskId} done`))],
+      steps:
+        i === 1
+          ? [
+              exec('echo lost-2 > lost-2.txt'),
+              say('lost-2 written'),
+              exec('echo unpushed > unpushed.txt'),
+              delay(30_000, say('never answered: the host is lost first')),
+              exec('cat lost-2.txt > seen.txt && ls > listing.txt'),
+              say('lost-2 done'),
+            ]
+          : [exec(`echo ${child.taskId} > ${child.taskId}.txt`), delay(i === 0 ? 500 : 6_000, say(`${child.taskId} done`))],
     }),
   );
   const after = { taskId: 'lost-after', prompt: 'Sum up (lmaz)', dependencyTaskIds: children.map((child) => child.taskId) };
   harness.model.script({ when: 'lmaz', steps: [exec('cat lost-1.txt lost-2.txt lost-3.txt > all.txt'), say('summed up')] });
-  await harness.client.createTaskGraph({ parent: { taskId: 'lost-graph', repoPath: repo, prompt: 'Survive a lost host' }, children: [...children, after] });
+  await harness.client.createTaskGraph({
+    parent: { taskId: 'lost-graph', repoUrl: remote.url, prompt: 'Survive a lost host' },
+    children: [...children, after],
+  });
 
-  // Each of the three hosts takes one child (one slot each); lose the host of one still in its turn.
-  const placed = await eventually(
-    async () => {
-      const tasks = await Promise.all(children.map((child) => harness.client.getTask(child.taskId)));
-      return tasks.every((task) => task.host !== undefined && task.threadId !== undefined) && tasks;
-    },
-    60_000,
-    'every child placed and in its turn',
+  await eventually(async () => (await harness.client.getTask('lost-2')).state === 'awaiting_approval', 60_000, 'lost-2 to await approval');
+  const pushed = await simpleGit(remote.dir).revparse(['plato/task-lost-2']);
+  await harness.client.requestChanges('lost-2', { message: 'Also write unpushed.txt' });
+  await scripts[1]!.waitForRequests(4, 60_000);
+  // The host is lost once the second turn's command is in the task's events (they are sent about
+  // once a second): what a relocated session is told comes from them.
+  await eventually(
+    async () => (await harness.client.listEvents('lost-2')).some((event) => JSON.stringify(event).includes('echo unpushed')),
+    30_000,
+    'the second turn’s command in the events',
   );
-  await eventually(async () => (await harness.client.getTask('lost-1')).state === 'completed', 60_000, 'lost-1 to complete');
-  const victim = placed.find((task) => task.taskId === 'lost-2')!;
+  const victim = await harness.client.getTask('lost-2');
   const lostHost = victim.host!;
   const worker = workers.get(lostHost)!;
   const pid = worker.child.pid!;
@@ -163,8 +198,19 @@ it('moves the task of a host that is lost mid-graph to another host, on a new th
   }
   await worker.stop('SIGKILL');
   await rm(path.join(harness.codexEnv.root, lostHost), { recursive: true, force: true });
+  await eventually(async () => (await harness.client.getTask('lost-1')).state === 'completed', 60_000, 'lost-1 to complete');
   const requestsBefore = scripts.map((script) => script.requests.length);
 
+  // Moved, the task asks for approval again for the work done on its new host.
+  await eventually(
+    async () => {
+      const task = await harness.client.getTask('lost-2');
+      return task.state === 'awaiting_approval' && task.host !== lostHost;
+    },
+    240_000,
+    'lost-2 to move and await approval again',
+  );
+  await harness.client.approve('lost-2', { by: 'test' });
   const parent = await harness.client.waitForTask('lost-graph');
   expect(parent.state).toBe('completed');
   const moved = await harness.client.getTask('lost-2');
@@ -176,12 +222,18 @@ it('moves the task of a host that is lost mid-graph to another host, on a new th
   expect(events.find((event) => event.type === 'session.relocated')?.message).toContain(`Host ${lostHost} stopped answering`);
   // The new thread was told what the earlier session did.
   const told = scripts[1]!.requests.slice(requestsBefore[1]).find((request) => request.userText.includes('stopped answering'));
-  expect(told?.userText).toContain('echo lost-2 > lost-2.txt');
+  expect(told?.userText).toContain('echo unpushed > unpushed.txt');
+  // It worked in the new host's mirror, from the commit pushed before the host was lost: what
+  // the lost host had not pushed is gone.
+  expect(moved.worktreePath!.startsWith(hostHomes.get(moved.host!)!.platoHome)).toBe(true);
+  expect(await simpleGit(remote.dir).raw(['merge-base', '--is-ancestor', pushed.trim(), 'plato/task-lost-2'])).toBe('');
+  expect(await showOnRemote(remote, 'plato/task-lost-2:seen.txt')).toBe('lost-2\n');
+  expect(await showOnRemote(remote, 'plato/task-lost-2:listing.txt')).not.toContain('unpushed.txt');
   // Nothing completed ran again.
   expect(scripts[0]!.requests.length).toBe(requestsBefore[0]);
-  expect(await simpleGit(repo).show(['plato/graph-lost-graph:all.txt'])).toBe('lost-1\nlost-2\nlost-3\n');
-  await harness.recordHistory('task-relocated-from-a-lost-host', 'lost-2');
-}, 360_000);
+  expect(await showOnRemote(remote, 'plato/graph-lost-graph:all.txt')).toBe('lost-1\nlost-2\nlost-3\n');
+  await harness.recordHistory('task-relocated-from-a-pushed-commit', 'lost-2');
+}, 420_000);
 
 it('interrupts a task that waits for a free slot in the pool at once, and places it once resumed', async () => {
   const repo = await harness.makeRepo();
@@ -216,4 +268,25 @@ it('interrupts a task that waits for a free slot in the pool at once, and places
   expect(HOSTS).toContain(done.host);
   expect(waiting.requests[0]!.userText).toContain('Also say hello (resumed-while-unplaced).');
   await Promise.all(busy.map((taskId) => harness.client.waitForTask(taskId)));
+}, 120_000);
+
+it('starts a task on a remote repository from the CLI, and refuses a URL git cannot read before anything is created', async () => {
+  const remote = await harness.makeRemote();
+  harness.model.script({ when: 'cliurlq', steps: [exec('echo from-cli > cli.txt'), say('cli done')] });
+  const started = await harness.cli(['start', '--repo-url', remote.url, '--task-id', 'url-cli', '--prompt', 'Write cli.txt (cliurlq)', '--wait', '--json']);
+  expect(started.code).toBe(0);
+  expect(JSON.parse(started.stdout)).toMatchObject({ task: { taskId: 'url-cli', state: 'completed', repoPath: remote.url, repoUrl: remote.url } });
+  expect(await showOnRemote(remote, 'plato/task-url-cli:cli.txt')).toBe('from-cli\n');
+  // The work reads back through the client's own mirror.
+  expect((await harness.client.getTaskDiff('url-cli')).files.map((file) => file.path)).toEqual(['cli.txt']);
+
+  const missing = `${remote.url}-missing`;
+  const refused = await harness.cli(['start', '--repo-url', missing, '--task-id', 'url-missing', '--prompt', 'Never runs']);
+  expect(refused.code).toBe(2);
+  expect(refused.stderr).toMatch(new RegExp(`^VALIDATION_FAILED: repoUrl: git cannot read ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `, 'm'));
+  const both = await harness.cli(['start', '--repo-url', remote.url, '--repo-path', remote.dir, '--prompt', 'Never runs']);
+  expect(both.code).toBe(2);
+  expect(both.stderr).toContain('--repo-path, --repo-url: name the repository once');
+  await expect(harness.client.getTask('url-missing')).rejects.toThrow(/url-missing/);
+  await expect(harness.client.startTask({ repoUrl: 'not a url', prompt: 'Never runs' })).rejects.toThrow(/repoUrl must be a git URL/);
 }, 120_000);

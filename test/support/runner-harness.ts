@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { simpleGit } from 'simple-git';
 import { CodexRunnerClient } from '../../src/client/codex-runner-client';
 import { connectTemporalClient } from '../../src/client/connection';
 import { createCodexTestEnv, type CodexTestEnv } from './codex-env';
@@ -159,6 +161,15 @@ export class RunnerHarness {
     const repo = await makeTestRepo('codex-runner-repo-', files);
     this.repos.push(repo);
     return repo;
+  }
+
+  /** A bare repository whose one commit holds `files`: a remote that a pool reaches by its `file://` URL. */
+  async makeRemote(files?: Record<string, string>): Promise<{ url: string; dir: string }> {
+    const repo = await this.makeRepo(files);
+    const dir = `${repo}.git`;
+    await simpleGit().clone(repo, dir, ['--bare', '--quiet']);
+    this.repos.push(dir);
+    return { url: pathToFileURL(dir).href, dir };
   }
 
   /**
