@@ -788,8 +788,9 @@ export class CodexRunnerClient {
     const summaries = await this.listTasks({ ...(repoPath ? { repoPath: path.resolve(repoPath) } : {}), limit: 10_000 });
     const ended = summaries.filter((summary) => summary.state !== undefined && isTerminalState(summary.state) && summary.workflowStatus !== 'RUNNING');
     const records = await Promise.all(ended.map((summary) => this.getTask(summary.taskId)));
+    // A task on a repository named by its URL has its worktree on its host, not here.
     return collectGarbage(
-      records.filter((record) => existsSync(record.repoPath)),
+      records.filter((record) => record.repoUrl === undefined && existsSync(record.repoPath)),
       gc,
     );
   }
