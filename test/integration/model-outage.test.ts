@@ -65,6 +65,31 @@ it('waits out a rate limit on the same thread', async () => {
   expect(await simpleGit(repo).show([`plato/task-rate-limited:ok.txt`])).toBe('ok\n');
 });
 
+it('rides out a model that answers 503 for 40 s, on the same thread', async () => {
+  // Every request of the task is refused until 40 s after its first; then the model answers.
+  let outageEnds: number | undefined;
+  const unavailable = httpError(503, { error: { message: 'The server is overloaded', type: 'server_error' } });
+  const refused = harness.model.script({
+    when: (request) => request.userText.includes('overloaded-503') && Date.now() < (outageEnds ??= Date.now() + 40_000),
+    steps: Array.from({ length: 40 }, () => unavailable),
+  });
+  const answered = harness.model.script({ when: 'overloaded-503', steps: [exec('echo ok > ok.txt'), say('done after the outage')] });
+  // A 3-minute window: retries after 1.5, 3, 6, 12, 24 s, the fifth one after the outage.
+  await harness.client.startTask({ taskId: 'overloaded', repoPath: repo, prompt: 'Write ok.txt (overloaded-503)', codex: { outageWindow: '3m' } });
+  const task = await harness.client.waitForTask('overloaded');
+  expect(task).toMatchObject({ state: 'completed', finalMessage: 'done after the outage', filesChanged: ['ok.txt'] });
+
+  expect(refused.requests.length).toBeGreaterThanOrEqual(3);
+  expect(answered.requests[0]!.receivedAt - refused.requests[0]!.receivedAt).toBeGreaterThanOrEqual(40_000);
+  const retrying = (await eventsOf('overloaded')).filter((event) => event.type === 'session.retrying');
+  expect(retrying).toHaveLength(refused.requests.length);
+  expect(new Set(retrying.map((event) => event.errorCode))).toEqual(new Set(['CODEX_MODEL_UNAVAILABLE']));
+  // One thread throughout: every turn resumed it, and the answered request holds the first prompt.
+  const { sessions } = await harness.client.getTaskStatus('overloaded');
+  expect(new Set(sessions.map((session) => session.threadId))).toEqual(new Set([task.threadId]));
+  expect(answered.requests[0]!.userText).toContain('Write ok.txt (overloaded-503)');
+});
+
 it('fails with the reason once the outage window has passed', async () => {
   harness.model.script({ when: 'always-silent', steps: Array.from({ length: 10 }, () => hang()) });
   await harness.client.startTask({ taskId: 'always-silent', repoPath: repo, prompt: 'Never answered (always-silent)', codex: { outageWindow: '8s' } });
