@@ -170,7 +170,7 @@ function registerReadCommands(program: Command, cli: Cli): void {
     .description('List tasks, newest first (from Temporal visibility: eventually consistent)')
     .addOption(new Option('--state <state>', 'only tasks in this state').choices(TASK_STATES))
     .option('--parent <taskId>', 'only children of this task')
-    .option('--repo-path <path>', 'only tasks in this repository (absolute path)')
+    .option('--repo-path <path>', 'only tasks in this repository (its absolute path, or the git URL it was named by)')
     .option('--host <name>', 'only tasks placed on this worker host')
     .option('--limit <n>', 'at most this many', integer('limit', 1), 100)
     .option('--json', 'print JSON')

@@ -23,7 +23,7 @@ import {
 } from '../contracts/graph';
 import { DEFAULT_TASK_QUEUE, ID_TAKING_STATUSES, startWorkerHint, taskIdFromWorkflowId, taskQueueProblem, taskWorkflowId } from '../contracts/ids';
 import { polledRecently } from '../contracts/pollers';
-import { repositoryOf } from '../contracts/repository';
+import { isGitUrl, repositoryOf } from '../contracts/repository';
 import { mirrorOf } from '../host/repo-mirror';
 import { CodexHost, CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
 import {
@@ -325,7 +325,7 @@ export class CodexRunnerClient {
     const parentTaskId = parent.taskId ?? randomUUID();
     const problem = findGraphProblem(
       { taskId: parentTaskId, repoUrl: parent.repoUrl, ...(parent.repoPath !== undefined ? { repoPath: path.resolve(parent.repoPath) } : {}) },
-      children.map((child) => (child.repoPath ? { ...child, repoPath: path.resolve(child.repoPath) } : child)),
+      children.map((child) => (child.repoPath && !isGitUrl(child.repoPath) ? { ...child, repoPath: path.resolve(child.repoPath) } : child)),
       parsed.data,
     );
     if (problem) throw new ValidationError(problem);

@@ -8,6 +8,7 @@ import type { CreateTaskGraphInput, GraphChildInput, GraphSynthesis, TaskGraphRe
 import type { TaskStatus } from '../contracts/records';
 import type { StartTaskInput, TaskRecord } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
+import { isGitUrl, type RepoRef } from '../contracts/repository';
 import {
   CreateOrchestrationGraphChildInputSchema,
   CreateOrchestrationGraphInputSchema,
@@ -174,7 +175,7 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
       limit,
       ...(state ? { state } : {}),
       ...(parentTaskId ? { parentTaskId } : {}),
-      ...(workspacePath ? { repoPath: path.resolve(workspacePath) } : {}),
+      ...(workspacePath ? { repoPath: isGitUrl(workspacePath) ? workspacePath : path.resolve(workspacePath) } : {}),
     });
     const tasks = await Promise.all(summaries.map((summary) => unlessNotFound(this.client.getTask(summary.taskId))));
     return tasks
@@ -229,12 +230,12 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
   }
 }
 
-/** The runner's refusals name its own field, `repoPath`; the callers of this adapter know it as `workspacePath`. */
+/** The runner's refusals name its own fields, `repoPath` and `repoUrl`; the callers of this adapter know both as `workspacePath`. */
 async function inWorkspaceTerms<T>(call: Promise<T>): Promise<T> {
   try {
     return await call;
   } catch (error) {
-    if (error instanceof ValidationError) throw new ValidationError(error.message.replace(/\brepoPath\b/g, 'workspacePath'));
+    if (error instanceof ValidationError) throw new ValidationError(error.message.replace(/\brepo(?:Path|Url)\b/g, 'workspacePath'));
     throw error;
   }
 }
@@ -253,12 +254,17 @@ function parseOrThrow<T>(result: { success: true; data: T } | { success: false; 
   return result.data;
 }
 
+/** A workspace is the runner's repository by its path, or, when it is a git URL, by its URL (a pool's hosts each mirror it). */
+function workspaceOf(workspacePath: string): RepoRef {
+  return isGitUrl(workspacePath) ? { repoUrl: workspacePath } : { repoPath: workspacePath };
+}
+
 export function toStartTaskInput(input: StartOrchestrationTaskRequest): StartTaskInput {
   const { taskId, workspacePath, prompt, priority, contextPackage, requireApproval, approvalTimeout } = parseOrThrow(
     StartOrchestrationTaskInputSchema.safeParse(input),
   );
   return {
-    repoPath: workspacePath,
+    ...workspaceOf(workspacePath),
     prompt,
     ...(taskId ? { taskId } : {}),
     ...(priority !== undefined ? { priority } : {}),
@@ -278,7 +284,7 @@ export function toCreateTaskGraphInput(input: CreateOrchestrationGraphRequest): 
   const { parent, children, maxConcurrentTasks } = parseOrThrow(CreateOrchestrationGraphInputSchema.safeParse(input));
   return {
     parent: {
-      repoPath: parent.workspacePath,
+      ...workspaceOf(parent.workspacePath),
       prompt: parent.prompt,
       ...(parent.taskId ? { taskId: parent.taskId } : {}),
       ...(parent.priority !== undefined ? { priority: parent.priority } : {}),
@@ -296,7 +302,7 @@ function toGraphChild(child: z.output<typeof CreateOrchestrationGraphChildInputS
   return {
     taskId: child.taskId,
     prompt: child.prompt,
-    ...(child.workspacePath !== undefined ? { repoPath: path.resolve(child.workspacePath) } : {}),
+    ...(child.workspacePath !== undefined ? { repoPath: isGitUrl(child.workspacePath) ? child.workspacePath : path.resolve(child.workspacePath) } : {}),
     ...(child.priority !== undefined ? { priority: child.priority } : {}),
     ...(child.dependencyTaskIds ? { dependencyTaskIds: child.dependencyTaskIds } : {}),
     ...(child.requireApproval ? { requireApproval: child.requireApproval } : {}),

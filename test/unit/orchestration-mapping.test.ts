@@ -35,6 +35,17 @@ describe('the codex adapter maps the neutral contracts onto the runner', () => {
     ).toEqual({ taskId: 't1', repoPath: '/repos/app', prompt: 'Do it', priority: 3, requireApproval: true });
   });
 
+  it('sends a workspacePath that is a git URL as repoUrl, for a task and a graph', () => {
+    const url = 'git@github.com:acme/app.git';
+    expect(toStartTaskInput({ taskId: 't1', workspacePath: url, prompt: 'Do it' })).toEqual({ taskId: 't1', repoUrl: url, prompt: 'Do it' });
+    const graph = toCreateTaskGraphInput({
+      parent: { taskId: 'p', workspacePath: url, prompt: 'Goal' },
+      children: [{ taskId: 'a', prompt: 'A', workspacePath: url }],
+    });
+    expect(graph.parent).toEqual({ taskId: 'p', repoUrl: url, prompt: 'Goal' });
+    expect(graph.children).toEqual([{ taskId: 'a', prompt: 'A', repoPath: url }]);
+  });
+
   it('leaves a child without workspacePath to its parent repository and passes dependencies through', () => {
     const input = toCreateTaskGraphInput({
       parent: { taskId: 'p', workspacePath: '/repos/app', prompt: 'Goal' },
