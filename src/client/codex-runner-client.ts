@@ -24,7 +24,7 @@ import {
 import { DEFAULT_TASK_QUEUE, ID_TAKING_STATUSES, startWorkerHint, taskIdFromWorkflowId, taskQueueProblem, taskWorkflowId } from '../contracts/ids';
 import { polledRecently } from '../contracts/pollers';
 import { isGitUrl, repositoryOf } from '../contracts/repository';
-import { mirrorOf } from '../host/repo-mirror';
+import { mirrorOf, mirrorPathOf } from '../host/repo-mirror';
 import { CodexHost, CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
 import {
   RetryOfSchema,
@@ -767,30 +767,34 @@ export class CodexRunnerClient {
 
   /**
    * Removes the worktree of a task that has ended; its branch keeps its committed work. A
-   * worktree holding changes that are in no commit is kept unless `force`.
-   * @throws WrongStateError when the task has not ended, or its worktree holds uncommitted work.
+   * worktree holding changes that are in no commit is kept unless `force`. A task on a repository
+   * named by its URL is cleaned on its host (its worktree is in that host's mirror).
+   * @throws WrongStateError when the task has not ended, its worktree holds uncommitted work, or it is on another host.
    */
   async cleanTask(taskId: string, options: { force?: boolean } = {}): Promise<Removal> {
     const record = await this.getTask(taskId);
     if (!isTerminalState(record.state)) throw new WrongStateError(`Task ${taskId} is ${record.state}: only an ended task's worktree is removed`);
-    if (record.repoUrl !== undefined) {
-      throw new WrongStateError(`Task ${taskId}'s worktree is on host ${record.host ?? '(unplaced)'}, in its mirror of ${record.repoUrl}: remove it there`);
+    const here = onThisHost(record);
+    if (here === undefined) {
+      throw new WrongStateError(
+        `Task ${taskId}'s worktree is on host ${record.host ?? '(unplaced)'}, in its mirror of ${record.repoUrl ?? ''}: run codex-runner clean ${taskId} there`,
+      );
     }
-    return removeWorktree(record, options);
+    return removeWorktree(here, options);
   }
 
   /**
    * Cleans up ended tasks (in `repoPath` when given): see {@link GcOptions}. A task that is
-   * queued, running, interrupted or awaiting approval is never touched.
+   * queued, running, interrupted or awaiting approval is never touched, nor one on a repository
+   * named by its URL whose worktree is on another host.
    */
   async collectGarbage(options: GcOptions & { repoPath?: string } = {}): Promise<GcReport> {
     const { repoPath, ...gc } = options;
     const summaries = await this.listTasks({ ...(repoPath ? { repoPath: path.resolve(repoPath) } : {}), limit: 10_000 });
     const ended = summaries.filter((summary) => summary.state !== undefined && isTerminalState(summary.state) && summary.workflowStatus !== 'RUNNING');
     const records = await Promise.all(ended.map((summary) => this.getTask(summary.taskId)));
-    // A task on a repository named by its URL has its worktree on its host, not here.
     return collectGarbage(
-      records.filter((record) => record.repoUrl === undefined && existsSync(record.repoPath)),
+      records.map(onThisHost).filter((record): record is TaskRecord => record !== undefined && existsSync(record.repoPath)),
       gc,
     );
   }
@@ -1102,6 +1106,17 @@ export class CodexRunnerClient {
       throw new CodexRunnerError(code, `Task ${taskId} ended without a record: ${message}`, { cause: error });
     }
   }
+}
+
+/**
+ * `record` as this machine can clean it up: a task on a repository named by its URL has its
+ * worktree in its host's mirror, so only there (the same `PLATO_HOME`), with that mirror as its
+ * repository; elsewhere undefined.
+ */
+function onThisHost(record: TaskRecord): TaskRecord | undefined {
+  if (record.repoUrl === undefined) return record;
+  const mirror = mirrorPathOf(record.repoUrl);
+  return record.worktreePath?.startsWith(`${mirror}${path.sep}`) && existsSync(record.worktreePath) ? { ...record, repoPath: mirror } : undefined;
 }
 
 /**

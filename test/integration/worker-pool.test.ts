@@ -9,6 +9,7 @@
  * moves to another host, on a new thread told what the earlier one did, from what was pushed,
  * and nothing that completed runs again.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
@@ -279,6 +280,15 @@ it('starts a task on a remote repository from the CLI, and refuses a URL git can
   expect(await showOnRemote(remote, 'plato/task-url-cli:cli.txt')).toBe('from-cli\n');
   // The work reads back through the client's own mirror.
   expect((await harness.client.getTaskDiff('url-cli')).files.map((file) => file.path)).toEqual(['cli.txt']);
+
+  // Its worktree is cleaned on its host, where it is in the host's mirror; anywhere else, the
+  // refusal says so.
+  const task = await harness.client.getTask('url-cli');
+  await expect(harness.client.cleanTask('url-cli')).rejects.toThrow(`worktree is on host ${task.host}`);
+  expect(existsSync(task.worktreePath!)).toBe(true);
+  const cleaned = await harness.cli(['clean', 'url-cli', '--json'], { PLATO_HOME: hostHomes.get(task.host!)!.platoHome });
+  expect(cleaned.code).toBe(0);
+  expect(existsSync(task.worktreePath!)).toBe(false);
 
   const missing = `${remote.url}-missing`;
   const refused = await harness.cli(['start', '--repo-url', missing, '--task-id', 'url-missing', '--prompt', 'Never runs']);
