@@ -72,6 +72,6 @@ async function merge(input: MergeGraphBranchInput): Promise<GraphBranch> {
   }
   const branchName = graphBranchName(input.parentTaskId);
   await setBranch(repoPath, branchName, head);
-  if (input.repoUrl !== undefined) await pushBranch(repoPath, head, branchName);
+  if (input.repoUrl !== undefined) await pushBranch(repoPath, head, branchName, { force: true });
   return { branchName, commitSha: head, mergedTaskIds, conflicts };
 }

@@ -91,8 +91,8 @@ interface TaskPlace {
 /**
  * Gives a task its branch `plato/task-<taskId>` and worktree `<repo>/.plato/worktrees/<taskId>`.
  * A repository named by its URL is this host's mirror of it, fetched first (the base may be a
- * branch that moved, or another host's pushed commit); a task branch the mirror lacks but the
- * remote has (the task ran on a host that was lost) continues from its last pushed commit.
+ * branch that moved, or another host's pushed commit), and the task continues from its pushed
+ * branch when the remote has one (it ran on another host: see followPushedBranch).
  *
  * Idempotent, because Temporal retries it and a worker may die at any instant: a branch or a
  * worktree left by an earlier attempt is reused, and a directory left half-made by an interrupted
@@ -163,6 +163,7 @@ async function provisionCarefully(input: ProvisionWorktreeInput, { repoPath, bra
     }
     worktrees = await registeredWorktrees(repoPath);
   }
+  if (input.repoUrl !== undefined) await followPushedBranch(repoPath, branchName, worktrees.get(worktreePath) === branchName ? worktreePath : undefined);
   if (worktrees.has(worktreePath)) {
     if (existing !== branchName) {
       throw provisioningFailure(`${worktreePath} is a worktree of ${existing ?? 'a detached HEAD'}, not of ${branchName}`);
@@ -179,12 +180,7 @@ async function provisionCarefully(input: ProvisionWorktreeInput, { repoPath, bra
   // every later `worktree add` fails on it. Only this task's activities write its branch.
   const { commonDir } = await gitDirsOf(repoPath);
   await rm(path.join(commonDir, 'refs', 'heads', `${branchName}.lock`), { force: true });
-  let branchExists = (await commitOf(repoPath, `refs/heads/${branchName}`)) !== undefined;
-  const pushed = !branchExists && input.repoUrl !== undefined ? await commitOf(repoPath, `refs/remotes/origin/${branchName}`) : undefined;
-  if (pushed !== undefined) {
-    await setBranch(repoPath, branchName, pushed);
-    branchExists = true;
-  }
+  const branchExists = (await commitOf(repoPath, `refs/heads/${branchName}`)) !== undefined;
   const added = await runGit(
     repoPath,
     branchExists ? ['worktree', 'add', worktreePath, branchName] : ['worktree', 'add', '-b', branchName, worktreePath, baseSha],
@@ -198,6 +194,22 @@ async function provisionCarefully(input: ProvisionWorktreeInput, { repoPath, bra
     baseSha: branchExists ? await branchBase(repoPath, branchName, baseSha) : baseSha,
     reused: branchExists,
   };
+}
+
+/**
+ * A task on a repository named by its URL continues from its pushed branch (fetched into the
+ * mirror as `refs/remotes/origin/<branch>`): it may have run on another host since this one last
+ * had it (moved away from a lost host and back, or placed here anew). The local branch, and the
+ * task's worktree here (`worktreePath`) with it, go to the pushed commit, unless the local branch
+ * already contains it (this host committed after its last push, and the commit's retry pushes).
+ */
+async function followPushedBranch(repoPath: string, branchName: string, worktreePath: string | undefined): Promise<void> {
+  const pushed = await commitOf(repoPath, `refs/remotes/origin/${branchName}`);
+  if (pushed === undefined) return;
+  const local = await commitOf(repoPath, `refs/heads/${branchName}`);
+  if (local !== undefined && (await runGit(repoPath, ['merge-base', '--is-ancestor', pushed, local])).code === 0) return;
+  if (worktreePath !== undefined) await git(worktreePath, ['reset', '--quiet', '--hard', pushed]);
+  else await setBranch(repoPath, branchName, pushed);
 }
 
 /** Whether `git worktree add` finished here: the checkout writes the worktree's index last. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { git, runGit } from './git';
 import { platoHome } from './plato-home';
 
@@ -9,15 +10,22 @@ import { platoHome } from './plato-home';
  * A host's mirror of a repository named by its git URL: a bare repository under
  * `<PLATO_HOME>/mirrors`, one per URL, which the host's task worktrees are made from.
  *
- * It fetches the remote's branches as its own (`refs/heads/*`), so a base ref (`main`, `HEAD`)
- * means what it means on the remote, except `plato/*`: those are the task branches, checked out in
- * this host's worktrees (git refuses to fetch into a checked-out branch), and what other hosts
- * pushed of them arrives as `refs/remotes/origin/plato/*`. A negative refspec excludes its refs
- * from every refspec of the same fetch, so those are two fetches, each with `--refmap=` (no
- * configured refspec adds to them). It never prunes: a task branch this host made and has not
- * pushed yet is not on the remote.
+ * It fetches the remote's branches and tags as its own (`refs/heads/*`, `refs/tags/*`, pruned
+ * of what the remote deleted), so a base ref (`main`, `v1`, `HEAD`) means what it means on the
+ * remote, except `plato/*`: those are the task and graph branches, checked out in this host's
+ * worktrees (git refuses to fetch into a checked-out branch) or not pushed yet, and what the
+ * remote has of them arrives as `refs/remotes/origin/plato/*`, never pruned. A negative refspec
+ * excludes its refs from every refspec of the same fetch, so those are two fetches, each with
+ * `--refmap=` (no configured refspec adds to them).
  */
-const FETCHES = [['+refs/heads/*:refs/heads/*', '^refs/heads/plato/*'], ['+refs/heads/plato/*:refs/remotes/origin/plato/*']];
+const FETCHES = [
+  ['--prune', 'origin', '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*', '^refs/heads/plato/*'],
+  ['origin', '+refs/heads/plato/*:refs/remotes/origin/plato/*'],
+];
+
+/** A fetch that lost a ref lock to another process's fetch of the same mirror (the workers of one host share it). */
+const LOCK_CONTENTION = /cannot lock ref|unable to update local ref|\.lock': File exists/i;
+const FETCH_ATTEMPTS = 5;
 
 /** Where this host keeps its mirror of `url`: `<PLATO_HOME>/mirrors/<name>-<hash of the URL>.git`. */
 export function mirrorPathOf(url: string, home = platoHome()): string {
@@ -26,7 +34,11 @@ export function mirrorPathOf(url: string, home = platoHome()): string {
   return path.join(home, 'mirrors', `${name}-${hash}.git`);
 }
 
-/** One git operation at a time per mirror in this process: concurrent fetches would race for its ref locks. */
+/**
+ * One git operation at a time per mirror in this process: concurrent fetches would race for its
+ * ref locks. Another process on the host (its other workers, the CLI) is not held back: a fetch
+ * that loses a lock to it tries again.
+ */
 const queues = new Map<string, Promise<unknown>>();
 
 function serialized<T>(mirror: string, work: () => Promise<T>): Promise<T> {
@@ -73,9 +85,6 @@ async function clone(url: string, mirror: string): Promise<void> {
   try {
     await git(partial, ['config', 'remote.origin.url', url]);
     await fetch(partial, url);
-    // The remote's default branch, so that a task without a base ref starts where a clone would.
-    const head = /^ref: (refs\/heads\/\S+)\tHEAD$/m.exec(await git(partial, ['ls-remote', '--symref', 'origin', 'HEAD']))?.[1];
-    if (head !== undefined) await git(partial, ['symbolic-ref', 'HEAD', head]);
   } catch (error) {
     await rm(partial, { recursive: true, force: true });
     throw error;
@@ -87,11 +96,21 @@ async function clone(url: string, mirror: string): Promise<void> {
   });
 }
 
+/** Fetches the remote's refs (see FETCHES) and takes its default branch as HEAD, so a task without a base ref starts where a clone would. */
 async function fetch(mirror: string, url: string): Promise<void> {
   for (const refspecs of FETCHES) {
-    const fetched = await runGit(mirror, ['fetch', '--quiet', '--no-write-fetch-head', '--refmap=', 'origin', ...refspecs]);
-    if (fetched.code !== 0) throw new Error(`git fetch ${url} failed: ${fetched.stderr.trim() || `exit code ${fetched.code}`}`);
+    for (let attempt = 1; ; attempt++) {
+      const fetched = await runGit(mirror, ['fetch', '--quiet', '--no-write-fetch-head', '--refmap=', ...refspecs]);
+      if (fetched.code === 0) break;
+      if (attempt < FETCH_ATTEMPTS && LOCK_CONTENTION.test(fetched.stderr)) {
+        await sleep(100 + Math.random() * 400);
+        continue;
+      }
+      throw new Error(`git fetch ${url} failed: ${fetched.stderr.trim() || `exit code ${fetched.code}`}`);
+    }
   }
+  const head = /^ref: (refs\/heads\/\S+)\tHEAD$/m.exec(await git(mirror, ['ls-remote', '--symref', 'origin', 'HEAD']))?.[1];
+  if (head !== undefined) await git(mirror, ['symbolic-ref', 'HEAD', head]);
 }
 
 async function missing(mirror: string, commits: readonly string[]): Promise<string[]> {
@@ -104,11 +123,13 @@ async function missing(mirror: string, commits: readonly string[]): Promise<stri
 
 /**
  * Pushes `sha` to branch `branchName` of the mirror's remote, from `repo` (the mirror or one of
- * its worktrees). Forced: the `plato/*` branches are the runner's own, and a task that moved to
- * another host continues from what was pushed, so its next push is a fast-forward anyway.
+ * its worktrees). A task branch only moves forward (a task that moved hosts continues from what
+ * was pushed: see provision-worktree.ts), so a push that is not a fast-forward is refused rather
+ * than losing what is there; a graph branch is forced (`force`): its merges are made again from
+ * the children's commits, by the graph alone.
  * @throws Error with git's reason when the remote refuses.
  */
-export async function pushBranch(repo: string, sha: string, branchName: string): Promise<void> {
-  const pushed = await runGit(repo, ['push', '--quiet', '--porcelain', 'origin', `+${sha}:refs/heads/${branchName}`]);
+export async function pushBranch(repo: string, sha: string, branchName: string, { force = false } = {}): Promise<void> {
+  const pushed = await runGit(repo, ['push', '--quiet', '--porcelain', 'origin', `${force ? '+' : ''}${sha}:refs/heads/${branchName}`]);
   if (pushed.code !== 0) throw new Error(`git push of ${branchName} failed: ${(pushed.stderr || pushed.stdout).trim()}`);
 }

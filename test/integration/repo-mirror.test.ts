@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { simpleGit } from 'simple-git';
+import { commitTaskWork } from '../../src/activities/commit-task-work';
+import { provisionWorktree } from '../../src/activities/provision-worktree';
 import { mirrorOf, mirrorPathOf, pushBranch } from '../../src/host/repo-mirror';
 
 // A host's mirror, against a real bare remote that another "host" (a plain clone) pushes to.
@@ -85,6 +87,8 @@ it('pushes a commit made here to a task branch of the remote', async () => {
   const worktree = path.join(root, 'worktree-x');
   const git = simpleGit(worktree);
   await git.addConfig('user.email', 't@example.com').addConfig('user.name', 'T');
+  // On from what the remote has of the branch (what provisioning does for a task that moved here).
+  await git.raw(['reset', '--quiet', '--hard', 'refs/remotes/origin/plato/task-x']);
   const mine = await commitIn(git, worktree, 'mine.txt');
   await pushBranch(mirror, mine, 'plato/task-x');
   expect((await simpleGit(path.join(root, 'remote.git')).revparse(['plato/task-x'])).trim()).toBe(mine);
@@ -95,4 +99,65 @@ it('names the URL when git cannot read it, and leaves no half mirror', async () 
   await expect(mirrorOf(missing)).rejects.toThrow(`git fetch ${missing} failed`);
   const name = path.basename(mirrorPathOf(missing));
   expect((await readdir(path.dirname(mirrorPathOf(missing)))).filter((entry) => entry.startsWith(name))).toEqual([]);
+});
+
+it('follows the remote as it deletes, renames and tags: pruned branches, every tag, the default branch', async () => {
+  const otherDir = path.join(root, 'other');
+  await other.checkout('trunk');
+  await other.checkoutLocalBranch('feature');
+  await other.push('origin', 'feature');
+  await mirrorOf(url, { fresh: true });
+  // Off any branch, and moved later: a tag means what it means on the remote.
+  const side = await commitIn(other, otherDir, 'side.txt');
+  await other.raw(['tag', 'vside', side]);
+  await other.raw(['push', 'origin', 'vside', ':refs/heads/feature']);
+  await other.checkout('trunk');
+  await other.deleteLocalBranch('feature', true);
+  await other.checkoutLocalBranch('feature/x');
+  await other.push('origin', 'feature/x');
+  await other.checkoutLocalBranch('main');
+  await other.push('origin', 'main');
+  await simpleGit(path.join(root, 'remote.git')).raw(['symbolic-ref', 'HEAD', 'refs/heads/main']);
+
+  const mirror = await mirrorOf(url, { fresh: true });
+  const git = simpleGit(mirror);
+  const heads = (await git.raw(['for-each-ref', '--format=%(refname)', 'refs/heads'])).split('\n').filter(Boolean);
+  expect(heads).toContain('refs/heads/feature/x');
+  expect(heads).not.toContain('refs/heads/feature');
+  expect(heads).toContain('refs/heads/plato/task-x'); // this host's own, never pruned
+  expect((await git.revparse(['vside^{commit}'])).trim()).toBe(side);
+  expect((await git.raw(['symbolic-ref', 'HEAD'])).trim()).toBe('refs/heads/main');
+});
+
+it('pushes a task branch only forward, and a graph branch as merged', async () => {
+  const mirror = await mirrorOf(url, { fresh: true });
+  const trunk = (await simpleGit(mirror).revparse(['trunk'])).trim();
+  // plato/task-x on the remote holds commits trunk lacks: moving it back to trunk is refused.
+  await expect(pushBranch(mirror, trunk, 'plato/task-x')).rejects.toThrow(/git push of plato\/task-x failed: .*(rejected|non-fast-forward)/s);
+  await pushBranch(mirror, trunk, 'plato/graph-g');
+  const older = (await simpleGit(mirror).revparse(['trunk~1'])).trim();
+  await pushBranch(mirror, older, 'plato/graph-g', { force: true });
+  expect((await simpleGit(path.join(root, 'remote.git')).revparse(['plato/graph-g'])).trim()).toBe(older);
+});
+
+it('continues a task that moved between hosts and back from its pushed branch, never from what a host had before', async () => {
+  const remote = path.join(root, 'remote.git');
+  const onHost = async (host: string, file: string) => {
+    process.env.PLATO_HOME = path.join(root, host);
+    const worktree = await provisionWorktree({ taskId: 'moves', repoUrl: url, baseRef: 'trunk' });
+    const git = simpleGit(worktree.worktreePath);
+    await git.addConfig('user.email', 't@example.com').addConfig('user.name', 'T');
+    const seen = (await readdir(worktree.worktreePath)).filter((entry) => entry.endsWith('.txt')).sort();
+    await writeFile(path.join(worktree.worktreePath, file), `${file}\n`);
+    await commitTaskWork({ taskId: 'moves', worktreePath: worktree.worktreePath, baseSha: worktree.baseSha, message: file, repoUrl: url });
+    return seen;
+  };
+  const base = (await simpleGit(remote).raw(['ls-tree', '--name-only', 'trunk'])).split('\n').filter((entry) => entry.endsWith('.txt'));
+  expect(await onHost('host-a', 'a1.txt')).toEqual(base.sort());
+  expect(await onHost('host-b', 'b1.txt')).toEqual([...base, 'a1.txt'].sort());
+  // Back on host A, whose branch and worktree still stand at a1: they follow the pushed b1.
+  expect(await onHost('host-a', 'a2.txt')).toEqual([...base, 'a1.txt', 'b1.txt'].sort());
+  const files = (await simpleGit(remote).raw(['ls-tree', '--name-only', 'plato/task-moves'])).split('\n');
+  expect(files).toEqual(expect.arrayContaining(['a1.txt', 'b1.txt', 'a2.txt']));
+  process.env.PLATO_HOME = path.join(root, 'host-home');
 });
