@@ -4,6 +4,7 @@
  * memory meanwhile, then every workflow's history read for sizes, events and timings.
  */
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { createCodexTestEnv, type CodexTestEnv } from '../../test/support/codex-env';
 import { CLI_ENTRY, WorkerProcess, type RunnerHarness } from '../../test/support/runner-harness';
 import { cpuDelta, machineBusySeconds, processCpuSeconds, treeCpuSeconds, type CpuSeconds } from './cpu-time';
@@ -111,6 +112,7 @@ function spaceSeparated(value: string | undefined): string[] {
 /**
  * Starts a worker with `slots` session slots and a CODEX_HOME of its own (codex keeps a state
  * database and a trust entry per worktree there; a fresh one keeps runs from slowing each other).
+ * With `ownHome`, it has a PLATO_HOME of its own too (a host of a pool keeps its mirrors there).
  * `track` gets a function that stops the worker and removes that CODEX_HOME.
  */
 export async function startBenchWorker(
@@ -118,13 +120,19 @@ export async function startBenchWorker(
   slots: number,
   track: (stop: Stoppable) => void,
   hostArgs: string[] = [],
+  ownHome = false,
 ): Promise<{ worker: WorkerProcess; stop: Stoppable }> {
   const codexEnv = await createCodexTestEnv();
   const child = spawn(
     process.execPath,
     [...workerNodeArgs(), CLI_ENTRY, 'worker', '--config-path', harness.configPath, '--max-concurrent-tasks', String(slots), ...hostArgs, ...workerArgs()],
     {
-      env: harness.env({ CODEX_HOME: codexEnv.codexHome, HOME: codexEnv.home, TMPDIR: codexEnv.tmpDir }),
+      env: harness.env({
+        CODEX_HOME: codexEnv.codexHome,
+        HOME: codexEnv.home,
+        TMPDIR: codexEnv.tmpDir,
+        ...(ownHome ? { PLATO_HOME: path.join(codexEnv.home, '.plato') } : {}),
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -155,12 +163,14 @@ function poolCpuSeconds(pids: readonly number[]): CpuSeconds {
 export async function runRunnerShape(harness: RunnerHarness, shape: Shape, track: (stop: Stoppable) => void): Promise<RunnerFigures> {
   const hosts = shape.hosts ?? 1;
   const started = await Promise.all(
-    Array.from({ length: hosts }, (_, i) => startBenchWorker(harness, shape.slots / hosts, track, hosts > 1 ? ['--host-name', `bench-host-${i + 1}`] : [])),
+    Array.from({ length: hosts }, (_, i) =>
+      startBenchWorker(harness, shape.slots / hosts, track, hosts > 1 ? ['--host-name', `bench-host-${i + 1}`] : [], shape.remote),
+    ),
   );
   const stop = async () => {
     await Promise.all(started.map((host) => host.stop()));
   };
-  const repoPath = await harness.makeRepo();
+  const repo = shape.remote ? { repoUrl: (await harness.makeRemote()).url } : { repoPath: await harness.makeRepo() };
   const parentTaskId = `${shape.name}-graph`;
   const children = graphChildren(shape, `${shape.name}-r`);
   scriptChildren(harness.model, shape, children);
@@ -176,7 +186,7 @@ export async function runRunnerShape(harness: RunnerHarness, shape: Shape, track
   let cpu: BenchCpu;
   try {
     await harness.client.createTaskGraph({
-      parent: { taskId: parentTaskId, repoPath, prompt: GRAPH_GOAL },
+      parent: { taskId: parentTaskId, ...repo, prompt: GRAPH_GOAL },
       children,
       ...(shape.graphLimit ? { maxConcurrentTasks: shape.graphLimit } : {}),
     });

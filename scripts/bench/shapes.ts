@@ -17,6 +17,11 @@ export interface Shape {
   slots: number;
   /** Worker hosts (worker processes with their own `--host-name` and CODEX_HOME; default 1). */
   hosts?: number;
+  /**
+   * The repository by its URL (a bare remote on this machine, `file://`): each host works in its
+   * own mirror of it and pushes the task and graph branches there. Default: by its path.
+   */
+  remote?: boolean;
   /** The graph's own `--max-concurrent-tasks` (none: every ready child is released at once). */
   graphLimit?: number;
   /** How long the scripted model waits before each answer. */
@@ -51,6 +56,8 @@ export const SHAPES: readonly Shape[] = [
   // A pool: the same 200 tasks and 6 slots on one host, and over three hosts of 2 slots each.
   { name: 'n200-s6', tasks: 200, slots: 6, modelDelayMs: 0, baseline: true },
   { name: 'n200-s6-h3', tasks: 200, slots: 6, hosts: 3, modelDelayMs: 0, baseline: true },
+  // The same pool on a repository named by its URL: a fetch before each worktree, a push after each commit and merge.
+  { name: 'n200-s6-h3-url', tasks: 200, slots: 6, hosts: 3, remote: true, modelDelayMs: 0, baseline: true },
   { name: 'n500-s8', tasks: 500, slots: 8, modelDelayMs: 0, baseline: false, historyOnly: true, optIn: true },
 ];
 
