@@ -1,12 +1,13 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities, GraphBranch } from '../activities';
 import type { RepoRef } from '../contracts/repository';
+import { MIRROR_STEP_TIMEOUT } from './host-steps';
 
 // Merges happen in the object database with fixed dates, so a retry makes the same commits. The
 // activity heartbeats: when its worker dies, another retries it once the heartbeat times out,
-// not after the start-to-close timeout.
+// not after the start-to-close timeout (long enough for a first clone into a host's mirror).
 const { mergeGraphBranch } = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
+  startToCloseTimeout: MIRROR_STEP_TIMEOUT,
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });

@@ -35,6 +35,13 @@ export interface HostSteps {
 // Git bookkeeping: retry transient failures (a lock, a busy disk) a few times.
 const GIT_STEP_OPTIONS = { startToCloseTimeout: '2 minutes', retry: { initialInterval: '1 second', maximumAttempts: 5 } } as const;
 
+/**
+ * A step's first use of a repository named by its URL on a host clones it into the host's mirror
+ * (see repo-mirror.ts): the steps that may do it have time for a large repository. A dead worker
+ * is still noticed by the step's heartbeat, not by this timeout.
+ */
+export const MIRROR_STEP_TIMEOUT = '30 minutes';
+
 // A broken codex install does not heal by retrying: the activity marks those failures
 // non-retryable. It may install codex from npm (about 400 MB on a first download).
 const RUNTIME_CHECK_OPTIONS = { startToCloseTimeout: '15 minutes', retry: { maximumAttempts: 3 } } as const;
@@ -126,7 +133,7 @@ export function placedSteps(host: string): HostSteps {
   const sessionQueue = hostTaskQueue(sessionTaskQueue(taskQueue), host);
   const onHost = { heartbeatTimeout: HOST_STEP_HEARTBEAT_TIMEOUT, scheduleToStartTimeout: HOST_WAIT, taskQueue: hostQueue };
   const steps: HostSteps = {
-    ...gitSteps(proxyActivities<Activities>({ ...GIT_STEP_OPTIONS, ...onHost })),
+    ...gitSteps(proxyActivities<Activities>({ ...GIT_STEP_OPTIONS, startToCloseTimeout: MIRROR_STEP_TIMEOUT, ...onHost })),
     checkCodexRuntime: proxyActivities<Activities>({ ...RUNTIME_CHECK_OPTIONS, ...onHost }).checkCodexRuntime,
     runCodexTurn: proxyActivities<Activities>({ ...SESSION_ACTIVITY_OPTIONS, scheduleToStartTimeout: HOST_WAIT, taskQueue: sessionQueue }).runCodexTurn,
     runChecks: proxyActivities<Activities>({ ...CHECKS_ACTIVITY_OPTIONS, scheduleToStartTimeout: HOST_WAIT, taskQueue: sessionQueue }).runChecks,

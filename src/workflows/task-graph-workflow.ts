@@ -27,6 +27,7 @@ import { describeIssues } from '../contracts/validation';
 import { GraphChildren } from './graph-children';
 import { GraphJournal } from './graph-journal';
 import { GraphMerge } from './graph-merge';
+import { MIRROR_STEP_TIMEOUT } from './host-steps';
 import { graphFailure, synthesize, type ChildOutcome, type MergedBranch } from './graph-outcome';
 import { GraphScheduler } from './graph-scheduler';
 import { GraphSubtasks } from './graph-subtasks';
@@ -34,10 +35,11 @@ import { ignoreSignal, onSignal } from './guarded-handlers';
 import { childStateSignal, eventsQuery, graphSessionSignal, interruptSignal, resumeSignal, taskQuery } from './messages';
 import { startWaves } from './start-waves';
 
-// One `git rev-parse`, and one look at whether the children's ids are free: quick and
-// idempotent, so local activities, recorded as markers in the workflow task that starts the children.
+// One `git rev-parse` (after a fetch, or a first clone, of a repository named by its URL), and
+// one look at whether the children's ids are free: idempotent, so local activities, recorded as
+// markers in the workflow task that starts the children.
 const { resolveGraphBase, findTakenTaskIds } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
+  startToCloseTimeout: MIRROR_STEP_TIMEOUT,
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });
 
