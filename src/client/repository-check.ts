@@ -34,7 +34,9 @@ export async function checkRepository(ref: RepoRef, baseRef?: string): Promise<R
   const problem = repositoryProblem(ref);
   if (problem) throw new ValidationError(problem);
   if (ref.repoUrl !== undefined) {
-    await checkContents(await readableMirror(ref.repoUrl), ref.repoUrl, 'repoUrl', baseRef);
+    const mirror = await readableMirror(ref.repoUrl);
+    await checkContents(mirror, ref.repoUrl, 'repoUrl', baseRef);
+    await checkPushable(mirror, ref.repoUrl);
     return { repoUrl: ref.repoUrl };
   }
   const absolute = path.resolve(ref.repoPath!);
@@ -50,6 +52,20 @@ async function readableMirror(url: string): Promise<string> {
     return await mirrorOf(url, { fresh: true });
   } catch (error) {
     throw new ValidationError(`repoUrl: git cannot read ${url} (${(error as Error).message.trim()}); check the URL and this machine's access to it`);
+  }
+}
+
+/**
+ * The task's branches are pushed to the URL: a remote this machine may read but not write is
+ * refused now, not after the agent's work. A dry run asks the remote's receive-pack (on a hosted
+ * remote, with this machine's credentials) and writes nothing. The hosts push with their own
+ * credentials, which this cannot check.
+ */
+async function checkPushable(mirror: string, url: string): Promise<void> {
+  const tried = await runGit(mirror, ['push', '--dry-run', '--quiet', '--porcelain', 'origin', 'HEAD:refs/heads/plato/codex-runner-push-check']);
+  if (tried.code !== 0) {
+    const reason = (tried.stderr || tried.stdout).trim().split('\n').at(-1) ?? `exit code ${tried.code}`;
+    throw new ValidationError(`repoUrl: git cannot push to ${url} (${reason}); the task's branches are pushed there, so it needs write access`);
   }
 }
 

@@ -9,6 +9,7 @@
  * moves to another host, on a new thread told what the earlier one did, from what was pushed,
  * and nothing that completed runs again.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import type { TaskEvent } from '../../src/contracts/events';
 import { delay, exec, say } from '../../src/scripted-model/scripted-model-server';
 import { descendantsOf } from '../support/process-tree';
 import { eventually, RunnerHarness, type WorkerProcess } from '../support/runner-harness';
+import { getFreePort } from '../support/temporal-dev-server';
 
 const HOSTS = ['pool-host-a', 'pool-host-b', 'pool-host-c'];
 const CHAINS = 4;
@@ -271,7 +273,7 @@ it('interrupts a task that waits for a free slot in the pool at once, and places
   await Promise.all(busy.map((taskId) => harness.client.waitForTask(taskId)));
 }, 120_000);
 
-it('starts a task on a remote repository from the CLI, and refuses a URL git cannot read before anything is created', async () => {
+it('starts a task on a remote repository from the CLI, and refuses a URL git cannot read, or push to, before anything is created', async () => {
   const remote = await harness.makeRemote();
   harness.model.script({ when: 'cliurlq', steps: [exec('echo from-cli > cli.txt'), say('cli done')] });
   const started = await harness.cli(['start', '--repo-url', remote.url, '--task-id', 'url-cli', '--prompt', 'Write cli.txt (cliurlq)', '--wait', '--json']);
@@ -294,6 +296,30 @@ it('starts a task on a remote repository from the CLI, and refuses a URL git can
   const refused = await harness.cli(['start', '--repo-url', missing, '--task-id', 'url-missing', '--prompt', 'Never runs']);
   expect(refused.code).toBe(2);
   expect(refused.stderr).toMatch(new RegExp(`^VALIDATION_FAILED: repoUrl: git cannot read ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `, 'm'));
+  // Served by `git daemon`, which lets anyone read and no one push: refused before anything starts.
+  const port = await getFreePort();
+  const daemon = spawn('git', ['daemon', '--export-all', `--base-path=${path.dirname(remote.dir)}`, '--listen=127.0.0.1', `--port=${port}`, '--reuseaddr'], {
+    stdio: 'ignore',
+  });
+  try {
+    const readOnly = `git://127.0.0.1:${port}/${path.basename(remote.dir)}`;
+    await eventually(
+      async () =>
+        (await simpleGit()
+          .listRemote([readOnly])
+          .catch(() => '')) !== '',
+      10_000,
+      'git daemon to serve',
+    );
+    const unpushable = await harness.cli(['start', '--repo-url', readOnly, '--task-id', 'url-read-only', '--prompt', 'Never runs']);
+    expect(unpushable.code).toBe(2);
+    expect(unpushable.stderr).toMatch(
+      /^VALIDATION_FAILED: repoUrl: git cannot push to git:\/\/127\.0\.0\.1:\d+\/\S+ \(.+\); the task's branches are pushed there/m,
+    );
+    await expect(harness.client.getTask('url-read-only')).rejects.toThrow(/url-read-only/);
+  } finally {
+    daemon.kill();
+  }
   const both = await harness.cli(['start', '--repo-url', remote.url, '--repo-path', remote.dir, '--prompt', 'Never runs']);
   expect(both.code).toBe(2);
   expect(both.stderr).toContain('--repo-path, --repo-url: name the repository once');
