@@ -23,7 +23,7 @@ import {
 } from '../contracts/graph';
 import { DEFAULT_TASK_QUEUE, ID_TAKING_STATUSES, startWorkerHint, taskIdFromWorkflowId, taskQueueProblem, taskWorkflowId } from '../contracts/ids';
 import { polledRecently } from '../contracts/pollers';
-import { isGitUrl, repositoryOf } from '../contracts/repository';
+import { repositoryOf } from '../contracts/repository';
 import { mirrorOf, mirrorPathOf } from '../host/repo-mirror';
 import { CodexHost, CodexParentTaskId, CodexPriority, CodexRepoPath, CodexTaskState, initialSearchAttributes } from '../contracts/search-attributes';
 import {
@@ -80,7 +80,7 @@ import { ErrorCode } from '../contracts/errors';
 import { taskRecordOf, toTaskFailure } from '../contracts/failures';
 import { eventsFromHistory } from './history-events';
 import { temporalPriority } from './priority';
-import { checkRepository } from './repository-check';
+import { checkRepository, repositoryName } from './repository-check';
 import { sessionsOf } from './task-sessions';
 
 /** Where a workflow's input holds its context package: at the top (a task's), or on the parent (a graph's). */
@@ -325,7 +325,7 @@ export class CodexRunnerClient {
     const parentTaskId = parent.taskId ?? randomUUID();
     const problem = findGraphProblem(
       { taskId: parentTaskId, repoUrl: parent.repoUrl, ...(parent.repoPath !== undefined ? { repoPath: path.resolve(parent.repoPath) } : {}) },
-      children.map((child) => (child.repoPath && !isGitUrl(child.repoPath) ? { ...child, repoPath: path.resolve(child.repoPath) } : child)),
+      children.map((child) => (child.repoPath ? { ...child, repoPath: repositoryName(child.repoPath) } : child)),
       parsed.data,
     );
     if (problem) throw new ValidationError(problem);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isDirectory } from '../host/files';
 import { commitOf, isRepositoryRoot, runGit } from '../host/git';
 import { RepoConfigError } from '../contracts/repo-config';
-import { repositoryProblem, type RepoRef } from '../contracts/repository';
+import { isGitUrl, repositoryProblem, type RepoRef } from '../contracts/repository';
 import { readRepoConfigAt } from '../host/repo-config-file';
 import { mirrorOf } from '../host/repo-mirror';
 import { ValidationError } from './errors';
@@ -21,6 +21,11 @@ async function notARoot(dir: string): Promise<string> {
   if (path.resolve(top) !== dir) return `repoPath: ${dir} is inside the git repository ${top}; pass its root, ${top}`;
   const main = path.dirname(path.resolve(dir, commonDir));
   return `repoPath: ${dir} is a linked worktree of the repository at ${main}; pass ${main}`;
+}
+
+/** A repository as records name it, from what a caller gave: a git URL as it is, a path made absolute. */
+export function repositoryName(value: string): string {
+  return isGitUrl(value) ? value : path.resolve(value);
 }
 
 /**

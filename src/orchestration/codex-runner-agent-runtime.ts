@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import type { z } from 'zod';
 import type { CodexRunnerClient } from '../client/codex-runner-client';
 import { TaskNotFoundError, ValidationError } from '../client/errors';
@@ -9,6 +8,7 @@ import type { TaskStatus } from '../contracts/records';
 import type { StartTaskInput, TaskRecord } from '../contracts/task';
 import { describeIssues } from '../contracts/validation';
 import { isGitUrl, type RepoRef } from '../contracts/repository';
+import { repositoryName } from '../client/repository-check';
 import {
   CreateOrchestrationGraphChildInputSchema,
   CreateOrchestrationGraphInputSchema,
@@ -175,7 +175,7 @@ export class CodexRunnerAgentRuntime implements AgentRuntime {
       limit,
       ...(state ? { state } : {}),
       ...(parentTaskId ? { parentTaskId } : {}),
-      ...(workspacePath ? { repoPath: isGitUrl(workspacePath) ? workspacePath : path.resolve(workspacePath) } : {}),
+      ...(workspacePath ? { repoPath: repositoryName(workspacePath) } : {}),
     });
     const tasks = await Promise.all(summaries.map((summary) => unlessNotFound(this.client.getTask(summary.taskId))));
     return tasks
@@ -297,12 +297,12 @@ export function toCreateTaskGraphInput(input: CreateOrchestrationGraphRequest): 
   };
 }
 
-/** A graph child for the runner: its workspace, when it names one, as an absolute repository path. */
+/** A graph child for the runner: its workspace, when it names one, as records name a repository (an absolute path, or a git URL). */
 function toGraphChild(child: z.output<typeof CreateOrchestrationGraphChildInputSchema>): GraphChildInput {
   return {
     taskId: child.taskId,
     prompt: child.prompt,
-    ...(child.workspacePath !== undefined ? { repoPath: isGitUrl(child.workspacePath) ? child.workspacePath : path.resolve(child.workspacePath) } : {}),
+    ...(child.workspacePath !== undefined ? { repoPath: repositoryName(child.workspacePath) } : {}),
     ...(child.priority !== undefined ? { priority: child.priority } : {}),
     ...(child.dependencyTaskIds ? { dependencyTaskIds: child.dependencyTaskIds } : {}),
     ...(child.requireApproval ? { requireApproval: child.requireApproval } : {}),

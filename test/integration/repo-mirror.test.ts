@@ -161,3 +161,22 @@ it('continues a task that moved between hosts and back from its pushed branch, n
   expect(files).toEqual(expect.arrayContaining(['a1.txt', 'b1.txt', 'a2.txt']));
   process.env.PLATO_HOME = path.join(root, 'host-home');
 });
+
+it('fetches again when another process on the host holds one of the mirror’s ref locks', async () => {
+  const otherDir = path.join(root, 'other');
+  await other.checkout('trunk');
+  const moved = await commitIn(other, otherDir, 'locked.txt');
+  await other.push('origin', 'trunk');
+  // What another worker's fetch of the same mirror holds while it updates trunk.
+  const mirror = mirrorPathOf(url);
+  const lock = path.join(mirror, 'refs', 'heads', 'trunk.lock');
+  await writeFile(lock, '');
+  const released = setTimeout(() => void rm(lock, { force: true }), 200);
+  try {
+    await mirrorOf(url, { fresh: true });
+  } finally {
+    clearTimeout(released);
+    await rm(lock, { force: true });
+  }
+  expect((await simpleGit(mirror).revparse(['trunk'])).trim()).toBe(moved);
+});
